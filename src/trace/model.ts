@@ -1,0 +1,71 @@
+// The canonical trace model: every reader in src/trace/ turns its format into this, and
+// everything downstream (schedules, prompts, the trace CLI) reads only this.
+
+/** One request as recorded. */
+export interface Turn {
+  /** Open loop: when the request arrived, in ms from the trace start (unscaled). */
+  atMs?: number;
+  /** Closed loop: ms to wait after the previous turn of the session ended. */
+  delayMs?: number;
+  /** Prompt tokens of this request as the server saw them (whole prompt, not the delta). */
+  inputTokens: number;
+  /** Generated tokens recorded; becomes max_tokens. */
+  outputTokens: number;
+  /** Prefix-cache block ids (hash_ids), `Trace.blockSize` tokens each, the last one possibly partial. */
+  blocks?: number[];
+  /** Real message content when the trace carries it (OpenAI chat messages). */
+  messages?: unknown[];
+  /** Literal prompt text when the trace carries it. */
+  text?: string;
+  model?: string;
+  /** Recorded server time (ms) and client think time before this request (ms), when known. */
+  apiTimeMs?: number;
+  thinkTimeMs?: number;
+  /** Recorded TTFT (ms), when the trace has it. */
+  ttftMs?: number;
+  /** Extra fields merged into the request body (AIPerf `extra`). */
+  extra?: Record<string, unknown>;
+  /** 1-based line (or record) number in the source file, for error messages. */
+  line?: number;
+}
+
+/** A sequence of turns sent one after another (a conversation or an agent). */
+export interface Session {
+  id: string;
+  /** When the session starts, in ms from the trace start. */
+  startMs: number;
+  /** Set on sub-agents: the session that spawned them. */
+  parentId?: string;
+  /** Set on sub-agents: index of the parent turn after which they start (the parent waits for them). */
+  spawnAfterTurn?: number;
+  turns: Turn[];
+}
+
+export interface Trace {
+  /** Format name as detected or given, e.g. 'mooncake'. */
+  format: string;
+  /** Where the trace came from (file path), for messages. */
+  source?: string;
+  /** Tokens per prefix block id (`blocks`); 512 for Mooncake, 64 for kv-cache-tester. */
+  blockSize?: number;
+  sessions: Session[];
+  /** Rows skipped with --skip-bad, with the reason of each (capped). */
+  skipped?: SkippedRow[];
+  skippedCount?: number;
+}
+
+export interface SkippedRow {
+  line: number;
+  message: string;
+}
+
+/** An open-loop request: one turn with an absolute arrival time, flattened out of its session. */
+export interface TimedRequest {
+  /** Position in the trace after sorting by time (the k6 iteration index that sends it). */
+  index: number;
+  atMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  blocks?: number[];
+  line?: number;
+}
