@@ -1,0 +1,117 @@
+// Options of the open-loop trace replay (dist/replay.js), read from k6 `-e` variables.
+
+import { EnvReader, OptionError, type EnvMap } from './env';
+import type { Endpoint } from '../openai/request';
+
+export interface ReplayConfig {
+  trace: string;
+  format: string;
+  skipBad: boolean;
+  baseUrl: string;
+  /** Model name; undefined = ask the server's /v1/models in setup(). */
+  model?: string;
+  endpoint: Endpoint;
+  stream: boolean;
+  speedup: number;
+  fromMs?: number;
+  toMs?: number;
+  maxRequests?: number;
+  bucketMs: number;
+  /** Extra wait before the first request, beyond one bucket (ms). */
+  slackMs: number;
+  vus?: number;
+  maxVus?: number;
+  estTtftMs: number;
+  estPrefillMsPerToken: number;
+  estTpotMs: number;
+  salt: string;
+  vocab: string;
+  blockSize?: number;
+  ignoreEos: boolean;
+  noMaxTokens: boolean;
+  timeoutMs: number;
+  reuseConnections: boolean;
+  gracefulStopS: number;
+  summaryJson: string;
+  runId: string;
+  /** Header carrying the request id, for servers' logs and the simulator's ground truth. */
+  requestIdHeader: string;
+  apiKey?: string;
+  quiet: boolean;
+}
+
+export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 flags] -e NAME=value ... dist/replay.js)
+
+  TRACE=path            trace file (required; relative to the working directory)
+  FORMAT=auto           trace format (auto = detect; mooncake, ...)
+  SKIP_BAD=false        skip and count bad trace rows instead of stopping at the first
+  BASE_URL=http://127.0.0.1:8000   server root (OpenAI-compatible)
+  MODEL=                model name (default: the first model of GET /v1/models)
+  ENDPOINT=chat         chat (/v1/chat/completions) or completions (/v1/completions)
+  STREAM=true           stream responses (TTFT/ITL need it)
+  SPEEDUP=1             replay N times faster than recorded
+  FROM_MS, TO_MS        replay only requests recorded in [FROM_MS, TO_MS)
+  MAX_REQUESTS          replay at most N requests
+  BUCKET_MS=1000        arrival-curve resolution of the k6 stages
+  VUS, MAX_VUS          pre-allocated and maximum VUs (default: estimated from the trace)
+  EST_TTFT_MS=1000, EST_PREFILL_MS_PER_TOKEN=0.05, EST_TPOT_MS=30   latency model for the VU estimate
+  SALT=                 per-run salt: different prompt text, so earlier runs' caches miss
+  VOCAB=synthetic       prompt word list: synthetic (the simulator) or a data/vocab/<name>.txt list
+  BLOCK_SIZE            tokens per hash id (default: the format's)
+  IGNORE_EOS=true       send ignore_eos/min_tokens so servers generate exactly the recorded length
+  NO_MAX_TOKENS=false   do not send max_tokens
+  TIMEOUT_MS=600000     per-request limit, stream included
+  CONN_REUSE=true       keep-alive connections (false: a new connection per request)
+  GRACEFUL_STOP_S=300   how long requests may run after the last arrival
+  SUMMARY_JSON=results/replay-summary.json   machine-readable result file
+  RUN_ID=               tag for this run (default: a timestamp)
+  OPENAI_API_KEY / API_KEY   bearer token (read from the environment, never printed)
+  QUIET=false           no per-error log lines
+  HELP=1                print this help and exit
+`;
+
+export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayConfig {
+  const r = new EnvReader(env);
+  const trace = r.string('TRACE');
+  if (!trace) throw new OptionError('no trace given: pass -e TRACE=path/to/trace.jsonl (see -e HELP=1)');
+  const fromMs = r.number('FROM_MS', undefined, (n) => n >= 0, 'a time in ms >= 0');
+  const toMs = r.number('TO_MS', undefined, (n) => n >= 0, 'a time in ms >= 0');
+  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
+    throw new OptionError(`-e TO_MS=${toMs} must be greater than FROM_MS=${fromMs}`);
+  }
+  const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`-e BASE_URL=${baseUrl}: must start with http:// or https://`);
+  return {
+    trace,
+    format: r.string('FORMAT', 'auto'),
+    skipBad: r.bool('SKIP_BAD', false),
+    baseUrl,
+    model: r.string('MODEL'),
+    endpoint: r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat'),
+    stream: r.bool('STREAM', true),
+    speedup: r.positive('SPEEDUP', 1),
+    fromMs,
+    toMs,
+    maxRequests: r.count('MAX_REQUESTS'),
+    bucketMs: r.number('BUCKET_MS', 1000, (n) => Number.isInteger(n) && n >= 10, 'a whole number of ms >= 10'),
+    slackMs: r.number('SLACK_MS', 250, (n) => n >= 0, 'a time in ms >= 0'),
+    vus: r.number('VUS', undefined, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
+    maxVus: r.number('MAX_VUS', undefined, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
+    estTtftMs: r.number('EST_TTFT_MS', 1000, (n) => n >= 0, 'a time in ms >= 0'),
+    estPrefillMsPerToken: r.number('EST_PREFILL_MS_PER_TOKEN', 0.05, (n) => n >= 0, 'a time in ms >= 0'),
+    estTpotMs: r.number('EST_TPOT_MS', 30, (n) => n >= 0, 'a time in ms >= 0'),
+    salt: r.string('SALT', ''),
+    vocab: r.string('VOCAB', 'synthetic'),
+    blockSize: r.number('BLOCK_SIZE', undefined, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
+    ignoreEos: r.bool('IGNORE_EOS', true),
+    noMaxTokens: r.bool('NO_MAX_TOKENS', false),
+    timeoutMs: r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0'),
+    reuseConnections: r.bool('CONN_REUSE', true),
+    gracefulStopS: r.number('GRACEFUL_STOP_S', 300, (n) => n >= 0, 'seconds >= 0'),
+    summaryJson: r.string('SUMMARY_JSON', 'results/replay-summary.json'),
+    runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),
+    requestIdHeader: r.string('REQUEST_ID_HEADER', 'X-Request-Id'),
+    apiKey: r.string('OPENAI_API_KEY') ?? r.string('API_KEY'),
+    quiet: r.bool('QUIET', false),
+  };
+}

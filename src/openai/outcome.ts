@@ -1,0 +1,135 @@
+// Turns one HTTP exchange (as any transport recorded it) into the request's measurements and
+// its outcome: ok, or failed with one reason. Pure, so every branch is unit-tested.
+
+import { e2eMs, itlGapsMs, tpotMs, ttftMs } from '../metrics/formulas';
+import { errorBodyMessage, parseCompletionBody, parseStream, type StreamSummary } from './stream';
+
+/** What a transport recorded; times in ms since the request was sent. */
+export interface Exchange {
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  /** Send time on the Unix clock (ms, sub-ms resolution when the transport has it). */
+  startUnixMs: number;
+  /** Connection setup time inside this request; 0 when a pooled connection was reused. */
+  connectMs: number;
+  /** Response headers arrived (ms), -1 when they did not. */
+  headersMs: number;
+  /** SSE events: arrival times and data; empty for non-streamed responses. */
+  times: readonly number[];
+  data: readonly string[];
+  /** Lines that were not SSE fields. */
+  invalid: readonly string[];
+  /** Unterminated event data at the end of the stream (a cut stream). */
+  tail: string;
+  /** The response ended (ms). */
+  endMs: number;
+  /** Body of a non-SSE response (JSON completion or error). */
+  body: string;
+  /** Transport failure ('' when none) and its kind: connect, timeout, reset, eof, aborted, tls, protocol, other. */
+  error: string;
+  errorKind: string;
+  /** The response was an event stream. */
+  streamed: boolean;
+}
+
+export type TokenSource = 'usage' | 'chunks';
+
+export interface RequestOutcome {
+  ok: boolean;
+  /** Why it failed: http_<status>, connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, malformed_chunk, empty. */
+  reason?: string;
+  /** Human-readable detail for the log (never contains request headers). */
+  detail?: string;
+  ttfbMs?: number;
+  ttftMs?: number;
+  e2eMs: number;
+  tpotMs?: number;
+  itlGapsMs: number[];
+  connectMs: number;
+  promptTokens?: number;
+  outputTokens: number;
+  cachedTokens?: number;
+  tokenSource: TokenSource;
+  finishReason?: string;
+  stream?: StreamSummary;
+}
+
+const TRANSPORT_REASONS: Record<string, string> = {
+  connect: 'connect',
+  timeout: 'timeout',
+  reset: 'stream_reset',
+  eof: 'stream_eof',
+  aborted: 'aborted',
+  tls: 'tls',
+  protocol: 'protocol',
+};
+
+function transportReason(kind: string): string {
+  return TRANSPORT_REASONS[kind] ?? 'transport';
+}
+
+/** Measures a streamed or non-streamed exchange. `keepText` keeps the generated text. */
+export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
+  const base = {
+    e2eMs: x.endMs,
+    ttfbMs: x.headersMs >= 0 ? x.headersMs : undefined,
+    connectMs: x.connectMs,
+    itlGapsMs: [] as number[],
+    outputTokens: 0,
+    tokenSource: 'chunks' as TokenSource,
+  };
+  if (x.status === 0) {
+    return { ...base, ok: false, reason: transportReason(x.errorKind), detail: x.error };
+  }
+  if (x.status < 200 || x.status >= 300) {
+    return { ...base, ok: false, reason: `http_${x.status}`, detail: errorBodyMessage(x.body) };
+  }
+  if (!x.streamed) return measureNonStreamed(x, base);
+
+  const s = parseStream(x.times, x.data, keepText);
+  const times = { sendMs: 0, tokenChunkMs: s.tokenChunkMs, endMs: x.endMs };
+  const ttft = ttftMs(times);
+  const outputTokens = s.usage ? s.usage.completionTokens : s.tokenChunkMs.length;
+  const out: RequestOutcome = {
+    ...base,
+    ok: true,
+    e2eMs: e2eMs(times),
+    ttftMs: ttft,
+    tpotMs: tpotMs(e2eMs(times), ttft, outputTokens),
+    itlGapsMs: itlGapsMs(s.tokenChunkMs),
+    promptTokens: s.usage?.promptTokens,
+    cachedTokens: s.usage?.cachedTokens,
+    outputTokens,
+    tokenSource: s.usage ? 'usage' : 'chunks',
+    finishReason: s.finishReason,
+    stream: s,
+  };
+  // One reason per failed request, the most fundamental first.
+  if (x.error) return fail(out, transportReason(x.errorKind), x.error);
+  if (s.streamError !== undefined) return fail(out, 'stream_error', s.streamError);
+  if (s.malformed > 0 || x.invalid.length > 0) {
+    return fail(out, 'malformed_chunk', `${s.malformed + x.invalid.length} malformed event(s), first: ${s.firstMalformed ?? x.invalid[0]}`);
+  }
+  if (!s.done) return fail(out, 'truncated', x.tail ? `stream cut inside an event: ${x.tail.slice(0, 80)}` : 'stream ended without [DONE]');
+  if (s.tokenChunkMs.length === 0 && outputTokens > 0) return fail(out, 'empty', 'usage reports tokens but no chunk carried one');
+  return out;
+}
+
+function fail(o: RequestOutcome, reason: string, detail: string): RequestOutcome {
+  return { ...o, ok: false, reason, detail };
+}
+
+function measureNonStreamed(x: Exchange, base: Omit<RequestOutcome, 'ok'>): RequestOutcome {
+  const c = parseCompletionBody(x.body);
+  if (c.error !== undefined) return { ...base, ok: false, reason: 'stream_error', detail: c.error };
+  if (x.error) return { ...base, ok: false, reason: transportReason(x.errorKind), detail: x.error };
+  return {
+    ...base,
+    ok: true,
+    promptTokens: c.usage?.promptTokens,
+    cachedTokens: c.usage?.cachedTokens,
+    outputTokens: c.usage?.completionTokens ?? 0,
+    tokenSource: c.usage ? 'usage' : 'chunks',
+    finishReason: c.finishReason,
+  };
+}
