@@ -68,6 +68,9 @@ export function mergeHistograms(a: LogHistogram, b: LogHistogram): LogHistogram 
 export function histogramPercentile(h: LogHistogram, p: number): number {
   if (h.count === 0) return NaN;
   const rank = Math.round((p / 100) * (h.count - 1));
+  // The extremes are known exactly.
+  if (rank <= 0) return h.min;
+  if (rank >= h.count - 1) return h.max;
   let seen = h.zeroCount;
   if (rank < seen) return h.min;
   const indices = Object.keys(h.buckets).map(Number).sort((x, y) => x - y);

@@ -3,6 +3,7 @@
 
 import { e2eMs, itlGapsMs, tpotMs, ttftMs } from '../metrics/formulas';
 import { errorBodyMessage, parseCompletionBody, parseStream, type StreamSummary } from './stream';
+import { httpReason } from '../metrics/names';
 
 /** What a transport recorded; times in ms since the request was sent. */
 export interface Exchange {
@@ -36,7 +37,7 @@ export type TokenSource = 'usage' | 'chunks';
 
 export interface RequestOutcome {
   ok: boolean;
-  /** Why it failed: http_<status>, connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, malformed_chunk, empty. */
+  /** Why it failed: http_<status> (see httpReason), connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, malformed_chunk, empty. */
   reason?: string;
   /** Human-readable detail for the log (never contains request headers). */
   detail?: string;
@@ -82,7 +83,7 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     return { ...base, ok: false, reason: transportReason(x.errorKind), detail: x.error };
   }
   if (x.status < 200 || x.status >= 300) {
-    return { ...base, ok: false, reason: `http_${x.status}`, detail: errorBodyMessage(x.body) };
+    return { ...base, ok: false, reason: httpReason(x.status), detail: errorBodyMessage(x.body) };
   }
   if (!x.streamed) return measureNonStreamed(x, base);
 

@@ -1,0 +1,46 @@
+# k6-llm-replay: every target installs what it is missing, so each works on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+K6 := build/k6
+NODE_STAMP := node_modules/.install-stamp
+
+.PHONY: help install k6 build demo test test-unit test-integration test-go typecheck bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NODE_STAMP) ## install npm packages (npm ci)
+
+k6: ## build build/k6 with xk6 (k6 v1.8.1 + our k6/x/llmstream extension); skipped when up to date
+	bash scripts/build-k6.sh
+
+build: install ## bundle src/scenarios/*.ts into dist/*.js
+	node scripts/bundle.mjs
+
+demo: install k6 build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
+	bash scripts/demo.sh
+
+typecheck: install ## strict TypeScript check (tsc --noEmit)
+	npx tsc --noEmit
+
+test-unit: install ## fast unit tests (vitest)
+	npx vitest run --project unit
+
+test-go: ## Go tests of the k6 extension
+	cd xk6/llmstream && go vet ./... && go test ./...
+
+test-integration: install k6 build ## integration tests: real build/k6 against real servers
+	npx vitest run --project integration
+
+test: install k6 build typecheck test-go ## everything: type check, Go tests, unit and integration tests
+	npx vitest run
+
+bench: install k6 build ## benchmarks that print figures (timing error, dispatch lag, throughput)
+	bash scripts/bench.sh
+
+clean: ## remove build outputs (keeps the k6 build cache in ~/.cache)
+	rm -rf dist build/k6 build/k6.stamp results

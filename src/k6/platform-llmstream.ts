@@ -1,0 +1,41 @@
+// Platform over k6/x/llmstream (our xk6 extension): streamed, Go-side timestamps.
+
+import llm from 'k6/x/llmstream';
+import type { Exchange } from '../openai/outcome';
+import type { HttpRequest, Platform } from './platform';
+
+type StreamResult = ReturnType<typeof llm.post>;
+
+function toExchange(r: StreamResult): Exchange {
+  return {
+    status: r.status,
+    startUnixMs: r.startUnixMs,
+    connectMs: r.connectMs,
+    headersMs: r.headersMs,
+    times: r.times,
+    data: r.data,
+    invalid: r.invalid,
+    tail: r.tail,
+    endMs: r.endMs,
+    body: r.body,
+    error: r.error,
+    errorKind: r.errorKind,
+    streamed: r.contentType.indexOf('text/event-stream') >= 0,
+  };
+}
+
+function params(req: HttpRequest) {
+  return { headers: req.headers, timeoutMs: req.timeoutMs, reuseConnections: req.reuseConnections };
+}
+
+export const llmstreamPlatform: Platform = {
+  name: 'llmstream',
+  streaming: true,
+  send: (req) => toExchange(llm.post(req.url, req.body, params(req))),
+  sendAsync: (req) => llm.postAsync(req.url, req.body, params(req)).then(toExchange),
+  nowUnixMs: () => llm.nowUnixMs(),
+  sleepUntilUnixMs: (t) => llm.sleepUntil(t),
+  waitUntilUnixMs: (t) => llm.waitUntil(t),
+  record: (name, values) => llm.record(name, values),
+  snapshot: (name) => llm.snapshot(name),
+};

@@ -1,0 +1,197 @@
+// The end-of-test result: gathered from k6's summary data and the process-wide histograms,
+// written as JSON and printed as the "Serving Benchmark Result" table of `vllm bench serve`.
+
+import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
+import { histogramStats, type LogHistogram } from './histogram';
+import type { Stats } from './formulas';
+
+/** The part of k6's handleSummary data this module reads. */
+export interface K6SummaryData {
+  metrics: Record<string, { type: string; values: Record<string, number> } | undefined>;
+  state?: { testRunDurationMs?: number };
+}
+
+export interface RunInfo {
+  runId: string;
+  trace: string;
+  format: string;
+  baseUrl: string;
+  endpoint: string;
+  model: string;
+  platform: string;
+  speedup: number;
+  /** Requests the schedule planned to send in this process (its execution segment). */
+  plannedRequests: number;
+}
+
+export interface ReplayResult {
+  version: 1;
+  run: RunInfo;
+  requests: { planned: number; sent: number; completed: number; succeeded: number; failed: number; notSent: number; droppedIterations: number };
+  errors: Record<string, number>;
+  tokens: { input: number; output: number; cached: number; countedByChunks: number; source: 'usage' | 'chunks' | 'mixed' };
+  durationS: number;
+  throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
+  cacheHitRate: number | null;
+  latencyMs: { ttft: Stats | null; tpot: Stats | null; itl: Stats | null; e2e: Stats | null; ttfb: Stats | null; dispatchLag: Stats | null };
+  /** Sparse ITL histogram, so results of several k6 instances can be merged exactly. */
+  itlHistogram: LogHistogram | null;
+}
+
+function counter(d: K6SummaryData, name: string): number {
+  return d.metrics[name]?.values.count ?? 0;
+}
+
+/** Sums a counter's tagged submetrics ("name{tag:value}") by tag value. */
+function counterByTag(d: K6SummaryData, name: string, tag: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const prefix = `${name}{${tag}:`;
+  for (const key of Object.keys(d.metrics)) {
+    if (key.startsWith(prefix) && key.endsWith('}')) out[key.slice(prefix.length, -1)] = d.metrics[key]?.values.count ?? 0;
+  }
+  return out;
+}
+
+const TREND_PERCENTILES: Array<[keyof Stats, string]> = [
+  ['p25', 'p(25)'], ['p50', 'p(50)'], ['p75', 'p(75)'], ['p90', 'p(90)'], ['p95', 'p(95)'], ['p99', 'p(99)'], ['p999', 'p(99.9)'],
+];
+
+/**
+ * Stats of a per-request metric: exact percentiles from the k6 Trend, std (which Trends do not
+ * give) from the histogram's exact sums; std is NaN where the platform keeps no histogram.
+ */
+function trendStats(d: K6SummaryData, trend: string, hist: LogHistogram | null): Stats | null {
+  const v = d.metrics[trend]?.values;
+  if (!v || !v.count) return null;
+  const fromHist = hist && hist.count > 0 ? histogramStats(hist) : null;
+  const s: Stats = {
+    count: v.count, mean: v.avg, std: fromHist ? fromHist.std : NaN, min: v.min, max: v.max,
+    p25: NaN, p50: NaN, p75: NaN, p90: NaN, p95: NaN, p99: NaN, p999: NaN,
+  };
+  for (const [key, name] of TREND_PERCENTILES) s[key] = v[name] ?? NaN;
+  return s;
+}
+
+export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string) => LogHistogram | null): ReplayResult {
+  const byOutcome = counterByTag(d, COUNTERS.requests, 'outcome');
+  const succeeded = byOutcome.ok ?? 0;
+  const failed = byOutcome.error ?? 0;
+  const sent = counter(d, COUNTERS.sent);
+  const input = counter(d, COUNTERS.promptTokens);
+  const output = counter(d, COUNTERS.outputTokens);
+  const cached = counter(d, COUNTERS.cachedTokens);
+  const byChunks = counter(d, COUNTERS.chunkCounted);
+  const sendAt = hist(HISTOGRAMS.sendAt);
+  const endAt = hist(HISTOGRAMS.endAt);
+  // vLLM's benchmark duration: first request sent -> last response done. Without the
+  // extension's histograms, fall back to the whole k6 run.
+  const spanMs = sendAt && endAt && sendAt.count > 0 ? endAt.max - sendAt.min : d.state?.testRunDurationMs ?? 0;
+  const durationS = spanMs / 1000;
+  const itl = hist(HISTOGRAMS.itl);
+  return {
+    version: 1,
+    run,
+    requests: {
+      planned: run.plannedRequests,
+      sent,
+      completed: succeeded + failed,
+      succeeded,
+      failed,
+      notSent: Math.max(0, run.plannedRequests - sent),
+      droppedIterations: counter(d, 'dropped_iterations'),
+    },
+    errors: counterByTag(d, COUNTERS.errors, 'reason'),
+    tokens: {
+      input, output, cached, countedByChunks: byChunks,
+      source: byChunks === 0 ? 'usage' : byChunks >= succeeded ? 'chunks' : 'mixed',
+    },
+    durationS,
+    throughput: {
+      requestsPerS: durationS > 0 ? succeeded / durationS : 0,
+      outputTokensPerS: durationS > 0 ? output / durationS : 0,
+      totalTokensPerS: durationS > 0 ? (input + output) / durationS : 0,
+    },
+    cacheHitRate: input > 0 && byChunks === 0 ? cached / input : null,
+    latencyMs: {
+      ttft: trendStats(d, TRENDS.ttft, hist(HISTOGRAMS.ttft)),
+      tpot: trendStats(d, TRENDS.tpot, hist(HISTOGRAMS.tpot)),
+      itl: itl && itl.count > 0 ? histogramStats(itl) : null,
+      e2e: trendStats(d, TRENDS.e2e, hist(HISTOGRAMS.e2e)),
+      ttfb: trendStats(d, TRENDS.ttfb, null),
+      dispatchLag: trendStats(d, TRENDS.dispatchLag, hist(HISTOGRAMS.dispatchLag)),
+    },
+    itlHistogram: itl && itl.count > 0 ? itl : null,
+  };
+}
+
+const WIDTH = 50;
+
+function line(label: string, value: string): string {
+  return `${label.padEnd(WIDTH - 10)}${value.padStart(10)}`;
+}
+
+function header(title: string, fill = '-'): string {
+  const pad = Math.max(0, WIDTH - title.length);
+  const left = Math.floor(pad / 2);
+  return fill.repeat(left) + title + fill.repeat(pad - left);
+}
+
+function num(v: number, digits = 2): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : 'n/a';
+}
+
+const STAT_ROWS: Array<[string, keyof Stats]> = [
+  ['Mean', 'mean'], ['Median', 'p50'], ['Std', 'std'], ['P25', 'p25'], ['P75', 'p75'], ['P90', 'p90'], ['P99', 'p99'],
+];
+
+function latencyBlock(title: string, short: string, s: Stats | null): string[] {
+  const out = [header(title)];
+  if (!s) return [...out, line(`${short} (ms):`, 'n/a')];
+  for (const [label, key] of STAT_ROWS) out.push(line(`${label} ${short} (ms):`, num(s[key])));
+  return out;
+}
+
+/** The vLLM-style table, plus the harness's own rows (errors, dispatch lag, cache). */
+export function renderTable(r: ReplayResult): string {
+  const rows = [
+    header(' Serving Benchmark Result ', '='),
+    line('Successful requests:', String(r.requests.succeeded)),
+    line('Failed requests:', String(r.requests.failed)),
+    line('Benchmark duration (s):', num(r.durationS)),
+    line('Total input tokens:', String(r.tokens.input)),
+    line('Total generated tokens:', String(r.tokens.output)),
+    line('Request throughput (req/s):', num(r.throughput.requestsPerS)),
+    line('Output token throughput (tok/s):', num(r.throughput.outputTokensPerS)),
+    line('Total Token throughput (tok/s):', num(r.throughput.totalTokensPerS)),
+    line('Prefix cache hit rate (server usage):', r.cacheHitRate === null ? 'n/a' : `${num(r.cacheHitRate * 100)}%`),
+    ...latencyBlock('Time to First Token', 'TTFT', r.latencyMs.ttft),
+    ...latencyBlock('Time per Output Token (excl. 1st token)', 'TPOT', r.latencyMs.tpot),
+    ...latencyBlock('Inter-token Latency', 'ITL', r.latencyMs.itl),
+    ...latencyBlock('End-to-end Latency', 'E2EL', r.latencyMs.e2e),
+    header('Replay'),
+    line('Requests planned / sent:', `${r.requests.planned} / ${r.requests.sent}`),
+    line('Dispatch lag P50 (ms):', num(r.latencyMs.dispatchLag?.p50 ?? NaN, 3)),
+    line('Dispatch lag P99 (ms):', num(r.latencyMs.dispatchLag?.p99 ?? NaN, 3)),
+    line('Token counts from:', r.tokens.source === 'usage' ? 'server usage' : r.tokens.source === 'chunks' ? 'chunk count' : 'usage+chunks'),
+  ];
+  const errors = Object.keys(r.errors).sort();
+  if (errors.length) {
+    rows.push(header('Errors by reason'));
+    for (const k of errors) rows.push(line(`${k}:`, String(r.errors[k])));
+  }
+  rows.push('='.repeat(WIDTH));
+  const warnings = replayWarnings(r);
+  return rows.join('\n') + '\n' + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');
+}
+
+/** Loud notes about a replay that did not follow the trace. */
+export function replayWarnings(r: ReplayResult): string[] {
+  const w: string[] = [];
+  if (r.requests.droppedIterations > 0) {
+    w.push(`k6 dropped ${r.requests.droppedIterations} iteration(s) for lack of a free VU: ` +
+      `${r.requests.notSent} request(s) of the trace were never sent. Raise -e VUS=... / -e MAX_VUS=...`);
+  } else if (r.requests.notSent > 0) {
+    w.push(`${r.requests.notSent} request(s) of the trace were not sent (the test ended early or was aborted).`);
+  }
+  return w;
+}

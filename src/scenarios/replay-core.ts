@@ -1,0 +1,156 @@
+// Open-loop trace replay, assembled from the pure modules and one platform (transport).
+// Iteration k of a ramping-arrival-rate scenario sends request k of the trace (k =
+// exec.scenario.iterationInTest, unique across execution segments), so every request is sent
+// exactly once, also when several k6 instances share the run.
+
+import exec from 'k6/execution';
+import http from 'k6/http';
+import { SharedArray } from 'k6/data';
+import type { Options } from 'k6/options';
+import { readReplayConfig, REPLAY_HELP, type ReplayConfig } from '../config/replay';
+import { arrivalStages, estimatePeakConcurrency, planVus } from '../schedule/openloop';
+import { buildPrompt, BlockTextCache } from '../prompt/hashblock';
+import { buildBody, ENDPOINT_PATHS } from '../openai/request';
+import { measureExchange } from '../openai/outcome';
+import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../metrics/summary';
+import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
+import { loadOpenLoopRequests, loadVocabulary } from '../k6/trace-data';
+import { recordDispatch, recordOutcome } from '../k6/metrics';
+import type { Platform } from '../k6/platform';
+
+export interface SetupData {
+  model: string;
+}
+
+interface Plan {
+  runId: string;
+  /** ms between a request's recorded offset and its send time, measured from the test start. */
+  leadMs: number;
+  total: number;
+  options: Options;
+}
+
+const SCENARIO = 'replay';
+/** Log at most this many failed requests per VU (the summary counts them all). */
+const MAX_ERROR_LOGS_PER_VU = 5;
+
+function buildPlan(cfg: ReplayConfig, requests: SharedArray<{ atMs: number; inputTokens: number; outputTokens: number }>): Plan {
+  const offsets: number[] = new Array(requests.length);
+  const rows: Array<{ index: number; atMs: number; inputTokens: number; outputTokens: number }> = new Array(requests.length);
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
+    offsets[i] = r.atMs;
+    rows[i] = { index: i, atMs: r.atMs, inputTokens: r.inputTokens, outputTokens: r.outputTokens };
+  }
+  const arrivals = arrivalStages(offsets, cfg.bucketMs);
+  const leadMs = cfg.bucketMs + cfg.slackMs;
+  const peak = estimatePeakConcurrency(rows, leadMs + cfg.bucketMs, {
+    ttftMs: cfg.estTtftMs, prefillMsPerToken: cfg.estPrefillMsPerToken, tpotMs: cfg.estTpotMs,
+  });
+  const vus = planVus(peak, { vus: cfg.vus, maxVus: cfg.maxVus });
+  const options: Options = {
+    scenarios: {
+      [SCENARIO]: {
+        executor: 'ramping-arrival-rate',
+        startRate: arrivals.startRate,
+        timeUnit: arrivals.timeUnit,
+        stages: arrivals.stages,
+        preAllocatedVUs: vus.preAllocatedVUs,
+        maxVUs: vus.maxVUs,
+        // Requests still waiting for their time or streaming when the last stage ends.
+        gracefulStop: `${Math.ceil((leadMs + cfg.bucketMs) / 1000) + cfg.gracefulStopS}s`,
+      },
+    },
+    summaryTrendStats: SUMMARY_TREND_STATS,
+    thresholds: summarySubmetricThresholds(),
+    tags: { run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint },
+    setupTimeout: '60s',
+  };
+  return { runId: cfg.runId, leadMs, total: requests.length, options };
+}
+
+function basename(p: string): string {
+  const parts = p.split(/[\\/]/);
+  return parts[parts.length - 1];
+}
+
+/** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
+export function createReplay(platform: Platform) {
+  if (__ENV.HELP) throw new Error(`\n${REPLAY_HELP}`);
+  const cfg = readReplayConfig(__ENV);
+  if (!platform.streaming) cfg.stream = false;
+  const { requests, meta } = loadOpenLoopRequests(cfg);
+  const plan = new SharedArray<Plan>('replay-plan', () => [buildPlan(cfg, requests)])[0];
+  // One run id for every VU (each VU evaluates the init code, with its own clock).
+  cfg.runId = plan.runId;
+
+  let vocab: ReturnType<typeof loadVocabulary> | undefined;
+  const blockCache = new BlockTextCache(256);
+  let runStartUnixMs = -1;
+  let errorLogs = 0;
+
+  function setup(): SetupData {
+    if (meta.skippedCount > 0) {
+      console.warn(`skipped ${meta.skippedCount} bad trace row(s) (SKIP_BAD); first: ${meta.skipped.join(' | ')}`);
+    }
+    if (plan.total === 0) throw new Error(`no requests to replay in ${cfg.trace} with the given FROM_MS/TO_MS/MAX_REQUESTS`);
+    if (cfg.model) return { model: cfg.model };
+    const res = http.get(`${cfg.baseUrl}/v1/models`, { headers: authHeaders(cfg), timeout: '10s' });
+    if (res.status !== 200) {
+      throw new Error(`cannot list models at ${cfg.baseUrl}/v1/models (status ${res.status}${res.error ? `, ${res.error}` : ''}): ` +
+        'check BASE_URL, or pass -e MODEL=name');
+    }
+    const body = res.json() as { data?: Array<{ id?: string }> };
+    const model = body.data?.[0]?.id;
+    if (!model) throw new Error(`${cfg.baseUrl}/v1/models lists no model: pass -e MODEL=name`);
+    return { model };
+  }
+
+  function iteration(data: SetupData): void {
+    const k = exec.scenario.iterationInTest;
+    if (k >= requests.length) return;
+    const r = requests[k];
+    if (runStartUnixMs < 0) runStartUnixMs = platform.nowUnixMs() - exec.instance.currentTestRunDuration;
+    if (!vocab) vocab = loadVocabulary(cfg.vocab);
+    const requestId = `${cfg.runId}-${k}`;
+    const prompt = buildPrompt(vocab, {
+      blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${k}`,
+    }, blockCache);
+    const body = JSON.stringify(buildBody({
+      endpoint: cfg.endpoint, model: data.model, prompt, stream: cfg.stream, ignoreEos: cfg.ignoreEos,
+      maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens,
+    }));
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...authHeaders(cfg) };
+    headers[cfg.requestIdHeader] = requestId;
+
+    const scheduledUnixMs = runStartUnixMs + plan.leadMs + r.atMs;
+    if (!platform.sleepUntilUnixMs(scheduledUnixMs)) return; // test is ending
+    const x = platform.send({
+      url: cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint], body, headers, timeoutMs: cfg.timeoutMs, reuseConnections: cfg.reuseConnections,
+    });
+    recordDispatch(platform, x.startUnixMs - scheduledUnixMs);
+    const o = measureExchange(x);
+    if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
+    recordOutcome(platform, o, requestId, x.startUnixMs - runStartUnixMs);
+    if (!o.ok && !cfg.quiet && errorLogs < MAX_ERROR_LOGS_PER_VU) {
+      errorLogs++;
+      console.warn(`request ${requestId} (trace line ${r.line ?? k + 1}) failed: ${o.reason}: ${o.detail ?? ''}` +
+        (errorLogs === MAX_ERROR_LOGS_PER_VU ? ' (further errors of this VU are counted, not logged)' : ''));
+    }
+  }
+
+  function handleSummary(data: K6SummaryData & { setup_data?: SetupData }): Record<string, string> {
+    const run: RunInfo = {
+      runId: cfg.runId, trace: cfg.trace, format: meta.format, baseUrl: cfg.baseUrl, endpoint: cfg.endpoint,
+      model: data.setup_data?.model ?? cfg.model ?? '', platform: platform.name, speedup: cfg.speedup, plannedRequests: plan.total,
+    };
+    const result = buildResult(data, run, (name) => platform.snapshot(name));
+    return { stdout: renderTable(result), [cfg.summaryJson]: JSON.stringify(result, null, 2) + '\n' };
+  }
+
+  return { options: plan.options, setup, iteration, handleSummary };
+}
+
+function authHeaders(cfg: ReplayConfig): Record<string, string> {
+  return cfg.apiKey ? { Authorization: `Bearer ${cfg.apiKey}` } : {};
+}

@@ -1,0 +1,115 @@
+// Starting the real simulator and the real build/k6 for integration tests: loopback only,
+// every process bounded in time and stopped by the test.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const K6 = 'build/k6';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `k6lr-${prefix}-`));
+}
+
+export interface RunningSim {
+  url: string;
+  port: number;
+  groundTruth: string;
+  proc: ChildProcess;
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts scripts/sim on a free loopback port and waits until it listens. */
+export async function startSim(args: string[], dir = tempDir('sim')): Promise<RunningSim> {
+  const groundTruth = join(dir, 'ground-truth.jsonl');
+  const proc = spawn('npx', ['tsx', 'scripts/sim/main.ts', '--port', '0', '--ground-truth', groundTruth, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`simulator did not start within 30 s:\n${out}`)), 30_000);
+    const check = () => {
+      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', (code) => reject(new Error(`simulator exited with ${code}:\n${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    groundTruth,
+    proc,
+    log: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.on('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface K6Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs build/k6 with a time limit; resolves with its exit code and output. */
+export function runK6(args: string[], env: Record<string, string> = {}, limitMs = 240_000): Promise<K6Run> {
+  if (!existsSync(K6)) throw new Error(`${K6} is missing: run \`make k6\` (make test does it)`);
+  return new Promise((resolve) => {
+    const proc = spawn(K6, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `-e NAME=value` arguments for k6. */
+export function envArgs(vars: Record<string, string | number>): string[] {
+  return Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+}
+
+export function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+}
+
+export interface K6Point {
+  metric: string;
+  value: number;
+  time: string;
+  tags: Record<string, string>;
+  requestId?: string;
+}
+
+/** Samples from `k6 run --out json=FILE`, with the request id from sample metadata. */
+export function readK6Points(path: string, metrics: string[]): K6Point[] {
+  const wanted = new Set(metrics);
+  const points: K6Point[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.includes('"Point"')) continue;
+    const o = JSON.parse(line) as { type: string; metric: string; data: { value: number; time: string; tags: Record<string, string>; metadata?: Record<string, string> } };
+    if (o.type !== 'Point' || !wanted.has(o.metric)) continue;
+    points.push({ metric: o.metric, value: o.data.value, time: o.data.time, tags: o.data.tags ?? {}, requestId: o.data.metadata?.request_id });
+  }
+  return points;
+}
