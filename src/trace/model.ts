@@ -5,7 +5,10 @@
 export interface Turn {
   /** Open loop: when the request arrived, in ms from the trace start (unscaled). */
   atMs?: number;
-  /** Closed loop: ms to wait after the previous turn of the session ended. */
+  /**
+   * Closed loop: ms to wait after the previous turn of the session ended. Traces that record
+   * both (kv-cache-tester) set both: atMs for "original" timing, delayMs for closed-loop replay.
+   */
   delayMs?: number;
   /** Prompt tokens of this request as the server saw them (whole prompt, not the delta). */
   inputTokens: number;
@@ -25,6 +28,21 @@ export interface Turn {
   ttftMs?: number;
   /** Extra fields merged into the request body (AIPerf `extra`). */
   extra?: Record<string, unknown>;
+  /**
+   * Sessions with `accumulates`: tokens this turn appends to the conversation (the new user or
+   * tool message). Then inputTokens = previous inputTokens + previous outputTokens + appendTokens.
+   */
+  appendTokens?: number;
+  /** Sessions with `accumulates`: prefix-block ids of the appended content only (AIPerf hash_ids). */
+  appendBlocks?: number[];
+  /** True when inputTokens (and appendTokens) were estimated from text, not recorded. */
+  estimatedTokens?: boolean;
+  /** OpenAI tool definitions sent with `messages` (AIPerf `tools`). */
+  tools?: unknown[];
+  /** A complete request body to send verbatim (AIPerf `payload`). */
+  payload?: Record<string, unknown>;
+  /** Recorded stop reason (kv-cache-tester `stop`), for reports. */
+  stop?: string;
   /** 1-based line (or record) number in the source file, for error messages. */
   line?: number;
 }
@@ -38,6 +56,15 @@ export interface Session {
   parentId?: string;
   /** Set on sub-agents: index of the parent turn after which they start (the parent waits for them). */
   spawnAfterTurn?: number;
+  /**
+   * True when each turn appends to one growing conversation (AIPerf sessions, trie, ShareGPT):
+   * a turn's `messages`/`appendTokens`/`appendBlocks` hold only what it adds, and the replay sends
+   * the history (earlier messages and the replies received) before it. False or absent: every
+   * turn is self-contained (its `blocks` or `messages` describe the whole prompt).
+   */
+  accumulates?: boolean;
+  /** Sub-agent kind or other label from the trace (kv-cache-tester `subagent_type`). */
+  label?: string;
   turns: Turn[];
 }
 
@@ -52,6 +79,8 @@ export interface Trace {
   /** Rows skipped with --skip-bad, with the reason of each (capped). */
   skipped?: SkippedRow[];
   skippedCount?: number;
+  /** Rows left out on purpose (not errors), counted by reason, e.g. "empty message list". */
+  dropped?: Record<string, number>;
 }
 
 export interface SkippedRow {

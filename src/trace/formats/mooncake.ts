@@ -1,18 +1,14 @@
 // Mooncake FAST'25 JSONL: {"timestamp": ms, "input_length", "output_length", "hash_ids": [...]}
 // with 512-token prefix blocks; one open-loop request per line.
 
-import { TraceError } from './errors';
-import { optionalIntArray, parseJsonObjectLine, requireNonNegativeInt, requireNonNegativeNumber, type RowContext } from './fields';
-import type { SkippedRow, Trace, Turn } from './model';
+import { TraceError } from '../errors';
+import { optionalIntArray, requireNonNegativeInt, requireNonNegativeNumber, type RowContext } from '../fields';
+import type { Trace, Turn } from '../model';
+import { collectTrace, ReadContext, type ReadOptions, type TurnRecord } from '../records';
+import { textSource, type TraceSource } from '../source';
+import { jsonRows } from './jsonl';
 
 export const MOONCAKE_BLOCK_SIZE = 512;
-
-export interface ReadOptions {
-  /** Skip (and count) bad rows instead of failing on the first one. */
-  skipBad?: boolean;
-  /** Tokens per hash id (512 for Mooncake). */
-  blockSize?: number;
-}
 
 /** Parses one Mooncake row into a turn with an absolute arrival time. */
 export function parseMooncakeRow(row: Record<string, unknown>, ctx: RowContext, blockSize: number): Turn {
@@ -27,34 +23,19 @@ export function parseMooncakeRow(row: Record<string, unknown>, ctx: RowContext, 
   return { atMs, inputTokens, outputTokens, blocks, line: ctx.line };
 }
 
-/** Reads a whole Mooncake JSONL text. Each row becomes a one-turn session. */
+/** Each row becomes a one-turn session named after its line. */
+export function* mooncakeRecords(src: TraceSource, ctx: ReadContext): Generator<TurnRecord> {
+  ctx.useBlockSize(MOONCAKE_BLOCK_SIZE, 1, 'hash_ids');
+  const blockSize = ctx.blockSize ?? MOONCAKE_BLOCK_SIZE;
+  for (const { row, line, raw } of jsonRows(src, ctx)) {
+    const turn = ctx.row(line, () => parseMooncakeRow(row, { file: ctx.file, line }, blockSize));
+    if (!turn) continue;
+    yield { session: { id: String(line), startMs: turn.atMs ?? 0 }, turnIndex: 0, turn, raw: ctx.raw(raw) };
+  }
+}
+
+/** Reads a whole Mooncake JSONL text. */
 export function readMooncake(text: string, file: string, opts: ReadOptions = {}): Trace {
-  const blockSize = opts.blockSize ?? MOONCAKE_BLOCK_SIZE;
-  const trace: Trace = { format: 'mooncake', source: file, blockSize, sessions: [] };
-  const skipped: SkippedRow[] = [];
-  let skippedCount = 0;
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
-    if (line === '') continue;
-    const ctx = { file, line: lineNo };
-    try {
-      const turn = parseMooncakeRow(parseJsonObjectLine(line, ctx), ctx, blockSize);
-      trace.sessions.push({ id: String(lineNo), startMs: turn.atMs ?? 0, turns: [turn] });
-    } catch (e) {
-      if (!opts.skipBad || !(e instanceof TraceError)) throw e;
-      skippedCount++;
-      if (skipped.length < 100) skipped.push({ line: lineNo, message: e.message });
-    }
-  }
-  if (skippedCount > 0) {
-    trace.skipped = skipped;
-    trace.skippedCount = skippedCount;
-  }
-  return trace;
+  const ctx = new ReadContext(file, opts);
+  return collectTrace('mooncake', mooncakeRecords(textSource(text, file), ctx), ctx);
 }
