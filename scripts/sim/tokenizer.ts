@@ -1,0 +1,76 @@
+// Tokenizers for the simulator: how many tokens a prompt has and which token ids feed the
+// prefix cache. The default `words` tokenizer counts whitespace-separated words, so the
+// harness's synthetic prompts (words joined by single spaces) count exactly. Real tokenizers
+// (llama3, qwen3, o200k, ...) plug in behind the same interface via `registerTokenizer`.
+
+export interface Tokenizer {
+  readonly name: string;
+  /** Number of tokens `text` encodes to. Must equal `encode(text).length`. */
+  countTokens(text: string): number;
+  /** Token ids of `text` (32-bit unsigned integers). */
+  encode(text: string): number[];
+}
+
+/** FNV-1a 32-bit hash of a string's UTF-16 code units: stable across runs and platforms. */
+export function fnv1a32(s: string, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const WS = /\s+/;
+
+/** A token is a whitespace-separated word; its id is the FNV-1a hash of the word. */
+export class WordsTokenizer implements Tokenizer {
+  readonly name = 'words';
+
+  countTokens(text: string): number {
+    let n = 0;
+    let inWord = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      // Same set as /\s/ for the characters prompts contain; \s also covers a few rare
+      // Unicode spaces, handled by the slow path below.
+      const space = c === 32 || (c >= 9 && c <= 13) || c === 160 || (c > 255 && WS.test(text[i]));
+      if (space) inWord = false;
+      else if (!inWord) {
+        inWord = true;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    for (const w of text.split(WS)) if (w.length > 0) ids.push(fnv1a32(w));
+    return ids;
+  }
+}
+
+const factories = new Map<string, () => Tokenizer>([['words', () => new WordsTokenizer()]]);
+
+/** Adds a tokenizer under `name` (used by `--tokenizer NAME`). */
+export function registerTokenizer(name: string, make: () => Tokenizer): void {
+  factories.set(name, make);
+}
+
+export function tokenizerNames(): string[] {
+  return [...factories.keys()];
+}
+
+export function getTokenizer(name: string): Tokenizer {
+  const make = factories.get(name);
+  if (!make) throw new Error(`unknown tokenizer "${name}" (known: ${tokenizerNames().join(', ')})`);
+  return make();
+}
+
+/** Ids of the `n` chat-template tokens prepended to every chat prompt (a fixed system header). */
+export function chatTemplateIds(n: number): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(fnv1a32(`<|template:${i}|>`));
+  return ids;
+}
