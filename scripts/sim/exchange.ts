@@ -1,0 +1,354 @@
+// One HTTP completion request from validation to its ground-truth record: feeds its prompts to
+// the engine as sequences, writes each generated token to the client the moment the engine
+// produces it, applies its fault, observes the metrics and writes the record. Per-request state
+// lives here and is dropped when the request ends (bounded memory on long runs).
+
+import type { ServerResponse } from 'node:http';
+import { nowMs } from './clock.js';
+import type { Engine } from './engine.js';
+import { errorBody } from './errors.js';
+import { type FaultPlan, faultKinds, resolvePos } from './faults.js';
+import { type GroundTruthRecord, type GroundTruthSink, TokenTimes } from './ground-truth.js';
+import type { SimMetrics } from './metrics.js';
+import type { SimOptions } from './options.js';
+import { Seq, type SeqSink } from './scheduler.js';
+import { Bodies, DONE } from './sse.js';
+import type { SimRequestSpec } from './validate.js';
+
+export interface SimContext {
+  opts: SimOptions;
+  engine: Engine;
+  metrics: SimMetrics;
+  gt: GroundTruthSink;
+  inflight: Set<Exchange>;
+}
+
+export interface ExchangeInit {
+  id: string;
+  arrivalMs: number;
+  spec: SimRequestSpec;
+  fault?: FaultPlan;
+  reasoningTokens: number;
+  toolCall: boolean;
+}
+
+/** Writes the record of a request that never reached the engine (400, 413, ...). */
+export function recordRejected(ctx: SimContext, id: string, endpoint: string, arrivalMs: number, status: number, stream = false): void {
+  const r: GroundTruthRecord = {
+    id,
+    endpoint,
+    model: '',
+    status,
+    fault: null,
+    arrivalMs: round(arrivalMs),
+    queueExitMs: null,
+    firstTokenMs: null,
+    tokenMs: [],
+    finishMs: round(nowMs()),
+    promptTokens: 0,
+    cachedTokens: 0,
+    completionTokens: 0,
+    maxTokens: 0,
+    finishReason: null,
+    stream,
+    preemptions: 0,
+    lateUs: [],
+  };
+  ctx.gt.write(r);
+  ctx.metrics.gtRecords.inc(ctx.metrics.labels);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export class Exchange implements SeqSink {
+  private done = false;
+  private status = 0;
+  private readonly times = new TokenTimes();
+  private readonly lateUs: number[] = [];
+  private queueExitMs: number | null = null;
+  private readonly seqs: Seq[] = [];
+  private readonly perChoice: number[];
+  private finishedSeqs = 0;
+  private roleSent = false;
+  private lastTokenMs = 0;
+  private readonly bodies: Bodies;
+  private readonly cutAt?: number;
+  private readonly malformedAt?: number;
+  private readonly midErrorAt?: number;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly stream: boolean;
+  /** Time of the last hand-over to the socket (set just before res.end). */
+  private finishMs: number | undefined;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly res: ServerResponse,
+    private readonly init: ExchangeInit,
+  ) {
+    const { spec, fault } = init;
+    this.stream = spec.stream;
+    this.perChoice = spec.prompts.map(() => 0);
+    this.bodies = new Bodies({
+      endpoint: spec.endpoint,
+      id: init.id,
+      model: spec.model,
+      created: Math.floor(init.arrivalMs / 1000),
+      reasoningTokens: init.reasoningTokens,
+      toolCall: init.toolCall,
+      separateFinishChunk: ctx.opts.separateFinishChunk,
+      promptTokensDetails: ctx.opts.promptTokensDetails,
+    });
+    const total = spec.maxTokens * spec.prompts.length;
+    this.cutAt = resolvePos(fault?.cutAfter, total);
+    this.malformedAt = resolvePos(fault?.malformedAfter, total);
+    this.midErrorAt = resolvePos(fault?.midErrorAfter, total);
+    res.on('error', () => {}); // a broken socket is handled by 'close'
+    res.on('close', () => {
+      if (!this.done) this.abort();
+    });
+  }
+
+  /** Starts answering: after the slow-first-byte delay if any, else now. */
+  start(): void {
+    const { fault } = this.init;
+    this.ctx.inflight.add(this);
+    if (fault) for (const k of faultKinds(fault)) this.ctx.metrics.faults.inc([...this.ctx.metrics.labels, k]);
+    const hold = fault?.slowFirstByteMs;
+    if (hold !== undefined && hold > 0) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        this.begin();
+      }, hold * this.ctx.opts.engine.timeScale);
+    } else this.begin();
+  }
+
+  private begin(): void {
+    if (this.done) return;
+    const { spec, fault } = this.init;
+    if (fault?.status !== undefined) {
+      const body = errorBody(fault.status, `simulated fault: ${fault.spec}`);
+      this.status = fault.status;
+      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      if (fault.status === 429 || fault.status === 503) headers['retry-after'] = '1';
+      this.res.writeHead(fault.status, headers);
+      this.finishMs = nowMs();
+      this.res.end(body);
+      this.finish(null);
+      return;
+    }
+    const stall = resolvePos(fault?.stallAfter, spec.maxTokens);
+    for (const ids of spec.prompts) {
+      const seq = new Seq(ids, spec.maxTokens, this);
+      if (fault?.stallMs !== undefined && stall !== undefined && stall >= 1 && stall < spec.maxTokens) {
+        seq.pauseAfter = stall;
+        seq.pauseMs = fault.stallMs;
+      }
+      this.seqs.push(seq);
+    }
+    if (this.stream) {
+      this.status = 200;
+      this.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      this.res.flushHeaders();
+    }
+    // Pause lengths are model ms; the engine works in scaled wall ms.
+    for (const seq of this.seqs) {
+      seq.pauseMs *= this.ctx.opts.engine.timeScale;
+      this.ctx.engine.add(seq);
+    }
+  }
+
+  admitted(seq: Seq): void {
+    if (this.done) return;
+    const m = this.ctx.metrics;
+    m.prefixQueries.inc(m.labels, seq.promptLen);
+    m.prefixHits.inc(m.labels, seq.cachedTokens);
+    if (this.queueExitMs === null) {
+      this.queueExitMs = nowMs();
+      m.queue.observe(m.labels, (this.queueExitMs - this.init.arrivalMs) / 1000);
+      if (this.ctx.opts.earlyRole && this.stream && this.chat && !this.roleSent) {
+        this.roleSent = true;
+        this.res.write(this.bodies.roleChunk());
+      }
+    }
+  }
+
+  preempted(): void {
+    this.ctx.metrics.preemptions.inc(this.ctx.metrics.labels);
+  }
+
+  private get chat(): boolean {
+    return this.init.spec.endpoint === '/v1/chat/completions';
+  }
+
+  token(seq: Seq, index: number, dueMs: number): void {
+    if (this.done) return;
+    const res = this.res;
+    const m = this.ctx.metrics;
+    const L = m.labels;
+    const choice = this.seqs.indexOf(seq);
+    const max = this.init.spec.maxTokens;
+    const last = index === max - 1;
+    const count = this.times.count;
+    let t: number;
+    if (this.stream) {
+      if (res.destroyed) return this.abort();
+      if (this.cutAt === count) return this.cut();
+      if (this.midErrorAt === count) return this.midError();
+      let out = '';
+      if (this.chat && !this.roleSent) {
+        this.roleSent = true;
+        out += this.bodies.roleChunk();
+      }
+      if (this.malformedAt === count) out += this.bodies.malformedChunk(choice, index);
+      out += this.bodies.tokenChunk(choice, index, max, last);
+      if (last && this.ctx.opts.separateFinishChunk) out += this.bodies.finishChunk(choice);
+      // Timestamp right before the hand-over: the client can never see the chunk earlier.
+      t = nowMs();
+      res.write(out);
+    } else if (count === this.cutAt) {
+      return this.cut();
+    } else if (count === this.midErrorAt) {
+      return this.midError();
+    } else t = nowMs();
+    this.times.push(t);
+    const late = t - dueMs;
+    this.lateUs.push(Math.round(late * 1000));
+    m.lateness(late / 1000);
+    m.generationTokens.inc(L);
+    if (index === 0) {
+      m.promptTokens.inc(L, seq.promptLen);
+      m.promptBySource.inc([...L, 'local_cache_hit'], seq.cachedTokens);
+      m.promptBySource.inc([...L, 'local_compute'], seq.promptLen - seq.cachedTokens);
+    }
+    if (count === 0) m.ttft.observe(L, (t - this.init.arrivalMs) / 1000);
+    else m.itl.observe(L, (t - this.lastTokenMs) / 1000);
+    this.lastTokenMs = t;
+    this.perChoice[choice]++;
+    if (last && ++this.finishedSeqs === this.seqs.length) this.complete();
+  }
+
+  /** Every sequence reached max_tokens: end the response. */
+  private complete(): void {
+    const res = this.res;
+    const total = this.times.count;
+    if (this.stream) {
+      if (this.cutAt === total) return this.cut();
+      if (this.midErrorAt === total) return this.midError();
+      let out = '';
+      if (this.malformedAt === total) out += this.bodies.malformedChunk(0, total);
+      if (this.init.spec.includeUsage) out += this.bodies.usageChunk(this.usage());
+      out += DONE;
+      this.finishMs = nowMs();
+      res.end(out);
+    } else {
+      let body = this.bodies.fullBody(this.perChoice, this.usage(), 'length');
+      if (this.malformedAt !== undefined && this.malformedAt <= total) body = body.slice(0, Math.max(1, body.length >> 1));
+      this.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      this.finishMs = nowMs();
+      res.end(body);
+    }
+    this.finish('length');
+  }
+
+  private usage(): { promptTokens: number; completionTokens: number; cachedTokens: number } {
+    let cached = 0;
+    for (const s of this.seqs) cached += Math.max(0, s.cachedTokens);
+    return { promptTokens: this.init.spec.promptTokens, completionTokens: this.times.count, cachedTokens: cached };
+  }
+
+  private stopSeqs(): void {
+    for (const s of this.seqs) if (s.state === 'waiting' || s.state === 'running' || s.state === 'new') this.ctx.engine.abort(s);
+  }
+
+  /** The cut fault: drop the connection without [DONE]. */
+  private cut(): void {
+    this.stopSeqs();
+    this.finishMs = nowMs();
+    this.res.destroy();
+    this.finish('cut');
+  }
+
+  /** The mid-error fault: an error event then [DONE] (streams), or a 500 (non-streamed). */
+  private midError(): void {
+    this.stopSeqs();
+    const msg = `simulated fault: ${this.init.fault?.spec ?? 'mid-error'}`;
+    if (this.stream) {
+      const out = this.bodies.errorEvent(msg) + DONE;
+      this.finishMs = nowMs();
+      this.res.end(out);
+    } else {
+      const body = errorBody(500, msg);
+      this.status = 500;
+      this.res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      this.finishMs = nowMs();
+      this.res.end(body);
+    }
+    this.finish('error');
+  }
+
+  /** The client went away (or the server is shutting down). Status stays 200 once sent; 499 before. */
+  abort(): void {
+    if (this.done) return;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.stopSeqs();
+    this.status = this.status || 499;
+    if (!this.res.destroyed) this.res.destroy();
+    this.finish('abort');
+  }
+
+  private finish(finishReason: string | null): void {
+    if (this.done) return;
+    this.done = true;
+    const finishMs = this.finishMs ?? nowMs();
+    this.ctx.inflight.delete(this);
+    const { spec, fault, id, arrivalMs } = this.init;
+    const m = this.ctx.metrics;
+    const L = m.labels;
+    const reachedEngine = this.seqs.length > 0;
+    if (reachedEngine) {
+      m.requestSuccess.inc([...L, finishReason === 'length' ? 'length' : 'abort']);
+      m.e2e.observe(L, (finishMs - arrivalMs) / 1000);
+      m.promptHist.observe(L, spec.promptTokens);
+      m.genHist.observe(L, this.times.count);
+      const first = this.times.firstMs;
+      if (this.queueExitMs !== null) m.inference.observe(L, (finishMs - this.queueExitMs) / 1000);
+      if (first !== null && this.queueExitMs !== null) {
+        m.prefill.observe(L, (first - this.queueExitMs) / 1000);
+        m.decode.observe(L, (finishMs - first) / 1000);
+      }
+    }
+    let cached = 0;
+    let preemptions = 0;
+    for (const s of this.seqs) {
+      cached += Math.max(0, s.cachedTokens);
+      preemptions += s.preemptions;
+    }
+    const r: GroundTruthRecord = {
+      id,
+      endpoint: spec.endpoint,
+      model: spec.model,
+      status: this.status,
+      fault: fault?.spec ?? null,
+      arrivalMs: round(arrivalMs),
+      queueExitMs: this.queueExitMs === null ? null : round(this.queueExitMs),
+      firstTokenMs: this.times.firstMs,
+      tokenMs: this.times.gapsUs,
+      finishMs: round(finishMs),
+      promptTokens: spec.promptTokens,
+      cachedTokens: cached,
+      completionTokens: this.times.count,
+      maxTokens: spec.maxTokens,
+      finishReason,
+      stream: spec.stream,
+      preemptions,
+      lateUs: this.lateUs,
+    };
+    this.ctx.gt.write(r);
+    m.gtRecords.inc(L);
+    this.seqs.length = 0;
+  }
+}

@@ -1,0 +1,85 @@
+// Entry point: `npx tsx scripts/sim/main.ts [options]` runs the simulator server;
+// `npx tsx scripts/sim/main.ts summarize FILE [--json]` summarises a ground-truth file.
+
+import { renameSync, writeFileSync } from 'node:fs';
+import { GroundTruthFile } from './ground-truth-file.js';
+import { type GroundTruthSink, NullSink } from './ground-truth.js';
+import { OptionsError, helpText, parseOptions } from './options.js';
+import { startServer } from './server.js';
+import { formatSummary, summarizeFile } from './summary.js';
+
+async function summarizeCommand(args: string[]): Promise<number> {
+  const json = args.includes('--json');
+  const files = args.filter((a) => a !== '--json');
+  if (files.length !== 1 || files[0].startsWith('-')) {
+    process.stderr.write('usage: npx tsx scripts/sim/main.ts summarize GROUND_TRUTH.jsonl [--json]\n');
+    return 2;
+  }
+  const s = await summarizeFile(files[0]);
+  process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s) + '\n');
+  return 0;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const parsed = parseOptions(args);
+  if (parsed === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const opts = parsed;
+  let gt: GroundTruthSink = new NullSink();
+  if (opts.groundTruth) {
+    const file = new GroundTruthFile(opts.groundTruth);
+    await file.ready();
+    gt = file;
+  }
+  const sim = await startServer(opts, gt);
+  if (opts.portFile) {
+    // Atomic: a reader polling for the file never sees it half written.
+    writeFileSync(`${opts.portFile}.tmp`, `${sim.port}\n`);
+    renameSync(`${opts.portFile}.tmp`, opts.portFile);
+  }
+  process.stdout.write(`sim listening on ${sim.url}\n`);
+  if (!opts.quiet) {
+    const e = opts.engine;
+    process.stderr.write(
+      `sim: preset ${opts.preset}, model ${opts.model}, max_num_seqs ${e.maxNumSeqs}, max_num_batched_tokens ${e.maxNumBatchedTokens}, ` +
+        `kv ${e.kvBlocks} blocks x ${e.blockSize}, prefix cache ${e.prefixCaching ? 'on' : 'off'}, time scale ${e.timeScale}` +
+        (opts.groundTruth ? `, ground truth ${opts.groundTruth}` : '') +
+        '\n',
+    );
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: string): void => {
+      signals++;
+      if (!opts.quiet) process.stderr.write(`sim: ${sig}, shutting down${signals > 1 ? ' now' : ''}\n`);
+      sim.shutdown(signals > 1 ? 0 : undefined).then(
+        () => resolve(0),
+        (e) => {
+          process.stderr.write(`sim: shutdown failed: ${(e as Error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  try {
+    const code = args[0] === 'summarize' ? await summarizeCommand(args.slice(1)) : await serve(args);
+    process.exit(code);
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      process.stderr.write(`sim: ${e.message}\n(see --help)\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`sim: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,236 @@
+// The HTTP side: routes, body reading, request ids, fault choice, and graceful shutdown.
+// Listens on loopback by default. Never lets a bad client take the process down: every
+// request-level failure becomes an OpenAI-style error response or an aborted record.
+
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { nowMs } from './clock.js';
+import { Engine } from './engine.js';
+import { ApiError } from './errors.js';
+import { Exchange, type SimContext, recordRejected } from './exchange.js';
+import { type FaultPlan, FaultSpecError, drawFault, parseFaultSpec } from './faults.js';
+import type { GroundTruthSink } from './ground-truth.js';
+import { SimMetrics } from './metrics.js';
+import type { SimOptions } from './options.js';
+import { getTokenizer } from './tokenizer.js';
+import { type Endpoint, type ValidateContext, parseJsonBody, validateRequest } from './validate.js';
+
+export interface SimServer {
+  server: Server;
+  ctx: SimContext;
+  port: number;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish up to the grace period, aborts the rest. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions']);
+const GET_PATHS = new Set(['/v1/models', '/health', '/metrics', '/version', '/ping']);
+
+let idCounter = 0;
+const idPrefix = `sim-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
+
+function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, e: ApiError, extra: Record<string, string> = {}): void {
+  sendJson(res, e.status, e.body(), extra);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(new ApiError(413, `request body larger than ${limit} bytes (--max-body-mb)`, 'body'));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+    });
+    req.on('aborted', () => {
+      if (!failed) {
+        failed = true;
+        reject(new Error('client aborted while sending the body'));
+      }
+    });
+  });
+}
+
+export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promise<SimServer> {
+  const engine = new Engine(opts.engine);
+  const metrics = new SimMetrics(opts.model, opts.maxModelLen, { blockSize: opts.engine.blockSize, numGpuBlocks: opts.engine.kvBlocks, enablePrefixCaching: opts.engine.prefixCaching }, opts.engine.timeScale);
+  const ctx: SimContext = { opts, engine, metrics, gt, inflight: new Set() };
+  const vctx: ValidateContext = {
+    tokenizer: getTokenizer(opts.tokenizer),
+    servedModel: opts.model,
+    strictModel: opts.strictModel,
+    defaultMaxTokens: opts.defaultMaxTokens,
+    chatTemplateTokens: opts.chatTemplateTokens,
+    maxModelLen: opts.maxModelLen,
+  };
+  const startedAt = Math.floor(Date.now() / 1000);
+
+  async function handleCompletion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number): Promise<void> {
+    let body: string;
+    try {
+      body = await readBody(req, opts.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        sendError(res, e, { connection: 'close' });
+        recordRejected(ctx, id, endpoint, arrivalMs, e.status);
+      } else {
+        res.destroy();
+        recordRejected(ctx, id, endpoint, arrivalMs, 499);
+      }
+      return;
+    }
+    let stream = false;
+    try {
+      const json = parseJsonBody(body);
+      stream = json.stream === true;
+      const spec = validateRequest(endpoint, json, vctx);
+      for (const ids of spec.prompts) {
+        const why = engine.scheduler.rejectReason(ids.length, spec.maxTokens);
+        if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
+      }
+      const reasoningText = header(req, 'x-sim-reasoning');
+      let reasoningTokens = 0;
+      if (reasoningText !== undefined) {
+        if (!/^\d+$/.test(reasoningText.trim())) throw new ApiError(400, `x-sim-reasoning: expected a whole number of tokens, got "${reasoningText}"`, 'x-sim-reasoning');
+        reasoningTokens = Math.min(Number(reasoningText), spec.maxTokens);
+      }
+      const toolText = header(req, 'x-sim-tool-call');
+      const toolCall = toolText !== undefined && /^(1|true|yes)$/i.test(toolText.trim());
+      let fault: FaultPlan | undefined;
+      const faultText = opts.faultHeader ? header(req, 'x-sim-fault') : undefined;
+      if (faultText !== undefined && faultText.trim() !== '') {
+        try {
+          fault = parseFaultSpec(faultText);
+        } catch (e) {
+          if (e instanceof FaultSpecError) throw new ApiError(400, `x-sim-fault: ${e.message}`, 'x-sim-fault');
+          throw e;
+        }
+      } else fault = drawFault(opts.seed, id, opts.faultRate, opts.faultKinds);
+      if (res.destroyed) {
+        recordRejected(ctx, id, endpoint, arrivalMs, 499, stream);
+        return;
+      }
+      new Exchange(ctx, res, { id, arrivalMs, spec, fault, reasoningTokens, toolCall }).start();
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error).message}`);
+      sendError(res, err);
+      recordRejected(ctx, id, endpoint, arrivalMs, err.status, stream);
+    }
+  }
+
+  function handleGet(res: ServerResponse, path: string): void {
+    switch (path) {
+      case '/health':
+      case '/ping':
+        res.writeHead(200, { 'content-length': 0 });
+        res.end();
+        return;
+      case '/version':
+        sendJson(res, 200, JSON.stringify({ version: 'k6-llm-replay-sim' }));
+        return;
+      case '/v1/models':
+        sendJson(
+          res,
+          200,
+          JSON.stringify({
+            object: 'list',
+            data: [{ id: opts.model, object: 'model', created: startedAt, owned_by: 'vllm', root: opts.model, parent: null, max_model_len: opts.maxModelLen, permission: [] }],
+          }),
+        );
+        return;
+      case '/metrics': {
+        const sch = engine.scheduler;
+        const text = metrics.render({ running: sch.runningCount, waiting: sch.waitingCount, kvUsage: sch.kv.stats().usage }, ctx.inflight.size, sch.stats.steps);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+    }
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const arrivalMs = nowMs();
+    const id = header(req, 'x-request-id') || idPrefix + (++idCounter).toString(36);
+    res.setHeader('x-request-id', id);
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (ENDPOINTS.has(path)) {
+        if (req.method !== 'POST') return sendError(res, new ApiError(405, `${req.method} not allowed on ${path}; use POST`), { allow: 'POST' });
+        void handleCompletion(req, res, path as Endpoint, id, arrivalMs);
+        return;
+      }
+      if (GET_PATHS.has(path)) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new ApiError(405, `${req.method} not allowed on ${path}; use GET`), { allow: 'GET' });
+        req.resume();
+        return handleGet(res, path);
+      }
+      req.resume();
+      sendError(res, new ApiError(404, `no route for ${req.method} ${path}`));
+    } catch (e) {
+      sendError(res, new ApiError(500, `internal error: ${(e as Error).message}`));
+    }
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000, requestTimeout: 0, noDelay: true }, onRequest);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs = opts.shutdownGraceMs): Promise<void> => {
+    if (closing) return closing;
+    closing = (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (ctx.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const ex of [...ctx.inflight]) ex.abort();
+      engine.stop();
+      server.closeAllConnections();
+      await closed;
+      await gt.close();
+    })();
+    return closing;
+  };
+
+  return { server, ctx, port, url: `http://${hostForUrl}:${port}`, shutdown };
+}
