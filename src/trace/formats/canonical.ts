@@ -23,9 +23,12 @@ export function canonicalHeaderLine(h: Omit<CanonicalHeader, 'canonical'>): stri
   return JSON.stringify({ canonical: CANONICAL_VERSION, ...h });
 }
 
-/** One session as a line (turn line numbers refer to the original file and are left out). */
-export function canonicalSessionLine(head: SessionHead, turns: readonly Turn[]): string {
-  return JSON.stringify({ ...head, turns: turns.map(({ line: _line, ...t }) => t) });
+/**
+ * One session as a line (turn line numbers refer to the original file and are left out). A
+ * session may continue on later lines: those say which turn they start at (`firstTurn`).
+ */
+export function canonicalSessionLine(head: SessionHead, turns: readonly Turn[], firstTurn = 0): string {
+  return JSON.stringify({ ...head, ...(firstTurn > 0 ? { firstTurn } : {}), turns: turns.map(({ line: _line, ...t }) => t) });
 }
 
 export function* canonicalRecords(src: TraceSource, ctx: ReadContext): Generator<TurnRecord> {
@@ -40,8 +43,9 @@ export function* canonicalRecords(src: TraceSource, ctx: ReadContext): Generator
     }
     const session = ctx.row(line, () => parseSession(row, ctx.file, line));
     if (!session) continue;
-    const { turns, ...head } = session;
-    for (let i = 0; i < turns.length; i++) yield { session: head, turnIndex: i, turn: { ...turns[i], line }, raw: i === 0 ? ctx.raw(raw) : undefined };
+    const { turns, firstTurn, ...head } = session as Session & { firstTurn?: number };
+    const base = typeof firstTurn === 'number' ? firstTurn : 0;
+    for (let i = 0; i < turns.length; i++) yield { session: head, turnIndex: base + i, turn: { ...turns[i], line }, raw: i === 0 ? ctx.raw(raw) : undefined };
   }
 }
 
