@@ -216,14 +216,14 @@ export class Exchange implements SeqSink {
     const late = t - dueMs;
     this.lateUs.push(Math.round(late * 1000));
     m.lateness(late / 1000);
-    m.generationTokens.inc(L);
+    m.hot.generationTokens.inc();
     if (index === 0) {
       m.promptTokens.inc(L, seq.promptLen);
       m.promptBySource.inc([...L, 'local_cache_hit'], seq.cachedTokens);
       m.promptBySource.inc([...L, 'local_compute'], seq.promptLen - seq.cachedTokens);
     }
-    if (count === 0) m.ttft.observe(L, (t - this.init.arrivalMs) / 1000);
-    else m.itl.observe(L, (t - this.lastTokenMs) / 1000);
+    if (count === 0) m.hot.ttft.observe((t - this.init.arrivalMs) / 1000);
+    else m.hot.itl.observe((t - this.lastTokenMs) / 1000);
     this.lastTokenMs = t;
     this.perChoice[choice]++;
     if (last && ++this.finishedSeqs === this.seqs.length) this.complete();

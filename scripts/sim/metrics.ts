@@ -62,6 +62,13 @@ export class SimMetrics {
   readonly faults: Counter;
   readonly gtRecords: Counter;
   readonly inflight: Gauge;
+  /** Bound handles for the per-token hot path (one label lookup at startup, none per token). */
+  readonly hot: {
+    ttft: { observe(v: number): void };
+    itl: { observe(v: number): void };
+    generationTokens: { inc(by?: number): void };
+    schedError: { observe(v: number): void };
+  };
 
   constructor(modelName: string, maxModelLen: number, cache: CacheConfigInfo, timeScale: number) {
     const r = this.registry;
@@ -114,15 +121,21 @@ export class SimMetrics {
     for (const fr of FINISH_REASONS) this.requestSuccess.inc([...L, fr], 0);
     for (const h of [this.ttft, this.itl, this.e2e, this.queue, this.inference, this.prefill, this.decode, this.promptHist, this.genHist, this.schedError]) h.touch(L);
     this.schedErrorMax.set(L, 0);
+    this.hot = { ttft: this.ttft.child(L), itl: this.itl.child(L), generationTokens: this.generationTokens.child(L), schedError: this.schedError.child(L) };
   }
 
   get labels(): string[] {
     return this.L;
   }
 
+  private lateMax = 0;
+
   lateness(seconds: number): void {
-    this.schedError.observe(this.L, seconds);
-    if (seconds > this.schedErrorMax.get(this.L)) this.schedErrorMax.set(this.L, seconds);
+    this.hot.schedError.observe(seconds);
+    if (seconds > this.lateMax) {
+      this.lateMax = seconds;
+      this.schedErrorMax.set(this.L, seconds);
+    }
   }
 
   render(live: LiveState, inflight: number, steps: number): string {

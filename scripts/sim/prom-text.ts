@@ -56,6 +56,18 @@ export class Counter extends Metric {
   get(values: LabelValues): number {
     return this.series.get(this.key(values))?.v ?? 0;
   }
+  /** A handle on one series (created at 0): no label lookup per increment on hot paths. */
+  child(values: LabelValues): { inc(by?: number): void } {
+    this.inc(values, 0);
+    const s = this.series.get(this.key(values))!;
+    const name = this.name;
+    return {
+      inc(by = 1) {
+        if (by < 0) throw new Error(`${name}: counters only go up`);
+        s.v += by;
+      },
+    };
+  }
   samples(out: string[]): void {
     for (const s of this.series.values()) out.push(`${this.name}_total${labelText(this.labelNames, s.values)} ${formatValue(s.v)}`);
   }
@@ -106,7 +118,14 @@ export class Histogram extends Metric {
     this.get_(values);
   }
   observe(values: LabelValues, v: number): void {
+    this.observeIn(this.get_(values), v);
+  }
+  /** A handle on one series: no label lookup per observation on hot paths. */
+  child(values: LabelValues): { observe(v: number): void } {
     const s = this.get_(values);
+    return { observe: (v: number) => this.observeIn(s, v) };
+  }
+  private observeIn(s: HistSeries, v: number): void {
     const b = this.buckets;
     // Buckets are few (<= 25): a linear scan beats a binary search here.
     let i = 0;

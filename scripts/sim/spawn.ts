@@ -19,9 +19,9 @@ export interface SimProcess {
 }
 
 /** Spawns the simulator on a free loopback port (adds `--port 0` unless args set a port). */
-export function spawnSim(args: string[], startTimeoutMs = 30_000): Promise<SimProcess> {
+export function spawnSim(args: string[], startTimeoutMs = 30_000, nodeArgs: string[] = []): Promise<SimProcess> {
   const full = args.includes('--port') ? args : ['--port', '0', ...args];
-  const proc = spawn(process.execPath, ['--import', 'tsx', SIM_MAIN, ...full], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SIM_MAIN, ...full], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
