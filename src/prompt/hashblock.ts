@@ -5,8 +5,12 @@
 // single token for the target tokenizer, and words are joined by single spaces; such text
 // encodes to exactly one token per word and no token crosses a block border (see
 // ../shared/reference/prompts.md). The first ID_WORDS words spell the block id in base
-// |vocabulary| (shifted by the salt), which makes distinct ids give distinct blocks; the rest are
-// drawn by a PRNG seeded from (salt, id). Trimming a block to k tokens keeps its first k words.
+// |vocabulary| (shifted by the salt), which makes distinct ids give distinct blocks; the rest is
+// a run of words cut from a fixed pseudo-random word pool at an offset hashed from (salt, id).
+// Cutting from one pre-joined pool string costs a substring per block instead of a PRNG draw
+// and a lookup per word: prompt synthesis runs inside k6's interpreter on the dispatch path,
+// where per-word work was the harness's main CPU cost. Trimming a block to k tokens keeps its
+// first k words.
 
 import { hashString, mix32, mulberry32 } from './prng';
 
@@ -32,13 +36,19 @@ export interface PromptSpec {
    * hash ids, or rows whose blocks are short): filler is unique per request, never shared.
    */
   uniqueKey?: string;
+  /**
+   * Tokens the server adds around the text (chat template, BOS: see templates.ts), taken off
+   * the END of the prompt so the server-side length is `tokens` while every earlier block, and
+   * so every shared prefix, stays identical. At least one word is always sent.
+   */
+  overheadTokens?: number;
 }
 
 export class BlockTextCache {
-  private readonly cache = new Map<string, string[]>();
+  private readonly cache = new Map<string, string>();
   constructor(private readonly capacity = 256) {}
 
-  get(key: string, make: () => string[]): string[] {
+  get(key: string, make: () => string): string {
     const hit = this.cache.get(key);
     if (hit) {
       // Refresh recency: Map iteration order is insertion order.
@@ -53,26 +63,73 @@ export class BlockTextCache {
   }
 }
 
-/** The words of one block: deterministic in (vocabulary, salt, id, size). */
-export function blockWords(vocab: Vocabulary, id: number, size: number, salt = ''): string[] {
+/** Words in the pool blocks are cut from; blocks longer than the pool wrap around. */
+export const POOL_WORDS = 16384;
+
+interface WordPool {
+  text: string;
+  /** starts[i] = char offset of word i in text; starts[POOL_WORDS] = text.length + 1. */
+  starts: number[];
+}
+
+const pools = new Map<Vocabulary, WordPool>();
+
+/** The vocabulary's word pool: POOL_WORDS words drawn with a fixed seed, joined by spaces. */
+function wordPool(vocab: Vocabulary): WordPool {
+  let pool = pools.get(vocab);
+  if (pool) return pool;
+  const rand = mulberry32(0x9e3779b9);
+  const words = new Array<string>(POOL_WORDS);
+  const starts = new Array<number>(POOL_WORDS + 1);
+  let at = 0;
+  for (let i = 0; i < POOL_WORDS; i++) {
+    words[i] = vocab.words[rand() % vocab.words.length];
+    starts[i] = at;
+    at += words[i].length + 1;
+  }
+  starts[POOL_WORDS] = at;
+  pool = { text: words.join(' '), starts };
+  pools.set(vocab, pool);
+  return pool;
+}
+
+/** `count` consecutive pool words from `offset` (wrapping), joined by spaces. */
+function poolRun(pool: WordPool, offset: number, count: number): string {
+  const parts: string[] = [];
+  while (count > 0) {
+    const take = Math.min(count, POOL_WORDS - offset);
+    parts.push(pool.text.substring(pool.starts[offset], pool.starts[offset + take] - 1));
+    count -= take;
+    offset = 0;
+  }
+  return parts.join(' ');
+}
+
+/** The first `take` words (default: all `size`) of one block, as text: deterministic in (vocabulary, salt, id, size). */
+export function blockText(vocab: Vocabulary, id: number, size: number, salt = '', take = size): string {
   const v = vocab.words.length;
   if (!Number.isSafeInteger(id) || id < 0) throw new Error(`block id ${id} is not a non-negative integer`);
   if (id >= Math.pow(v, ID_WORDS)) throw new Error(`block id ${id} is too large for a ${v}-word vocabulary`);
   const saltHash = hashString(salt);
-  const rand = mulberry32(mix32(saltHash, mix32(id % 0x100000000, Math.floor(id / 0x100000000))));
-  const out = new Array<string>(size);
+  const head: string[] = [];
   let rest = id;
-  for (let i = 0; i < size; i++) {
-    if (i < ID_WORDS) {
-      // Digit i of the id, shifted by a salt-dependent offset so salted runs differ from word 0.
-      const digit = rest % v;
-      rest = Math.floor(rest / v);
-      out[i] = vocab.words[(digit + mix32(saltHash, i)) % v];
-    } else {
-      out[i] = vocab.words[rand() % v];
-    }
+  for (let i = 0; i < Math.min(take, ID_WORDS); i++) {
+    // Digit i of the id, shifted by a salt-dependent offset so salted runs differ from word 0.
+    const digit = rest % v;
+    rest = Math.floor(rest / v);
+    head.push(vocab.words[(digit + mix32(saltHash, i)) % v]);
   }
-  return out;
+  const tail = take - head.length;
+  if (tail <= 0) return head.join(' ');
+  const seed = mix32(saltHash, mix32(id % 0x100000000, Math.floor(id / 0x100000000)));
+  // The offset depends on the full block size, so a trimmed block is a prefix of the full one.
+  const offset = mix32(seed, size) % POOL_WORDS;
+  return head.join(' ') + ' ' + poolRun(wordPool(vocab), offset, tail);
+}
+
+/** The words of one block (blockText split): for tests and tools. */
+export function blockWords(vocab: Vocabulary, id: number, size: number, salt = ''): string[] {
+  return blockText(vocab, id, size, salt).split(' ');
 }
 
 /** Filler block ids live far above any trace id so they never collide with recorded blocks. */
@@ -81,30 +138,39 @@ function fillerBlockId(uniqueKey: string, n: number, vocabSize: number): number 
   return top - 1 - (mix32(hashString(uniqueKey), n) % Math.floor(top / 2));
 }
 
-/**
- * The prompt text for a request: its blocks in order, the last one trimmed, filler blocks
- * appended when the ids cover fewer tokens than wanted. Exactly `spec.tokens` words.
- */
-export function buildPrompt(vocab: Vocabulary, spec: PromptSpec, cache?: BlockTextCache): string {
-  const { blockSize, tokens } = spec;
-  const salt = spec.salt ?? '';
-  const parts: string[] = [];
-  let remaining = tokens;
-  const words = (id: number) => {
-    const make = () => blockWords(vocab, id, blockSize, salt);
-    return cache ? cache.get(`${salt}\u0000${id}`, make) : make();
-  };
+/** A prompt as (block id, words taken) pairs: recorded blocks, then request-unique filler. */
+export function promptPlan(vocabSize: number, spec: PromptSpec): Array<[number, number]> {
+  const { blockSize } = spec;
+  const plan: Array<[number, number]> = [];
+  let remaining = Math.max(Math.min(1, spec.tokens), spec.tokens - (spec.overheadTokens ?? 0));
   for (let i = 0; i < spec.blocks.length && remaining > 0; i++) {
-    const w = words(spec.blocks[i]);
     const take = Math.min(remaining, blockSize);
-    parts.push((take === blockSize ? w : w.slice(0, take)).join(' '));
+    plan.push([spec.blocks[i], take]);
     remaining -= take;
   }
   for (let n = 0; remaining > 0; n++) {
-    const w = words(fillerBlockId(spec.uniqueKey ?? '', n, vocab.words.length));
     const take = Math.min(remaining, blockSize);
-    parts.push(w.slice(0, take).join(' '));
+    plan.push([fillerBlockId(spec.uniqueKey ?? '', n, vocabSize), take]);
     remaining -= take;
+  }
+  return plan;
+}
+
+/**
+ * The prompt text for a request: its blocks in order, the last one trimmed, filler blocks
+ * appended when the ids cover fewer tokens than wanted. Exactly `spec.tokens` words (less the
+ * overhead).
+ */
+export function buildPrompt(vocab: Vocabulary, spec: PromptSpec, cache?: BlockTextCache): string {
+  const { blockSize } = spec;
+  const salt = spec.salt ?? '';
+  const full = (id: number) => {
+    const make = () => blockText(vocab, id, blockSize, salt);
+    return cache ? cache.get(`${salt}\u0000${id}`, make) : make();
+  };
+  const parts: string[] = [];
+  for (const [id, take] of promptPlan(vocab.words.length, spec)) {
+    parts.push(take === blockSize ? full(id) : blockText(vocab, id, blockSize, salt, take));
   }
   return parts.join(' ');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockWords, buildPrompt, BlockTextCache, ID_WORDS } from '../../src/prompt/hashblock';
+import { blockText, blockWords, buildPrompt, BlockTextCache, ID_WORDS, POOL_WORDS } from '../../src/prompt/hashblock';
 import { parseVocabulary, syntheticVocabulary } from '../../src/prompt/vocabulary';
 
 const vocab = syntheticVocabulary();
@@ -60,6 +60,16 @@ describe('hash-block prompts', () => {
     const first = buildPrompt(vocab, spec, cache);
     expect(buildPrompt(vocab, spec, cache)).toBe(first);
     expect(buildPrompt(vocab, spec)).toBe(first);
+  });
+
+  it('trims a block to a prefix of the full block, also past the word pool', () => {
+    for (const size of [16, 512, POOL_WORDS + 100]) {
+      const full = blockWords(vocab, 77, size);
+      expect(full).toHaveLength(size);
+      for (const take of [1, ID_WORDS, ID_WORDS + 1, size - 1]) {
+        expect(blockText(vocab, 77, size, '', take).split(' ')).toEqual(full.slice(0, take));
+      }
+    }
   });
 
   it('rejects ids it cannot spell', () => {
