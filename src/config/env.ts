@@ -20,7 +20,7 @@ export class EnvReader {
     return v === undefined || v === '' ? fallback : v;
   }
 
-  number(name: string, fallback: number, check?: (n: number) => boolean, what = 'a number'): number;
+  number(name: string, fallback: number, check?: (n: number) => boolean, what?: string): number;
   number(name: string, fallback: undefined, check?: (n: number) => boolean, what?: string): number | undefined;
   number(name: string, fallback: number | undefined, check: (n: number) => boolean = () => true, what = 'a number'): number | undefined {
     const raw = this.string(name);

@@ -29,21 +29,18 @@ const counters = {
   chunkCounted: new Counter(COUNTERS.chunkCounted),
 };
 
-export function recordDispatch(platform: Platform, lagMs: number): void {
-  counters.sent.add(1);
-  trends.dispatchLag.add(lagMs);
-  platform.record(HISTOGRAMS.dispatchLag, [lagMs]);
-}
-
 /**
- * Records one finished request. `requestId` goes into sample metadata (kept by the JSON and
- * CSV outputs, not turned into a tag), so per-request results can be joined with server logs
- * without blowing up time-series cardinality.
+ * Records one sent request: its dispatch lag and its outcome. `requestId` goes into sample
+ * metadata (kept by the JSON and CSV outputs, not turned into a tag), so per-request results
+ * can be joined with server logs without blowing up time-series cardinality.
  */
-export function recordOutcome(platform: Platform, o: RequestOutcome, requestId: string, sendRunMs: number): void {
+export function recordRequest(platform: Platform, lagMs: number, o: RequestOutcome, requestId: string, sendRunMs: number): void {
   const meta = exec.vu.metrics.metadata;
   meta.request_id = requestId;
   try {
+    counters.sent.add(1);
+    trends.dispatchLag.add(lagMs);
+    platform.record(HISTOGRAMS.dispatchLag, [lagMs]);
     platform.record(HISTOGRAMS.sendAt, [sendRunMs]);
     platform.record(HISTOGRAMS.endAt, [sendRunMs + o.e2eMs]);
     if (!o.ok) {

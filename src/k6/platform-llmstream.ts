@@ -6,17 +6,24 @@ import type { HttpRequest, Platform } from './platform';
 
 type StreamResult = ReturnType<typeof llm.post>;
 
+/**
+ * The extension times from the moment the connection is in hand and reports connection setup
+ * apart (connectMs). Like `vllm bench serve`, we count a request from when it is sent, setup
+ * included: shift every time by connectMs (0 on a reused connection).
+ */
 function toExchange(r: StreamResult): Exchange {
+  const c = r.connectMs;
+  const times = c === 0 ? r.times : r.times.map((t) => t + c);
   return {
     status: r.status,
-    startUnixMs: r.startUnixMs,
-    connectMs: r.connectMs,
-    headersMs: r.headersMs,
-    times: r.times,
+    startUnixMs: r.startUnixMs - c,
+    connectMs: c,
+    headersMs: r.headersMs >= 0 ? r.headersMs + c : -1,
+    times,
     data: r.data,
     invalid: r.invalid,
     tail: r.tail,
-    endMs: r.endMs,
+    endMs: r.endMs + c,
     body: r.body,
     error: r.error,
     errorKind: r.errorKind,

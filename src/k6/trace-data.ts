@@ -15,6 +15,12 @@ export function resolvePath(path: string): string {
   return pwd ? `${pwd.replace(/\/+$/, '')}/${path}` : path;
 }
 
+/** What SharedArray gives back: indexed read-only copies. */
+export interface SharedList<T> {
+  readonly length: number;
+  readonly [index: number]: T;
+}
+
 export interface TraceMeta {
   format: string;
   blockSize: number;
@@ -23,7 +29,7 @@ export interface TraceMeta {
 }
 
 /** The sliced, time-ordered requests of the trace (one SharedArray element each) and facts about it. */
-export function loadOpenLoopRequests(cfg: ReplayConfig): { requests: SharedArray<TimedRequest>; meta: TraceMeta } {
+export function loadOpenLoopRequests(cfg: ReplayConfig): { requests: SharedList<TimedRequest>; meta: TraceMeta } {
   let meta: TraceMeta | undefined;
   const requests = new SharedArray<TimedRequest>('replay-requests', () => {
     const trace = readTrace(open(resolvePath(cfg.trace)), cfg.trace, { format: cfg.format, skipBad: cfg.skipBad, blockSize: cfg.blockSize });

@@ -52,6 +52,12 @@ function counterByTag(d: K6SummaryData, name: string, tag: string): Record<strin
   return out;
 }
 
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(counts).sort()) if (counts[k] > 0) out[k] = counts[k];
+  return out;
+}
+
 const TREND_PERCENTILES: Array<[keyof Stats, string]> = [
   ['p25', 'p(25)'], ['p50', 'p(50)'], ['p75', 'p(75)'], ['p90', 'p(90)'], ['p95', 'p(95)'], ['p99', 'p(99)'], ['p999', 'p(99.9)'],
 ];
@@ -100,7 +106,7 @@ export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string)
       notSent: Math.max(0, run.plannedRequests - sent),
       droppedIterations: counter(d, 'dropped_iterations'),
     },
-    errors: counterByTag(d, COUNTERS.errors, 'reason'),
+    errors: nonZero(counterByTag(d, COUNTERS.errors, 'reason')),
     tokens: {
       input, output, cached, countedByChunks: byChunks,
       source: byChunks === 0 ? 'usage' : byChunks >= succeeded ? 'chunks' : 'mixed',
@@ -174,7 +180,7 @@ export function renderTable(r: ReplayResult): string {
     line('Dispatch lag P99 (ms):', num(r.latencyMs.dispatchLag?.p99 ?? NaN, 3)),
     line('Token counts from:', r.tokens.source === 'usage' ? 'server usage' : r.tokens.source === 'chunks' ? 'chunk count' : 'usage+chunks'),
   ];
-  const errors = Object.keys(r.errors).sort();
+  const errors = Object.keys(r.errors).filter((k) => r.errors[k] > 0).sort();
   if (errors.length) {
     rows.push(header('Errors by reason'));
     for (const k of errors) rows.push(line(`${k}:`, String(r.errors[k])));

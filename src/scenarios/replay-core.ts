@@ -14,9 +14,11 @@ import { buildBody, ENDPOINT_PATHS } from '../openai/request';
 import { measureExchange } from '../openai/outcome';
 import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../metrics/summary';
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
-import { loadOpenLoopRequests, loadVocabulary } from '../k6/trace-data';
-import { recordDispatch, recordOutcome } from '../k6/metrics';
+import { loadOpenLoopRequests, loadVocabulary, type SharedList } from '../k6/trace-data';
+import { recordRequest } from '../k6/metrics';
 import type { Platform } from '../k6/platform';
+import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
+import { scrape, scrapeScenarios } from '../k6/scrape';
 
 export interface SetupData {
   model: string;
@@ -34,7 +36,7 @@ const SCENARIO = 'replay';
 /** Log at most this many failed requests per VU (the summary counts them all). */
 const MAX_ERROR_LOGS_PER_VU = 5;
 
-function buildPlan(cfg: ReplayConfig, requests: SharedArray<{ atMs: number; inputTokens: number; outputTokens: number }>): Plan {
+function buildPlan(cfg: ReplayConfig, requests: SharedList<{ atMs: number; inputTokens: number; outputTokens: number }>): Plan {
   const offsets: number[] = new Array(requests.length);
   const rows: Array<{ index: number; atMs: number; inputTokens: number; outputTokens: number }> = new Array(requests.length);
   for (let i = 0; i < requests.length; i++) {
@@ -48,6 +50,8 @@ function buildPlan(cfg: ReplayConfig, requests: SharedArray<{ atMs: number; inpu
     ttftMs: cfg.estTtftMs, prefillMsPerToken: cfg.estPrefillMsPerToken, tpotMs: cfg.estTpotMs,
   });
   const vus = planVus(peak, { vus: cfg.vus, maxVus: cfg.maxVus });
+  // Requests still waiting for their time or streaming when the last stage ends.
+  const gracefulStopS = Math.ceil((leadMs + cfg.bucketMs) / 1000) + cfg.gracefulStopS;
   const options: Options = {
     scenarios: {
       [SCENARIO]: {
@@ -57,9 +61,12 @@ function buildPlan(cfg: ReplayConfig, requests: SharedArray<{ atMs: number; inpu
         stages: arrivals.stages,
         preAllocatedVUs: vus.preAllocatedVUs,
         maxVUs: vus.maxVUs,
-        // Requests still waiting for their time or streaming when the last stage ends.
-        gracefulStop: `${Math.ceil((leadMs + cfg.bucketMs) / 1000) + cfg.gracefulStopS}s`,
+        gracefulStop: `${gracefulStopS}s`,
       },
+      // The engine's /metrics beside the replay, ending with it (src/k6/scrape.ts).
+      ...scrapeScenarios(readScrapeConfig(__ENV, cfg.baseUrl), {
+        activeUntilMs: arrivals.durationMs, maxMs: arrivals.durationMs + gracefulStopS * 1000,
+      }),
     },
     summaryTrendStats: SUMMARY_TREND_STATS,
     thresholds: summarySubmetricThresholds(),
@@ -76,7 +83,7 @@ function basename(p: string): string {
 
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createReplay(platform: Platform) {
-  if (__ENV.HELP) throw new Error(`\n${REPLAY_HELP}`);
+  if (__ENV.HELP) throw new Error(`\n${REPLAY_HELP}${SCRAPE_HELP}`);
   const cfg = readReplayConfig(__ENV);
   if (!platform.streaming) cfg.stream = false;
   const { requests, meta } = loadOpenLoopRequests(cfg);
@@ -109,6 +116,8 @@ export function createReplay(platform: Platform) {
   function iteration(data: SetupData): void {
     const k = exec.scenario.iterationInTest;
     if (k >= requests.length) return;
+    // A tag, not a test-wide option: the model may only be known after setup() asked the server.
+    exec.vu.metrics.tags.model = data.model;
     const r = requests[k];
     if (runStartUnixMs < 0) runStartUnixMs = platform.nowUnixMs() - exec.instance.currentTestRunDuration;
     if (!vocab) vocab = loadVocabulary(cfg.vocab);
@@ -128,10 +137,9 @@ export function createReplay(platform: Platform) {
     const x = platform.send({
       url: cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint], body, headers, timeoutMs: cfg.timeoutMs, reuseConnections: cfg.reuseConnections,
     });
-    recordDispatch(platform, x.startUnixMs - scheduledUnixMs);
     const o = measureExchange(x);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
-    recordOutcome(platform, o, requestId, x.startUnixMs - runStartUnixMs);
+    recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - runStartUnixMs);
     if (!o.ok && !cfg.quiet && errorLogs < MAX_ERROR_LOGS_PER_VU) {
       errorLogs++;
       console.warn(`request ${requestId} (trace line ${r.line ?? k + 1}) failed: ${o.reason}: ${o.detail ?? ''}` +
@@ -148,7 +156,10 @@ export function createReplay(platform: Platform) {
     return { stdout: renderTable(result), [cfg.summaryJson]: JSON.stringify(result, null, 2) + '\n' };
   }
 
-  return { options: plan.options, setup, iteration, handleSummary };
+  // A plain copy: k6 writes the consolidated options back into the exported object, and
+  // SharedArray elements are read-only ("Cannot assign to read only property 'tags'").
+  const options = JSON.parse(JSON.stringify(plan.options)) as Options;
+  return { options, setup, iteration, handleSummary, scrape };
 }
 
 function authHeaders(cfg: ReplayConfig): Record<string, string> {

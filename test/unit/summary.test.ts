@@ -43,7 +43,7 @@ describe('replay result', () => {
   it('derives counts, throughput over the send->end span, and the cache hit rate', () => {
     const r = buildResult(data, run, hists());
     expect(r.requests).toMatchObject({ planned: 10, sent: 10, succeeded: 8, failed: 2, notSent: 0 });
-    expect(r.errors).toEqual({ http_429: 2, timeout: 0 });
+    expect(r.errors).toEqual({ http_429: 2 });
     expect(r.durationS).toBe(4);
     expect(r.throughput.requestsPerS).toBe(2);
     expect(r.throughput.outputTokensPerS).toBe(50);

@@ -113,3 +113,16 @@ export function readK6Points(path: string, metrics: string[]): K6Point[] {
   }
   return points;
 }
+
+/**
+ * Ground-truth records whose id starts with `prefix`, once `count` of them are there: the
+ * simulator writes records as requests end and flushes every 100 ms.
+ */
+export async function groundTruthFor<T extends { id: string }>(path: string, prefix: string, count: number, limitMs = 5000): Promise<T[]> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const recs = existsSync(path) ? readJsonl<T>(path).filter((r) => r.id.startsWith(prefix)) : [];
+    if (recs.length >= count || Date.now() > deadline) return recs;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
