@@ -25,7 +25,8 @@ async function gauge(name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  sim = await spawnSim(['--preset', 'fast', '--max-num-seqs', '4', '--step-base-ms', '5', '--prefill-token-ms', '0.01', '--ground-truth', gtPath, '--quiet']);
+  // Steps long enough (20 ms + 0.1 ms per prompt token) that queueing, not machine noise, sets TTFT.
+  sim = await spawnSim(['--preset', 'fast', '--max-num-seqs', '4', '--step-base-ms', '20', '--prefill-token-ms', '0.1', '--ground-truth', gtPath, '--quiet']);
   for (const [li, c] of LEVELS.entries()) {
     let peak = 0;
     let polling = true;

@@ -323,3 +323,24 @@ describe('graceful shutdown', () => {
     for (const x of recs) expect(x.finishReason).toBe('abort');
   });
 });
+
+describe('stream variants', () => {
+  it('--early-role, --separate-finish-chunk and --no-prompt-tokens-details change the stream as documented', async () => {
+    const s = await spawnSim(['--preset', 'fast', '--quiet', '--early-role', '--separate-finish-chunk', '--no-prompt-tokens-details', '--step-base-ms', '150']);
+    try {
+      const r = await post(`${s.url}/v1/chat/completions`, chat('a b c', { max_tokens: 3 }));
+      const chunks = r.events.filter((e) => e.json).map((e) => ({ ms: e.ms, j: e.json }));
+      expect(chunks[0].j.choices[0].delta).toEqual({ role: 'assistant', content: '' });
+      // The role chunk left at scheduling time, a whole step before the first token: it arrives
+      // in an earlier network read.
+      expect(chunks[0].ms).toBeLessThan(r.tokenMs[0]);
+      const finish = chunks[4].j.choices[0];
+      expect(finish).toMatchObject({ delta: { content: '' }, finish_reason: 'length' });
+      expect(chunks[3].j.choices[0].finish_reason).toBeNull();
+      expect(r.usage?.prompt_tokens_details).toBeNull();
+      expect(r.tokenMs).toHaveLength(3);
+    } finally {
+      await s.stop();
+    }
+  });
+});
