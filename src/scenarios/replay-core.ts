@@ -93,7 +93,7 @@ export function createReplay(platform: Platform) {
 
   let vocab: ReturnType<typeof loadVocabulary> | undefined;
   const blockCache = new BlockTextCache(256);
-  let runStartUnixMs = -1;
+  let scenarioStartUnixMs = -1;
   let errorLogs = 0;
 
   function setup(): SetupData {
@@ -119,7 +119,8 @@ export function createReplay(platform: Platform) {
     // A tag, not a test-wide option: the model may only be known after setup() asked the server.
     exec.vu.metrics.tags.model = data.model;
     const r = requests[k];
-    if (runStartUnixMs < 0) runStartUnixMs = platform.nowUnixMs() - exec.instance.currentTestRunDuration;
+    // The schedule's origin is the scenario start: k6's test-run clock also counts setup().
+    if (scenarioStartUnixMs < 0) scenarioStartUnixMs = exec.scenario.startTime;
     if (!vocab) vocab = loadVocabulary(cfg.vocab);
     const requestId = `${cfg.runId}-${k}`;
     const prompt = buildPrompt(vocab, {
@@ -132,14 +133,14 @@ export function createReplay(platform: Platform) {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...authHeaders(cfg) };
     headers[cfg.requestIdHeader] = requestId;
 
-    const scheduledUnixMs = runStartUnixMs + plan.leadMs + r.atMs;
+    const scheduledUnixMs = scenarioStartUnixMs + plan.leadMs + r.atMs;
     if (!platform.sleepUntilUnixMs(scheduledUnixMs)) return; // test is ending
     const x = platform.send({
       url: cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint], body, headers, timeoutMs: cfg.timeoutMs, reuseConnections: cfg.reuseConnections,
     });
     const o = measureExchange(x);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
-    recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - runStartUnixMs);
+    recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - scenarioStartUnixMs);
     if (!o.ok && !cfg.quiet && errorLogs < MAX_ERROR_LOGS_PER_VU) {
       errorLogs++;
       console.warn(`request ${requestId} (trace line ${r.line ?? k + 1}) failed: ${o.reason}: ${o.detail ?? ''}` +

@@ -71,7 +71,9 @@ export interface K6Run {
 export function runK6(args: string[], env: Record<string, string> = {}, limitMs = 240_000): Promise<K6Run> {
   if (!existsSync(K6)) throw new Error(`${K6} is missing: run \`make k6\` (make test does it)`);
   return new Promise((resolve) => {
-    const proc = spawn(K6, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env } });
+    // Several k6 processes may run at once: give each its own REST API port.
+    const withAddress = args[0] === 'run' && !args.includes('--address') ? ['run', '--address', '127.0.0.1:0', ...args.slice(1)] : args;
+    const proc = spawn(K6, withAddress, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env } });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
