@@ -50,11 +50,16 @@ export function scrapeScenarios(cfg: ScrapeConfig, window: LoopWindow): Record<s
   };
 }
 
+/** Failed scrapes in a row, before any success, after which the engine is taken as absent. */
+const GIVE_UP_AFTER = 3;
+
 class Scraper {
   private readonly tracker = new EngineTracker();
   private engine: EngineName | null;
-  private warnedUnreachable = false;
-  /** Set when scraping is pointless (not an engine we know): the loop then only waits. */
+  private succeeded = false;
+  private failuresInRow = 0;
+  private warned = false;
+  /** Set when scraping is pointless (no /metrics, or not an engine we know): the loop then only waits. */
   gaveUp = false;
 
   constructor(
@@ -64,15 +69,25 @@ class Scraper {
     this.engine = plan.engine;
   }
 
+  /** At most one warning per run from us (k6 itself logs "Request Failed" for network errors). */
+  private warnOnce(message: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    console.warn(`scrape: ${message}`);
+  }
+
   scrapeOnce(): void {
     const res = http.get(this.plan.url, { timeout: `${this.plan.timeoutS}s`, tags: { name: 'engine /metrics' }, responseType: 'text' });
     const atMs = exec.instance.currentTestRunDuration;
     if (res.status !== 200 || typeof res.body !== 'string') {
       scrapes.add(1, { outcome: 'error' });
-      if (!this.warnedUnreachable) {
-        this.warnedUnreachable = true;
-        console.warn(`scrape: cannot read ${this.plan.url} (status ${res.status}${res.error ? `, ${res.error}` : ''}); ` +
-          'no engine_* metrics until it answers (further failures are counted in engine_scrapes, not logged; SCRAPE=false turns scraping off)');
+      this.failuresInRow++;
+      const why = `status ${res.status}${res.error ? `, ${res.error}` : ''}`;
+      if (this.succeeded) {
+        this.warnOnce(`${this.plan.url} stopped answering (${why}); failed scrapes are counted in ${ENGINE_SCRAPES}{outcome:error}`);
+      } else if (this.failuresInRow >= GIVE_UP_AFTER) {
+        this.gaveUp = true;
+        this.warnOnce(`cannot read ${this.plan.url} (${why}, ${GIVE_UP_AFTER} tries): no engine_* metrics in this run (set SCRAPE_URL, or SCRAPE=false)`);
       }
       return;
     }
@@ -82,11 +97,16 @@ class Scraper {
     if (!snap || (Object.keys(snap.levels).length === 0 && Object.keys(snap.counters).length === 0)) {
       this.gaveUp = true;
       const seen = expo.samples.slice(0, 3).map((s) => s.name).join(', ');
-      console.warn(`scrape: ${this.plan.url} shows no ${this.engine ?? 'vLLM, SGLang or llama.cpp'} metrics ` +
-        `(${expo.samples.length} series${seen ? `, e.g. ${seen}` : ''}); engine_* metrics are off for this run ` +
-        '(set SCRAPE_ENGINE or SCRAPE_URL, or SCRAPE=false)');
+      this.warnOnce(`${this.plan.url} shows no ${this.engine ?? 'vLLM, SGLang or llama.cpp'} metrics ` +
+        `(${expo.samples.length} series${seen ? `, e.g. ${seen}` : ''}): no engine_* metrics in this run (set SCRAPE_ENGINE or SCRAPE_URL, or SCRAPE=false)`);
       return;
     }
+    if (!this.succeeded) {
+      console.log(`scrape: ${snap.engine} metrics from ${this.plan.url} every ${this.plan.intervalS}s` +
+        (snap.missing.length ? ` (not exposed: ${snap.missing.join(', ')})` : ''));
+    }
+    this.succeeded = true;
+    this.failuresInRow = 0;
     scrapes.add(1, { outcome: 'ok' });
     this.record(this.tracker.update(snap, atMs), snap.engine);
   }

@@ -8,3 +8,4 @@ export const options = replay.options;
 export const setup = replay.setup;
 export const handleSummary = replay.handleSummary;
 export default replay.iteration;
+export const scrape = replay.scrape; // the `scrape` scenario's exec function

@@ -1,0 +1,206 @@
+// Which series of each engine's /metrics mean what: vLLM (current and deprecated names), SGLang
+// and llama.cpp, reduced to one engine-neutral snapshot per scrape. Names are from
+// ../shared/reference/trace-formats.md section 8 (the projects' metrics docs and sources).
+// Where a quantity has several names, the first one present wins: servers in a deprecation
+// window expose both, and summing them would double it. Pure.
+
+import type { Exposition, Sample } from './exposition';
+import { ENGINE_COUNTERS, type EngineCounterKey } from './names';
+
+export type EngineName = 'vllm' | 'sglang' | 'llamacpp';
+export const ENGINE_NAMES: readonly EngineName[] = ['vllm', 'sglang', 'llamacpp'];
+
+export type LevelKey = 'running' | 'waiting' | 'kvUsage';
+export type HistogramKey = 'ttft' | 'itl' | 'e2e' | 'queueTime';
+const HISTOGRAM_KEYS: readonly HistogramKey[] = ['ttft', 'itl', 'e2e', 'queueTime'];
+
+/** How levels of several series (data-parallel ranks) combine: queues add up, usage is the worst rank. */
+const LEVEL_AGGREGATION: Record<LevelKey, 'sum' | 'max'> = { running: 'sum', waiting: 'sum', kvUsage: 'max' };
+
+export interface EngineSpec {
+  engine: EngineName;
+  /** Every series of this engine starts with it (used to recognise the engine). */
+  prefix: string;
+  levels: Partial<Record<LevelKey, string[]>>;
+  /** Sample names (with `_total`), summed over their series. */
+  counters: Partial<Record<EngineCounterKey, string[]>>;
+  /** Histogram base names in seconds (`_bucket`, `_sum`, `_count` are appended). */
+  histograms: Partial<Record<HistogramKey, string[]>>;
+}
+
+export const ENGINE_SPECS: readonly EngineSpec[] = [
+  {
+    engine: 'vllm',
+    prefix: 'vllm:',
+    levels: {
+      running: ['vllm:num_requests_running'],
+      waiting: ['vllm:num_requests_waiting'],
+      // gpu_cache_usage_perc: deprecated in 0.9, removed later.
+      kvUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
+    },
+    counters: {
+      // gpu_prefix_cache_*: deprecated in 0.9.
+      prefixQueries: ['vllm:prefix_cache_queries_total', 'vllm:gpu_prefix_cache_queries_total'],
+      prefixHits: ['vllm:prefix_cache_hits_total', 'vllm:gpu_prefix_cache_hits_total'],
+      preemptions: ['vllm:num_preemptions_total'],
+      promptTokens: ['vllm:prompt_tokens_total'],
+      generationTokens: ['vllm:generation_tokens_total'],
+      requestsFinished: ['vllm:request_success_total'],
+    },
+    histograms: {
+      ttft: ['vllm:time_to_first_token_seconds'],
+      // time_per_output_token_seconds: deprecated in 0.11, dropped in 0.13.
+      itl: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds'],
+      e2e: ['vllm:e2e_request_latency_seconds'],
+      queueTime: ['vllm:request_queue_time_seconds'],
+    },
+  },
+  {
+    engine: 'sglang',
+    prefix: 'sglang:',
+    levels: {
+      running: ['sglang:num_running_reqs'],
+      waiting: ['sglang:num_queue_reqs'],
+      kvUsage: ['sglang:token_usage'],
+    },
+    counters: {
+      // SGLang's hit rate is cached / prompt tokens (its cache_hit_rate gauge only covers recent requests).
+      prefixQueries: ['sglang:prompt_tokens_total'],
+      prefixHits: ['sglang:cached_tokens_total'],
+      promptTokens: ['sglang:prompt_tokens_total'],
+      generationTokens: ['sglang:generation_tokens_total'],
+      requestsFinished: ['sglang:num_requests_total'],
+    },
+    histograms: {
+      ttft: ['sglang:time_to_first_token_seconds'],
+      itl: ['sglang:inter_token_latency_seconds', 'sglang:time_per_output_token_seconds'],
+      e2e: ['sglang:e2e_request_latency_seconds'],
+    },
+  },
+  {
+    // No labels, no latency histograms, no prefix-cache counters.
+    engine: 'llamacpp',
+    prefix: 'llamacpp:',
+    levels: {
+      running: ['llamacpp:requests_processing'],
+      waiting: ['llamacpp:requests_deferred'],
+      kvUsage: ['llamacpp:kv_cache_usage_ratio'], // older builds only
+    },
+    counters: {
+      promptTokens: ['llamacpp:prompt_tokens_total'],
+      generationTokens: ['llamacpp:tokens_predicted_total'],
+    },
+    histograms: {},
+  },
+];
+
+export function engineSpec(engine: EngineName): EngineSpec {
+  const spec = ENGINE_SPECS.find((s) => s.engine === engine);
+  if (!spec) throw new Error(`unknown engine ${engine}`);
+  return spec;
+}
+
+/** The engine whose prefix most series carry, or null when none does. */
+export function detectEngine(expo: Exposition): EngineName | null {
+  let best: EngineName | null = null;
+  let bestCount = 0;
+  for (const spec of ENGINE_SPECS) {
+    let n = 0;
+    for (const s of expo.samples) if (s.name.startsWith(spec.prefix)) n++;
+    if (n > bestCount) {
+      best = spec.engine;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Cumulative histogram: upper bounds ascending, with cumulative counts (+Inf last). */
+export interface CumulativeHistogram {
+  buckets: Array<[number, number]>;
+  sum: number;
+  count: number;
+}
+
+export interface EngineSnapshot {
+  engine: EngineName;
+  levels: Partial<Record<LevelKey, number>>;
+  counters: Partial<Record<EngineCounterKey, number>>;
+  histograms: Partial<Record<HistogramKey, CumulativeHistogram>>;
+  /** Quantities without a value in this scrape (the engine has no such metric, or did not expose it). */
+  missing: string[];
+}
+
+function byName(samples: Sample[]): Map<string, Sample[]> {
+  const m = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const list = m.get(s.name);
+    if (list) list.push(s);
+    else m.set(s.name, [s]);
+  }
+  return m;
+}
+
+/**
+ * Keeps the series of the model under test when the server labels its series by model
+ * (vLLM and SGLang: model_name) and serves it; otherwise every series counts.
+ */
+function modelFilter(samples: Sample[], model: string | undefined): Sample[] {
+  if (!model || !samples.some((s) => s.labels.model_name === model)) return samples;
+  return samples.filter((s) => s.labels.model_name === undefined || s.labels.model_name === model);
+}
+
+function finite(list: Sample[] | undefined): number[] {
+  return (list ?? []).map((s) => s.value).filter((v) => !Number.isNaN(v));
+}
+
+function firstPresent(index: Map<string, Sample[]>, names: string[]): number[] | undefined {
+  for (const n of names) {
+    const v = finite(index.get(n));
+    if (v.length) return v;
+  }
+  return undefined;
+}
+
+function histogram(index: Map<string, Sample[]>, base: string): CumulativeHistogram | undefined {
+  const bucketSamples = index.get(`${base}_bucket`);
+  const count = finite(index.get(`${base}_count`));
+  if (!bucketSamples || !count.length) return undefined;
+  // Buckets of several series (ranks) add up per upper bound.
+  const byLe = new Map<number, number>();
+  for (const s of bucketSamples) {
+    const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+    if (Number.isNaN(le) || Number.isNaN(s.value)) continue;
+    byLe.set(le, (byLe.get(le) ?? 0) + s.value);
+  }
+  const sum = finite(index.get(`${base}_sum`)).reduce((a, b) => a + b, 0);
+  return {
+    buckets: [...byLe.entries()].sort((a, b) => a[0] - b[0]),
+    sum,
+    count: count.reduce((a, b) => a + b, 0),
+  };
+}
+
+/** Reduces one scrape to the engine-neutral quantities. */
+export function snapshot(expo: Exposition, engine: EngineName, model?: string): EngineSnapshot {
+  const spec = engineSpec(engine);
+  const index = byName(modelFilter(expo.samples.filter((s) => s.name.startsWith(spec.prefix)), model));
+  const out: EngineSnapshot = { engine, levels: {}, counters: {}, histograms: {}, missing: [] };
+  for (const key of Object.keys(LEVEL_AGGREGATION) as LevelKey[]) {
+    const values = firstPresent(index, spec.levels[key] ?? []);
+    if (!values) out.missing.push(key);
+    else out.levels[key] = LEVEL_AGGREGATION[key] === 'sum' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
+  }
+  for (const key of Object.keys(ENGINE_COUNTERS) as EngineCounterKey[]) {
+    const values = firstPresent(index, spec.counters[key] ?? []);
+    if (!values) out.missing.push(key);
+    else out.counters[key] = values.reduce((a, b) => a + b, 0);
+  }
+  for (const key of HISTOGRAM_KEYS) {
+    let h: CumulativeHistogram | undefined;
+    for (const n of spec.histograms[key] ?? []) if ((h = histogram(index, n))) break;
+    if (!h) out.missing.push(key);
+    else out.histograms[key] = h;
+  }
+  return out;
+}
