@@ -14,7 +14,7 @@
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nowMs } from './clock.js';
@@ -60,6 +60,8 @@ interface LevelResult {
   lateMax: number;
   simCpu: number;
   errors: number;
+  /** 1-minute load average at the end of the level (the machine is shared). */
+  load: number;
 }
 
 function cpuSeconds(pid: number): number {
@@ -157,6 +159,7 @@ async function runLevel(sim: SimProcess, name: string, clients: number, maxToken
     lateMax: NaN,
     simCpu: cpu / ((nowMs() - warmEnd) / 1000),
     errors,
+    load: loadavg()[0],
   };
   return { res, start: warmEnd, end: deadline };
 }
@@ -193,13 +196,13 @@ function fill(results: { res: LevelResult; start: number; end: number }[], recs:
 
 function table(title: string, rows: LevelResult[], streaming: boolean): string {
   const head = streaming
-    ? ['clients', 'req/s', 'tok/s', 'ideal tok/s', 'achieved', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors']
-    : ['clients', 'req/s', 'tok/s', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors'];
+    ? ['clients', 'req/s', 'tok/s', 'ideal tok/s', 'achieved', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors', 'loadavg']
+    : ['clients', 'req/s', 'tok/s', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors', 'loadavg'];
   const lines = [title, head.map((h) => h.padStart(12)).join('')];
   for (const r of rows) {
     const cells = streaming
-      ? [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.idealTokPerS.toFixed(0), `${((100 * r.tokPerS) / r.idealTokPerS).toFixed(0)}%`, r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors]
-      : [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors];
+      ? [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.idealTokPerS.toFixed(0), `${((100 * r.tokPerS) / r.idealTokPerS).toFixed(0)}%`, r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors, r.load.toFixed(1)]
+      : [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors, r.load.toFixed(1)];
     lines.push(cells.map((c) => String(c).padStart(12)).join(''));
   }
   return lines.join('\n');

@@ -184,6 +184,16 @@ export class Exchange implements SeqSink {
 
   token(seq: Seq, index: number, dueMs: number): void {
     if (this.done) return;
+    try {
+      this.writeToken(seq, index, dueMs);
+    } catch (e) {
+      // A bug here must cost one request, never the server.
+      process.stderr.write(`sim: request ${this.init.id}: ${(e as Error).stack ?? e}\n`);
+      this.abort();
+    }
+  }
+
+  private writeToken(seq: Seq, index: number, dueMs: number): void {
     const res = this.res;
     const m = this.ctx.metrics;
     const L = m.labels;

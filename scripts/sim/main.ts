@@ -34,6 +34,10 @@ async function serve(args: string[]): Promise<number> {
     gt = file;
   }
   const sim = await startServer(opts, gt);
+  // A load-test target must not die of one bad request: report unexpected errors and go on.
+  process.on('uncaughtException', (e) => process.stderr.write(`sim: unexpected error (continuing): ${e.stack ?? e}\n`));
+  process.on('unhandledRejection', (e) => process.stderr.write(`sim: unexpected rejection (continuing): ${(e as Error)?.stack ?? e}\n`));
+  sim.server.on('error', (e) => process.stderr.write(`sim: server error: ${e.message}\n`));
   if (opts.portFile) {
     // Atomic: a reader polling for the file never sees it half written.
     writeFileSync(`${opts.portFile}.tmp`, `${sim.port}\n`);
