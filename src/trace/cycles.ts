@@ -6,6 +6,7 @@
 // cycle k > 0 get the suffix "~k" so they stay distinct. MLPerf's "0 cycles = forever" needs a
 // bound here: pass maxRequests.
 
+import { BoundedMap } from './bounded-map';
 import type { TurnRecord } from './records';
 
 export interface CycleOptions {
@@ -28,7 +29,8 @@ export function* replayCycles(read: () => Iterable<TurnRecord>, o: CycleOptions 
   for (let k = 0; cycles === 0 || k < cycles; k++) {
     let first = Infinity;
     let last = -Infinity;
-    const heads = new Map<object, TurnRecord['session']>();
+    // Turns of a session keep sharing one head (forgetting the oldest: interleaving is local).
+    const heads = new BoundedMap<object, TurnRecord['session']>(1 << 16);
     let any = false;
     for (const r of read()) {
       if (o.maxRequests !== undefined && sent >= o.maxRequests) return;
@@ -45,9 +47,7 @@ export function* replayCycles(read: () => Iterable<TurnRecord>, o: CycleOptions 
           head.id = `${r.session.id}~${k}`;
           if (head.parentId !== undefined) head.parentId = `${head.parentId}~${k}`;
         }
-        // Turns of a session keep sharing one head; the map forgets the oldest (interleaving is local).
         heads.set(r.session, head);
-        if (heads.size > 1 << 20) heads.delete(heads.keys().next().value as object);
       }
       const turn = { ...r.turn };
       if (turn.atMs !== undefined) turn.atMs = offset + scale(turn.atMs);

@@ -3,6 +3,7 @@
 // sessions, or a seeded random sample. Sub-agents follow their parent's fate.
 
 import { hashString, mix32 } from '../prompt/prng';
+import { BoundedMap } from './bounded-map';
 import type { TurnRecord } from './records';
 
 export interface SliceSpec {
@@ -20,7 +21,7 @@ export interface SliceSpec {
 const REMEMBERED = 1 << 20;
 
 export class SessionSelector {
-  private readonly decided = new Map<string, boolean>();
+  private readonly decided = new BoundedMap<string, boolean>(REMEMBERED);
   private kept = 0;
 
   constructor(private readonly spec: SliceSpec) {}
@@ -33,7 +34,6 @@ export class SessionSelector {
     const keep = parent ?? this.decide(r);
     if (keep && parent === undefined) this.kept++;
     this.decided.set(id, keep);
-    if (this.decided.size > REMEMBERED) this.decided.delete(this.decided.keys().next().value as string);
     return keep;
   }
 

@@ -3,13 +3,15 @@
 // counts when all before it match), then its blocks are cached. Two caches run side by side:
 // an infinite one (the most the trace allows) and an LRU of a fixed number of blocks.
 
+import { BoundedMap } from '../bounded-map';
+
 export interface CacheTotals {
   inputTokens: number;
   hitTokens: number;
 }
 
 export class PrefixCacheModel {
-  private readonly lru = new Map<number, true>();
+  private readonly lru?: BoundedMap<number, true>;
   private readonly seen = new Set<number>();
   readonly infinite: CacheTotals = { inputTokens: 0, hitTokens: 0 };
   readonly bounded: CacheTotals = { inputTokens: 0, hitTokens: 0 };
@@ -18,7 +20,9 @@ export class PrefixCacheModel {
     readonly blockSize: number,
     /** LRU capacity in blocks; 0 = no bounded cache. */
     readonly capacityBlocks: number,
-  ) {}
+  ) {
+    if (capacityBlocks > 0) this.lru = new BoundedMap(capacityBlocks);
+  }
 
   /**
    * Accounts one request whose prompt is `inputTokens` long and starts with these blocks;
@@ -28,14 +32,11 @@ export class PrefixCacheModel {
     this.infinite.inputTokens += inputTokens;
     this.infinite.hitTokens += Math.min(inputTokens, this.leadingHits(blocks, (b) => this.seen.has(b)) * this.blockSize);
     for (const b of cached) this.seen.add(b);
-    if (this.capacityBlocks <= 0) return;
+    const lru = this.lru;
+    if (!lru) return;
     this.bounded.inputTokens += inputTokens;
-    this.bounded.hitTokens += Math.min(inputTokens, this.leadingHits(blocks, (b) => this.lru.has(b)) * this.blockSize);
-    for (const b of cached) {
-      this.lru.delete(b); // re-inserting moves the block to the most recently used end
-      this.lru.set(b, true);
-    }
-    while (this.lru.size > this.capacityBlocks) this.lru.delete(this.lru.keys().next().value as number);
+    this.bounded.hitTokens += Math.min(inputTokens, this.leadingHits(blocks, (b) => lru.has(b)) * this.blockSize);
+    for (const b of cached) lru.set(b, true); // setting again makes the block the most recent
   }
 
   private leadingHits(blocks: readonly number[], cached: (b: number) => boolean): number {

@@ -4,6 +4,7 @@
 // simple model the replay uses to size its VUs (src/schedule/openloop.ts LatencyModel).
 
 import type { LatencyModel } from '../../schedule/openloop';
+import { BoundedMap } from '../bounded-map';
 import type { TurnRecord } from '../records';
 
 export const DEFAULT_LATENCY: LatencyModel = { ttftMs: 1000, prefillMsPerToken: 0.05, tpotMs: 30 };
@@ -16,10 +17,10 @@ export interface TurnTimes {
 }
 
 /** Sessions whose last end is remembered: bounded, the oldest forgotten first (interleaving is local). */
-const REMEMBERED_SESSIONS = 1 << 20;
+const REMEMBERED_SESSIONS = 1 << 16;
 
 export class Timeline {
-  private readonly lastEnd = new Map<string, number>();
+  private readonly lastEnd = new BoundedMap<string, number>(REMEMBERED_SESSIONS);
 
   constructor(private readonly latency: LatencyModel = DEFAULT_LATENCY) {}
 
@@ -39,9 +40,7 @@ export class Timeline {
       startMs = (prev ?? session.startMs) + (turn.delayMs ?? 0);
     }
     const endMs = startMs + this.latencyMs(r);
-    this.lastEnd.delete(session.id);
     this.lastEnd.set(session.id, endMs);
-    if (this.lastEnd.size > REMEMBERED_SESSIONS) this.lastEnd.delete(this.lastEnd.keys().next().value as string);
     return { startMs, endMs, estimatedStart };
   }
 }
