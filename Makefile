@@ -4,7 +4,7 @@ SHELL := /bin/bash
 K6 := build/k6
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install k6 build demo test test-unit test-integration test-go typecheck bench clean
+.PHONY: help install k6 build demo test test-unit test-integration test-go typecheck bench clean deps-observe dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -24,6 +24,12 @@ build: install ## bundle src/scenarios/*.ts into dist/*.js
 demo: install k6 build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
 
+deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
+	bash scripts/observe/install-deps.sh
+
+dashboards: install ## regenerate dashboards/*.json from scripts/dashboards (the tests check they are up to date)
+	npx tsx scripts/dashboards/main.ts
+
 typecheck: install ## strict TypeScript check (tsc --noEmit)
 	npx tsc --noEmit
 
@@ -33,10 +39,10 @@ test-unit: install ## fast unit tests (vitest)
 test-go: ## Go tests of the k6 extension
 	cd xk6/llmstream && go vet ./... && go test ./...
 
-test-integration: install k6 build ## integration tests: real build/k6 against real servers
+test-integration: install k6 build deps-observe ## integration tests: real build/k6 against real servers
 	npx vitest run --project integration
 
-test: install k6 build typecheck test-go ## everything: type check, Go tests, unit and integration tests
+test: install k6 build deps-observe typecheck test-go ## everything: type check, Go tests, unit and integration tests
 	npx vitest run
 
 bench: install k6 build ## benchmarks that print figures (timing error, dispatch lag, throughput)
