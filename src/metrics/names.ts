@@ -41,6 +41,35 @@ export const HISTOGRAMS = {
   endAt: 'llm_end_at',
 } as const;
 
+/** Sessions (dist/sessions.js): Trends with one sample per session or per turn. Times in ms, rates in %. */
+export const SESSION_TRENDS = {
+  /** TTFT of the session's first request. */
+  ttft: 'llm_session_ttft',
+  /** Session start -> first token of its final turn. */
+  ttfat: 'llm_session_ttfat',
+  /** Session start -> end of its last response. */
+  latency: 'llm_session_latency',
+  decodeTps: 'llm_session_decode_tps',
+  cacheHitRate: 'llm_session_cache_hit_rate',
+  eligibleHitRate: 'llm_session_eligible_hit_rate',
+  turnDecodeTps: 'llm_turn_decode_tps',
+  turnCacheHitRate: 'llm_turn_cache_hit_rate',
+  turnEligibleHitRate: 'llm_turn_eligible_hit_rate',
+} as const;
+
+export const SESSION_COUNTERS = {
+  started: 'llm_sessions_started',
+  /** Finished sessions, tagged outcome=ok|error (a request failed)|aborted (the test ended first). */
+  sessions: 'llm_sessions',
+  /** Sum of eligible prompt tokens (prompt + completion of each agent's previous turn). */
+  eligibleTokens: 'llm_eligible_tokens',
+} as const;
+
+/** Process-wide histogram summing one token kind of the requests that ended in one time bucket. */
+export function workloadHistogram(kind: 'prompt' | 'cached' | 'completion', bucket: number): string {
+  return `llm_workload_${kind}_${bucket}`;
+}
+
 /** Trend statistics k6 must keep for the summary table. */
 export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(25)', 'p(50)', 'p(75)', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'];
 
