@@ -193,11 +193,13 @@ export function renderTable(r: ReplayResult): string {
 /** Loud notes about a replay that did not follow the trace. */
 export function replayWarnings(r: ReplayResult): string[] {
   const w: string[] = [];
-  if (r.requests.droppedIterations > 0) {
-    w.push(`k6 dropped ${r.requests.droppedIterations} iteration(s) for lack of a free VU: ` +
-      `${r.requests.notSent} request(s) of the trace were never sent. Raise -e VUS=... / -e MAX_VUS=...`);
-  } else if (r.requests.notSent > 0) {
-    w.push(`${r.requests.notSent} request(s) of the trace were not sent (the test ended early or was aborted).`);
+  if (r.requests.notSent > 0) {
+    const why = r.requests.droppedIterations > 0
+      ? `k6 dropped ${r.requests.droppedIterations} iteration(s) for lack of a free VU: raise -e VUS=... / -e MAX_VUS=...`
+      : 'the test ended early or was aborted';
+    w.push(`${r.requests.notSent} request(s) of the trace were never sent: ${why}.`);
+  } else if (r.requests.droppedIterations > 0) {
+    w.push(`k6 dropped ${r.requests.droppedIterations} spare iteration(s) at the end (every request was sent): raise -e VUS=... for headroom.`);
   }
   return w;
 }

@@ -93,6 +93,11 @@ function wordPool(vocab: Vocabulary): WordPool {
   return pool;
 }
 
+/** Builds the vocabulary's word pool now rather than on the first prompt. */
+export function warmPromptPool(vocab: Vocabulary): void {
+  wordPool(vocab);
+}
+
 /** `count` consecutive pool words from `offset` (wrapping), joined by spaces. */
 function poolRun(pool: WordPool, offset: number, count: number): string {
   const parts: string[] = [];

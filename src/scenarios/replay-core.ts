@@ -9,7 +9,7 @@ import { SharedArray } from 'k6/data';
 import type { Options } from 'k6/options';
 import { readReplayConfig, REPLAY_HELP, type ReplayConfig } from '../config/replay';
 import { arrivalStages, estimatePeakConcurrency, planVus } from '../schedule/openloop';
-import { buildPrompt, BlockTextCache } from '../prompt/hashblock';
+import { buildPrompt, BlockTextCache, warmPromptPool } from '../prompt/hashblock';
 import { buildBody, ENDPOINT_PATHS } from '../openai/request';
 import { measureExchange } from '../openai/outcome';
 import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../metrics/summary';
@@ -91,7 +91,10 @@ export function createReplay(platform: Platform) {
   // One run id for every VU (each VU evaluates the init code, with its own clock).
   cfg.runId = plan.runId;
 
-  let vocab: ReturnType<typeof loadVocabulary> | undefined;
+  // Per-VU prompt material, made in init code: k6 initialises VUs before the test starts (and
+  // extra ones while it runs), so this work stays off the dispatch path of the first request.
+  const vocab = loadVocabulary(cfg.vocab);
+  warmPromptPool(vocab);
   const blockCache = new BlockTextCache(256);
   let scenarioStartUnixMs = -1;
   let errorLogs = 0;
@@ -121,7 +124,6 @@ export function createReplay(platform: Platform) {
     const r = requests[k];
     // The schedule's origin is the scenario start: k6's test-run clock also counts setup().
     if (scenarioStartUnixMs < 0) scenarioStartUnixMs = exec.scenario.startTime;
-    if (!vocab) vocab = loadVocabulary(cfg.vocab);
     const requestId = `${cfg.runId}-${k}`;
     const prompt = buildPrompt(vocab, {
       blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${k}`,

@@ -55,8 +55,10 @@ export interface ArrivalStages {
   startRate: number;
   timeUnit: string;
   stages: Stage[];
-  /** Iterations the stages start in total (must equal the number of requests). */
+  /** Iterations the trace's buckets start (the number of requests). */
   total: number;
+  /** Extra iterations of the spare stage at the end; they send nothing unless k6 lost some. */
+  spare: number;
   /** Scenario length (ms): the last bucket's end. */
   durationMs: number;
 }
@@ -94,14 +96,22 @@ export function arrivalStages(offsetsMs: readonly number[], bucketMs: number): A
     run = 1;
     stages.push({ target: n, duration: `${bucketMs}ms` });
   }
+  // k6 computes start times in float64 and stops at the scenario's end, so the last one or two
+  // iterations of the final bucket can fail to start. A short spare stage after the trace
+  // starts them (or, when none were lost, iterations past the last request, which do nothing).
+  stages.push({ target: SPARE_ITERATIONS, duration: '0s' }, { target: SPARE_ITERATIONS, duration: `${bucketMs}ms` });
   return {
     startRate: counts.length ? counts[0] : 0,
     timeUnit: `${bucketMs}ms`,
     stages,
     total: counts.reduce((a, b) => a + b, 0),
-    durationMs: counts.length * bucketMs,
+    spare: SPARE_ITERATIONS,
+    durationMs: (counts.length + 1) * bucketMs,
   };
 }
+
+/** Iterations of the spare stage: its first starts 1/SPARE of a bucket in, well inside the lead's slack. */
+export const SPARE_ITERATIONS = 20;
 
 export interface LatencyModel {
   /** Expected time to first token (ms) plus prefill time per input token (ms). */

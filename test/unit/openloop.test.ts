@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalStages, bucketCounts, estimatePeakConcurrency, planVus, selectRequests } from '../../src/schedule/openloop';
+import { arrivalStages, bucketCounts, SPARE_ITERATIONS, estimatePeakConcurrency, planVus, selectRequests } from '../../src/schedule/openloop';
 import type { Trace } from '../../src/trace/model';
 
 function trace(times: number[]): Trace {
@@ -58,9 +58,11 @@ describe('arrival stages', () => {
     expect(a.total).toBe(offsets.length);
     expect(a.timeUnit).toBe('1000ms');
     const starts = k6StartTimes(a, bucket);
-    expect(starts).toHaveLength(offsets.length);
+    expect(starts).toHaveLength(offsets.length + a.spare);
     const lead = bucket + 1; // any lead above one bucket
-    starts.forEach((s, k) => expect(s).toBeLessThan(offsets[k] + lead));
+    offsets.forEach((o, k) => expect(starts[k]).toBeLessThan(o + lead));
+    // The spare iterations come after every request's iteration.
+    expect(Math.min(...starts.slice(offsets.length))).toBeGreaterThanOrEqual(Math.max(...starts.slice(0, offsets.length)));
   });
 
   it('merges equal buckets into one stage and jumps with 0s stages', () => {
@@ -70,8 +72,10 @@ describe('arrival stages', () => {
       { target: 1, duration: '3000ms' },
       { target: 2, duration: '0s' },
       { target: 2, duration: '1000ms' },
+      { target: SPARE_ITERATIONS, duration: '0s' },
+      { target: SPARE_ITERATIONS, duration: '1000ms' },
     ]);
-    expect(a.durationMs).toBe(4000);
+    expect(a.durationMs).toBe(5000);
   });
 
   it('rejects a fractional bucket', () => {

@@ -75,7 +75,7 @@ describe('replay result', () => {
   it('warns loudly when iterations were dropped', () => {
     const dropped = { ...data, metrics: { ...data.metrics, llm_requests_sent: { type: 'counter', values: { count: 7 } }, dropped_iterations: { type: 'counter', values: { count: 3 } } } };
     const text = renderTable(buildResult(dropped, run, hists()));
-    expect(text).toMatch(/WARNING: k6 dropped 3 iteration\(s\).*3 request\(s\) of the trace were never sent.*VUS/);
+    expect(text).toMatch(/WARNING: 3 request\(s\) of the trace were never sent: k6 dropped 3 iteration\(s\) for lack of a free VU: raise -e VUS=/);
   });
 
   it('asks k6 for a submetric per error reason', () => {
