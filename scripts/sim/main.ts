@@ -4,6 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { GroundTruthFile } from './ground-truth-file.js';
 import { type GroundTruthSink, NullSink } from './ground-truth.js';
+import { watchLauncher } from './launcher-watch.js';
 import { OptionsError, helpText, parseOptions } from './options.js';
 import { startServer } from './server.js';
 import { formatSummary, summarizeFile } from './summary.js';
@@ -68,6 +69,7 @@ async function serve(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    watchLauncher((why) => onSignal(why));
   });
 }
 

@@ -344,3 +344,25 @@ describe('stream variants', () => {
     }
   });
 });
+
+describe('launched through npx', () => {
+  it('exits (gracefully, ground truth flushed) when the npx wrapper is killed with SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const d = mkdtempSync(join(tmpdir(), 'sim-npx-'));
+    const gt = join(d, 'gt.jsonl');
+    const npx = spawn('npx', ['tsx', 'scripts/sim/main.ts', '--port', '0', '--preset', 'fast', '--ground-truth', gt], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npx.stdout!.on('data', (x) => (out += x));
+    try {
+      const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1], 'npx sim to listen', 30_000);
+      const url = `http://127.0.0.1:${port}`;
+      expect((await post(`${url}/v1/completions`, { prompt: 'x', max_tokens: 2 }, { 'x-request-id': 'via-npx' })).status).toBe(200);
+      npx.kill('SIGTERM');
+      // The server notices its launcher is gone and stops listening.
+      await waitFor(async () => ((await fetch(`${url}/health`).then(() => false, () => true)) ? true : undefined), 'the server to stop', 10_000);
+      expect(readGroundTruthFile(gt).map((r) => r.id)).toEqual(['via-npx']);
+    } finally {
+      if (npx.exitCode === null) npx.kill('SIGKILL');
+    }
+  });
+});
