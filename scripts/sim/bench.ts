@@ -59,9 +59,20 @@ interface LevelResult {
   lateP99: number;
   lateMax: number;
   simCpu: number;
+  /** Share of wall time the simulator's event loop was runnable but had no CPU (machine contention). */
+  simWaited: number;
   errors: number;
   /** 1-minute load average at the end of the level (the machine is shared). */
   load: number;
+}
+
+/** Seconds the simulator's main thread (its event loop) spent runnable but waiting for a CPU. */
+function runqueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 function cpuSeconds(pid: number): number {
@@ -126,6 +137,7 @@ async function runLevel(sim: SimProcess, name: string, clients: number, maxToken
   let tokens = 0;
   let errors = 0;
   let cpu0 = 0;
+  let wait0 = 0;
   let cpuTaken = false;
   const workers = Array.from({ length: clients }, async (_, w) => {
     const prompt = Array.from({ length: 32 }, (_, i) => `b${w}_${i}`).join(' ');
@@ -134,6 +146,7 @@ async function runLevel(sim: SimProcess, name: string, clients: number, maxToken
       if (!cpuTaken && started >= warmEnd) {
         cpuTaken = true;
         cpu0 = cpuSeconds(sim.proc.pid!);
+        wait0 = runqueueWaitSeconds(sim.proc.pid!);
       }
       const r = await oneRequest(url, `${name}-${w}-${n}`, maxTokens, prompt);
       const t = nowMs();
@@ -146,6 +159,7 @@ async function runLevel(sim: SimProcess, name: string, clients: number, maxToken
   });
   await Promise.all(workers);
   const cpu = cpuSeconds(sim.proc.pid!) - cpu0;
+  const waited = runqueueWaitSeconds(sim.proc.pid!) - wait0;
   const res: LevelResult = {
     name,
     clients,
@@ -158,6 +172,7 @@ async function runLevel(sim: SimProcess, name: string, clients: number, maxToken
     lateP99: NaN,
     lateMax: NaN,
     simCpu: cpu / ((nowMs() - warmEnd) / 1000),
+    simWaited: waited / ((nowMs() - warmEnd) / 1000),
     errors,
     load: loadavg()[0],
   };
@@ -196,13 +211,13 @@ function fill(results: { res: LevelResult; start: number; end: number }[], recs:
 
 function table(title: string, rows: LevelResult[], streaming: boolean): string {
   const head = streaming
-    ? ['clients', 'req/s', 'tok/s', 'ideal tok/s', 'achieved', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors', 'loadavg']
-    : ['clients', 'req/s', 'tok/s', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'errors', 'loadavg'];
+    ? ['clients', 'req/s', 'tok/s', 'ideal tok/s', 'achieved', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'sim waited', 'errors', 'loadavg']
+    : ['clients', 'req/s', 'tok/s', 'late p50 ms', 'late p99 ms', 'late max ms', 'sim CPU', 'sim waited', 'errors', 'loadavg'];
   const lines = [title, head.map((h) => h.padStart(12)).join('')];
   for (const r of rows) {
     const cells = streaming
-      ? [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.idealTokPerS.toFixed(0), `${((100 * r.tokPerS) / r.idealTokPerS).toFixed(0)}%`, r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors, r.load.toFixed(1)]
-      : [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, r.errors, r.load.toFixed(1)];
+      ? [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.idealTokPerS.toFixed(0), `${((100 * r.tokPerS) / r.idealTokPerS).toFixed(0)}%`, r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, `${(100 * r.simWaited).toFixed(0)}%`, r.errors, r.load.toFixed(1)]
+      : [r.clients, r.reqPerS.toFixed(1), r.tokPerS.toFixed(0), r.lateP50.toFixed(3), r.lateP99.toFixed(3), r.lateMax.toFixed(1), `${(100 * r.simCpu).toFixed(0)}%`, `${(100 * r.simWaited).toFixed(0)}%`, r.errors, r.load.toFixed(1)];
     lines.push(cells.map((c) => String(c).padStart(12)).join(''));
   }
   return lines.join('\n');
@@ -243,6 +258,7 @@ async function main(): Promise<void> {
       `Simulator benchmark: ${cpus} CPUs, Node ${process.version}, step ${STEP_MS} ms (batch cost zeroed), ${SECONDS} s per level, spin ${values['spin-ms']} ms.`,
       `Load client: closed-loop ${values.client === 'fetch' ? 'fetch' : 'node:http keep-alive'} streams in this process (it shares the 2 cores with the simulator).`,
       'Lateness = token chunk write time minus its modelled time, from the ground truth.',
+      'sim CPU = simulator CPU time / wall time; sim waited = its event loop runnable but without a CPU (contention).',
       '',
       table(`Streaming, ${MAX_TOKENS} tokens per request:`, streaming.map((s) => s.res), true),
       '',

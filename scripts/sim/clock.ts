@@ -29,7 +29,8 @@ export class PreciseTimer {
     return this.handle !== undefined || this.immediate !== undefined;
   }
 
-  at(atMs: number, fn: () => void): void {
+  /** `spinMs` overrides the timer's default busy-poll window for this deadline. */
+  at(atMs: number, fn: () => void, spinMs = this.spinMs): void {
     this.cancel();
     const gen = ++this.gen;
     const poll = (): void => {
@@ -41,11 +42,11 @@ export class PreciseTimer {
         fn();
         return;
       }
-      if (this.spinMs <= 0) {
+      if (spinMs <= 0) {
         this.handle = setTimeout(poll, Math.ceil(left));
-      } else if (left > this.spinMs) {
+      } else if (left > spinMs) {
         // Aim at the start of the spin window; setTimeout may fire a little early or late.
-        this.handle = setTimeout(poll, Math.max(1, Math.floor(left - this.spinMs)));
+        this.handle = setTimeout(poll, Math.max(1, Math.floor(left - spinMs)));
       } else {
         this.immediate = setImmediate(poll);
       }

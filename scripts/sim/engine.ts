@@ -14,6 +14,9 @@ export interface EngineOptions extends SchedulerConfig {
   spinMs: number;
 }
 
+/** Largest share of a step the timer may busy-poll. */
+export const SPIN_SHARE = 0.1;
+
 export class Engine {
   readonly scheduler: Scheduler;
   private readonly timer: PreciseTimer;
@@ -84,9 +87,12 @@ export class Engine {
     }
     this.idle = false;
     this.plan = plan;
-    this.dueMs = startMs + plan.durationMs * this.opts.timeScale;
+    const duration = plan.durationMs * this.opts.timeScale;
+    this.dueMs = startMs + duration;
     for (const s of plan.admitted) s.sink.admitted?.(s);
-    this.timer.at(this.dueMs, this.onStepDue);
+    // Busy-poll at most --spin-ms and at most a tenth of the step, so short (time-scaled)
+    // steps do not turn into a CPU-burning loop on a machine the load generator shares.
+    this.timer.at(this.dueMs, this.onStepDue, Math.min(this.opts.spinMs, SPIN_SHARE * duration));
   }
 
   private readonly onStepDue = (): void => {

@@ -62,6 +62,16 @@ export function decodeTokenTimes(r: Pick<GroundTruthRecord, 'firstTokenMs' | 'to
 }
 
 /**
+ * When the model scheduled each token chunk (epoch ms): the write time minus its lateness.
+ * Exact up to the microsecond rounding of both; use it to check modelled durations (steps,
+ * stalls) without the event loop's jitter.
+ */
+export function scheduledTokenTimes(r: Pick<GroundTruthRecord, 'firstTokenMs' | 'tokenMs' | 'lateUs'>): number[] {
+  const t = decodeTokenTimes(r);
+  return t.map((x, i) => (Math.round(x * 1000) - (r.lateUs[i] ?? 0)) / 1000);
+}
+
+/**
  * Accumulates one request's token times as integer microseconds (exact encoding), keeping
  * only the first time and the gaps.
  */

@@ -52,7 +52,7 @@ const OPTS: OptDef[] = [
   { name: 'strict-model', kind: 'boolean', group: 'Server', help: 'answer 404 to requests naming another model (default: serve any name)' },
   { name: 'ground-truth', kind: 'string', arg: 'PATH', group: 'Server', help: 'write one JSONL record per request to PATH' },
   { name: 'time-scale', kind: 'string', arg: 'S', group: 'Server', def: '1', help: 'multiply every modelled duration by S (0.1 = 10x faster)' },
-  { name: 'spin-ms', kind: 'string', arg: 'MS', group: 'Server', def: '1', help: 'busy-poll the last MS before each step deadline (0 = timers only)' },
+  { name: 'spin-ms', kind: 'string', arg: 'MS', group: 'Server', def: '1', help: 'busy-poll the last MS (at most 10% of the step) before each step deadline; 0 = timers only' },
   { name: 'max-body-mb', kind: 'string', arg: 'MB', group: 'Server', def: '64', help: 'largest request body accepted (413 above)' },
   { name: 'shutdown-grace-ms', kind: 'string', arg: 'MS', group: 'Server', def: '2000', help: 'on SIGTERM/SIGINT, let in-flight requests finish this long, then abort them' },
   { name: 'quiet', kind: 'boolean', group: 'Server', help: 'print only the listening line and errors' },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, scrape, wordsPrompt } from '../../scripts/sim/client.js';
-import { type GroundTruthRecord, decodeTokenTimes } from '../../scripts/sim/ground-truth.js';
+import { type GroundTruthRecord, scheduledTokenTimes } from '../../scripts/sim/ground-truth.js';
 import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
 import { ITL_BUCKETS, REQUEST_LATENCY_BUCKETS, TTFT_BUCKETS } from '../../scripts/sim/metrics.js';
 import { type Family, parsePrometheusText, sampleValue } from '../../scripts/sim/prom-parse.js';
@@ -131,9 +131,9 @@ describe('/metrics', () => {
     expect(v('vllm:e2e_request_latency_seconds_count')).toBe(reached.length);
     expect(Math.abs(v('vllm:e2e_request_latency_seconds_sum') - sum(reached.map((r) => (r.finishMs - r.arrivalMs) / 1000)))).toBeLessThan(2e-6 * reached.length);
     expect(v('sim:scheduling_error_seconds_count')).toBe(sum(recs.map((r) => r.lateUs.length)));
-    // The stalled request's gap is in the ITL histogram: some gap >= 50 ms.
+    // The stalled request's modelled gap is the pause plus a step.
     const stalled = recs.find((r) => r.fault === 'stall=50@2')!;
-    const t = decodeTokenTimes(stalled);
+    const t = scheduledTokenTimes(stalled);
     expect(t[2] - t[1]).toBeGreaterThanOrEqual(50);
   });
 

@@ -85,3 +85,11 @@ describe('ground-truth summary', () => {
     expect(out.durationS).toBeCloseTo((1041 - 1000) / 1000, 12);
   });
 });
+
+describe('scheduled token times', () => {
+  it('are the write times minus the recorded lateness', async () => {
+    const { scheduledTokenTimes } = await import('../../scripts/sim/ground-truth.js');
+    const r = record('s', 1000, [1010.5, 1020.25, 1030.125], 1031, { lateUs: [500, 250, 125] });
+    expect(scheduledTokenTimes(r)).toEqual([1010, 1020, 1030]);
+  });
+});
