@@ -74,7 +74,8 @@ export function buildSessionsResult(
   const started = count(d, SESSION_COUNTERS.started);
   const ok = count(d, `${SESSION_COUNTERS.sessions}{outcome:ok}`);
   const failed = count(d, `${SESSION_COUNTERS.sessions}{outcome:error}`);
-  const aborted = count(d, `${SESSION_COUNTERS.sessions}{outcome:aborted}`);
+  // A session cut by k6 (gracefulStop) ends with its iteration and reports nothing: count it here.
+  const aborted = Math.max(count(d, `${SESSION_COUNTERS.sessions}{outcome:aborted}`), started - ok - failed);
   const eligible = count(d, SESSION_COUNTERS.eligibleTokens);
   const sendAt = hist(HISTOGRAMS.sendAt);
   const endAt = hist(HISTOGRAMS.endAt);

@@ -66,6 +66,12 @@ describe('sessions summary', () => {
     expect(text.split('\n').find((l) => l.startsWith('p50'))).toMatch(/4\.000\s+n\/a\s+3\.000/);
   });
 
+  it('counts sessions k6 cut at the end of the test (they report nothing) as cut short', () => {
+    const cut = buildSessionsResult({ metrics: { ...data.metrics, llm_sessions_started: { type: 'counter', values: { count: 5 } } } },
+      run, info, hists(), { bucketMs: 1000, lastWindowMs: 30_000, warmupFraction: 0.2 });
+    expect(cut.sessions).toMatchObject({ started: 5, ok: 1, failed: 1, aborted: 3 });
+  });
+
   it('warns about sessions cut short and never started', () => {
     const cut = buildSessionsResult({ metrics: { ...data.metrics, 'llm_sessions{outcome:aborted}': { type: 'counter', values: { count: 1 } }, llm_sessions_started: { type: 'counter', values: { count: 1 } } } },
       run, info, hists(), { bucketMs: 1000, lastWindowMs: 30_000, warmupFraction: 0.2 });
