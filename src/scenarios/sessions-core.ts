@@ -28,6 +28,8 @@ import { loadVocabulary } from '../k6/trace-data';
 import { runSession, type RunnerContext } from '../k6/sessions-runner';
 import { sessionSubmetricThresholds } from '../k6/sessions-metrics';
 import type { Platform } from '../k6/platform';
+import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
+import { scrape, scrapeScenarios } from '../k6/scrape';
 
 export interface SetupData {
   model: string;
@@ -74,14 +76,24 @@ function buildRunPlan(cfg: SessionsConfig, meta: SessionsMeta): RunPlan {
     for (let k = 0; k < plannedSessions; k++) plannedRequests += meta.groupRequests[draw.group(k)];
     scenario = { executor: 'shared-iterations', vus: Math.min(cfg.users, plannedSessions), iterations: plannedSessions, maxDuration, gracefulStop: stop };
   }
+  // The engine's /metrics beside the sessions (src/k6/scrape.ts): it stops once no session VU
+  // is busy after the load's start window, or at the run's limit.
+  const activeUntilMs = cfg.durationS !== undefined ? cfg.durationS * 1000 : cfg.leadMs + 1000;
+  const maxMs = (cfg.durationS ?? cfg.maxDurationS) * 1000 + cfg.gracefulStopS * 1000;
   const options: Options = {
-    scenarios: { [SCENARIO]: scenario as never },
+    scenarios: { [SCENARIO]: scenario as never, ...scrapeScenarios(readScrapeConfig(__ENV, cfg.baseUrl), { activeUntilMs, maxMs }) },
     summaryTrendStats: SUMMARY_TREND_STATS,
     thresholds: { ...summarySubmetricThresholds(), ...sessionSubmetricThresholds() },
-    tags: { run: cfg.runId, endpoint: cfg.endpoint },
+    tags: { run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint },
     setupTimeout: '60s',
   };
   return { runId: cfg.runId, lanes, plannedSessions, plannedRequests, options };
+}
+
+/** The `trace` tag: the file or directory name. */
+function traceTag(traces: string): string {
+  const parts = traces.replace(/[\\/]+$/, '').split(/[\\/]/);
+  return parts[parts.length - 1];
 }
 
 function authHeaders(cfg: SessionsConfig): Record<string, string> {
@@ -90,7 +102,7 @@ function authHeaders(cfg: SessionsConfig): Record<string, string> {
 
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createSessions(platform: Platform) {
-  if (__ENV.HELP) throw new Error(`\n${SESSIONS_HELP}`);
+  if (__ENV.HELP) throw new Error(`\n${SESSIONS_HELP}${SCRAPE_HELP}`);
   if (!platform.sendAsync || !platform.waitUntilUnixMs) throw new Error(NEEDS_XK6);
   const cfg = readSessionsConfig(__ENV);
   const { groups, meta } = loadSessionGroups(cfg);
@@ -185,5 +197,5 @@ export function createSessions(platform: Platform) {
     return { stdout: renderSessions(result), [cfg.summaryJson]: JSON.stringify(result, null, 2) + '\n' };
   }
 
-  return { options: plan.options, setup, iteration, handleSummary };
+  return { options: plan.options, setup, iteration, handleSummary, scrape };
 }

@@ -7,3 +7,4 @@ export const options = sessions.options;
 export const setup = sessions.setup;
 export const handleSummary = sessions.handleSummary;
 export default sessions.iteration;
+export const scrape = sessions.scrape; // the `scrape` scenario's exec function
