@@ -42,9 +42,9 @@ const MAX_ERROR_LOGS_PER_VU = 5;
 /** Recorded-start mode: begin a session (copy its group, build its first prompt) this long before its start. */
 const PREPARE_MS = 200;
 
-export const NEEDS_XK6 = 'dist/sessions.js needs the xk6 build of k6 (build/k6, `make k6`): closed-loop sessions with ' +
-  'sub-agents run many streams per VU through k6/x/llmstream postAsync/waitUntil, which stock k6 and k6 Cloud do not have. ' +
-  'On stock k6 k6 stops with "unknown modules [\\"k6/x/llmstream\\"]"; use dist/replay-http.js there.';
+export const NEEDS_XK6 = 'dist/sessions.js needs the xk6 build of k6 (build/k6, `make k6`): sessions run many streams per VU ' +
+  'through k6/x/llmstream postAsync/waitUntil, which stock k6 and k6 Cloud lack (stock k6 stops before this, with ' +
+  '"unknown modules [\\"k6/x/llmstream\\"]"). dist/replay-http.js runs on stock k6.';
 
 interface RunPlan {
   runId: string;
