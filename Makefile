@@ -43,7 +43,11 @@ test-integration: install k6 build deps-observe ## integration tests: real build
 	npx vitest run --project integration
 
 test: install k6 build deps-observe typecheck test-go ## everything: type check, Go tests, unit and integration tests
-	npx vitest run
+	@mkdir -p results
+	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
+	# Integration tests measure timing: run them alone, after the unit tests.
+	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json
+	@node scripts/test-summary.mjs results/vitest-unit.json results/vitest-integration.json
 
 bench: install k6 build ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
