@@ -62,6 +62,7 @@ export class SimMetrics {
   readonly faults: Counter;
   readonly gtRecords: Counter;
   readonly inflight: Gauge;
+  readonly loopDelay: Gauge;
   /** Bound handles for the per-token hot path (one label lookup at startup, none per token). */
   readonly hot: {
     ttft: { observe(v: number): void };
@@ -113,6 +114,9 @@ export class SimMetrics {
     this.faults = r.add(new Counter('sim:faults', 'Simulator: requests given a fault, by kind.', [...names, 'kind']));
     this.gtRecords = r.add(new Counter('sim:ground_truth_records', 'Simulator: ground-truth records written.', names));
     this.inflight = r.add(new Gauge('sim:requests_in_flight', 'Simulator: HTTP requests being answered.', names));
+    this.loopDelay = r.add(
+      new Gauge('sim:event_loop_delay_seconds', 'Simulator: event-loop delay since start (blocks arrivals and token writes alike), by quantile.', [...names, 'quantile']),
+    );
     r.add(new Gauge('sim:time_scale', 'Simulator: model time multiplier (--time-scale).', names)).set(L, timeScale);
 
     // Expose every series from the start, as vLLM does.
@@ -138,8 +142,13 @@ export class SimMetrics {
     }
   }
 
-  render(live: LiveState, inflight: number, steps: number): string {
+  render(live: LiveState, inflight: number, steps: number, loopDelayS?: { p50: number; p99: number; max: number }): string {
     const L = this.L;
+    if (loopDelayS) {
+      this.loopDelay.set([...L, '0.5'], loopDelayS.p50);
+      this.loopDelay.set([...L, '0.99'], loopDelayS.p99);
+      this.loopDelay.set([...L, '1'], loopDelayS.max);
+    }
     this.running.set(L, live.running);
     this.waiting.set(L, live.waiting);
     this.kvUsage.set(L, live.kvUsage);

@@ -4,6 +4,7 @@
 
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { nowMs } from './clock.js';
 import { Engine } from './engine.js';
 import { ApiError } from './errors.js';
@@ -91,6 +92,10 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
     maxModelLen: opts.maxModelLen,
   };
   const startedAt = Math.floor(Date.now() / 1000);
+  // Samples every 10 ms how late a timer fires: how long the loop was blocked, which delays
+  // arrival timestamps as much as token writes.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
 
   async function handleCompletion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number): Promise<void> {
     let body: string;
@@ -167,7 +172,13 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         return;
       case '/metrics': {
         const sch = engine.scheduler;
-        const text = metrics.render({ running: sch.runningCount, waiting: sch.waitingCount, kvUsage: sch.kv.stats().usage }, ctx.inflight.size, sch.stats.steps);
+        // The histogram holds the intervals between samples; the delay is what exceeds 10 ms.
+        const ns = (v: number): number => (Number.isFinite(v) ? Math.max(0, v / 1e9 - 0.01) : 0);
+        const text = metrics.render({ running: sch.runningCount, waiting: sch.waitingCount, kvUsage: sch.kv.stats().usage }, ctx.inflight.size, sch.stats.steps, {
+          p50: ns(loopDelay.percentile(50)),
+          p99: ns(loopDelay.percentile(99)),
+          max: ns(loopDelay.max),
+        });
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
@@ -225,6 +236,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       while (ctx.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const ex of [...ctx.inflight]) ex.abort();
       engine.stop();
+      loopDelay.disable();
       server.closeAllConnections();
       await closed;
       await gt.close();

@@ -21,9 +21,20 @@ export function fnv1a32(s: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-const WS = /\s+/;
+/** Exactly JavaScript's /\s/ (what String.prototype.split(/\s+/) splits on), by code unit. */
+export function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  if (c === 160) return true;
+  if (c < 0x1680) return false;
+  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
 
-/** A token is a whitespace-separated word; its id is the FNV-1a hash of the word. */
+/**
+ * A token is a whitespace-separated word; its id is the FNV-1a hash of the word. One pass over
+ * the text, no substrings: a 650 KB prompt (87k words) encodes in about a millisecond, so big
+ * prompts do not stall the event loop that timestamps arrivals and token writes.
+ */
 export class WordsTokenizer implements Tokenizer {
   readonly name = 'words';
 
@@ -31,11 +42,7 @@ export class WordsTokenizer implements Tokenizer {
     let n = 0;
     let inWord = false;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      // Same set as /\s/ for the characters prompts contain; \s also covers a few rare
-      // Unicode spaces, handled by the slow path below.
-      const space = c === 32 || (c >= 9 && c <= 13) || c === 160 || (c > 255 && WS.test(text[i]));
-      if (space) inWord = false;
+      if (isSpace(text.charCodeAt(i))) inWord = false;
       else if (!inWord) {
         inWord = true;
         n++;
@@ -46,7 +53,24 @@ export class WordsTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     const ids: number[] = [];
-    for (const w of text.split(WS)) if (w.length > 0) ids.push(fnv1a32(w));
+    let h = 0;
+    let inWord = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) {
+        if (inWord) {
+          ids.push(h >>> 0);
+          inWord = false;
+        }
+      } else {
+        if (!inWord) {
+          h = 0x811c9dc5;
+          inWord = true;
+        }
+        h = Math.imul(h ^ c, 0x01000193);
+      }
+    }
+    if (inWord) ids.push(h >>> 0);
     return ids;
   }
 }

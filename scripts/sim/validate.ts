@@ -98,26 +98,27 @@ function chatPrompt(messages: Json, ctx: ValidateContext): number[] {
   if (messages === undefined || messages === null) throw bad('messages', 'field required');
   if (!Array.isArray(messages)) throw bad('messages', 'expected an array of messages');
   if (messages.length === 0) throw bad('messages', 'must not be empty');
-  const ids = chatTemplateIds(ctx.chatTemplateTokens);
+  // Token ids of each text, concatenated once at the end (native concat: big prompts stay cheap).
+  const parts: number[][] = [chatTemplateIds(ctx.chatTemplateTokens)];
   messages.forEach((m, i) => {
     const p = `messages[${i}]`;
     if (!isObj(m)) throw bad(p, 'expected an object');
     if (typeof m.role !== 'string' || m.role === '') throw bad(`${p}.role`, 'expected a non-empty string');
     const c = m.content;
     if (typeof c === 'string') {
-      for (const t of ctx.tokenizer.encode(c)) ids.push(t);
+      parts.push(ctx.tokenizer.encode(c));
     } else if (Array.isArray(c)) {
       c.forEach((part, j) => {
         const pp = `${p}.content[${j}]`;
         if (typeof part === 'string') {
-          for (const t of ctx.tokenizer.encode(part)) ids.push(t);
+          parts.push(ctx.tokenizer.encode(part));
           return;
         }
         if (!isObj(part)) throw bad(pp, 'expected a content part object');
         if (typeof part.type !== 'string') throw bad(`${pp}.type`, 'expected a string');
         if (part.type === 'text' || part.type === 'input_text') {
           if (typeof part.text !== 'string') throw bad(`${pp}.text`, 'expected a string');
-          for (const t of ctx.tokenizer.encode(part.text)) ids.push(t);
+          parts.push(ctx.tokenizer.encode(part.text));
         }
         // Other part types (images, audio, files) carry no text tokens in the simulator.
       });
@@ -127,7 +128,7 @@ function chatPrompt(messages: Json, ctx: ValidateContext): number[] {
       throw bad(`${p}.content`, 'field required');
     }
   });
-  return ids;
+  return parts.length === 2 && parts[0].length === 0 ? parts[1] : ([] as number[]).concat(...parts);
 }
 
 /** Validates a completion request body. Throws ApiError. */

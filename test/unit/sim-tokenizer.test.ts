@@ -48,3 +48,13 @@ describe('words tokenizer', () => {
     expect(new Set(t).size).toBe(4);
   });
 });
+
+describe('words tokenizer fast path', () => {
+  it('matches split(/\\s+/) + fnv1a32 on every code unit class', async () => {
+    const { isSpace } = await import('../../scripts/sim/tokenizer.js');
+    for (let c = 0; c < 0x10000; c++) expect(isSpace(c), c.toString(16)).toBe(/\s/.test(String.fromCharCode(c)));
+    const tok = new WordsTokenizer();
+    const text = 'héllo\u2003wörld \ud83d\ude00 emoji\u00a0nbsp\u3000ideo\tx\ny\u200bzw';
+    expect(tok.encode(text)).toEqual(text.split(/\s+/).filter(Boolean).map((w) => fnv1a32(w)));
+  });
+});
