@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "demo: starting the engine simulator (scripts/sim, preset demo) ..."
-npx tsx scripts/sim/main.ts --port 0 --port-file "$work/port" --preset small --time-scale 0.05 \
+node --import tsx scripts/sim/main.ts --port 0 --port-file "$work/port" --preset small --time-scale 0.05 \
   --ground-truth results/demo-ground-truth.jsonl ${SIM_ARGS:-} >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do

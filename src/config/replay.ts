@@ -2,6 +2,7 @@
 
 import { EnvReader, OptionError, type EnvMap } from './env';
 import type { Endpoint } from '../openai/request';
+import { TEMPLATE_OVERHEAD, templateOverhead } from '../prompt/templates';
 
 export interface ReplayConfig {
   trace: string;
@@ -26,6 +27,8 @@ export interface ReplayConfig {
   estTpotMs: number;
   salt: string;
   vocab: string;
+  /** Tokens the server adds around the prompt (chat template, BOS), taken off the last block. */
+  overheadTokens: number;
   blockSize?: number;
   ignoreEos: boolean;
   noMaxTokens: boolean;
@@ -57,6 +60,10 @@ export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 fl
   EST_TTFT_MS=1000, EST_PREFILL_MS_PER_TOKEN=0.05, EST_TPOT_MS=30   latency model for the VU estimate
   SALT=                 per-run salt: different prompt text, so earlier runs' caches miss
   VOCAB=synthetic       prompt word list: synthetic (the simulator) or a data/vocab/<name>.txt list
+                        (universal: one token per word for llama3, qwen3, deepseek_v3, o200k, cl100k)
+  TEMPLATE=             model family whose chat template / BOS overhead is taken off each prompt
+                        so the server counts exactly the recorded length (llama3, llama3_1, qwen3,
+                        qwen3_nothink, qwen2_5, deepseek_v3, ...); TEMPLATE_TOKENS=N sets it directly
   BLOCK_SIZE            tokens per hash id (default: the format's)
   IGNORE_EOS=true       send ignore_eos/min_tokens so servers generate exactly the recorded length
   NO_MAX_TOKENS=false   do not send max_tokens
@@ -70,6 +77,18 @@ export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 fl
   HELP=1                print this help and exit
 `;
 
+/** TEMPLATE_TOKENS, or the known overhead of TEMPLATE's family on this endpoint. */
+function readOverhead(r: EnvReader, endpoint: Endpoint): number {
+  const direct = r.count('TEMPLATE_TOKENS');
+  if (direct !== undefined) return direct;
+  const family = r.string('TEMPLATE');
+  if (family === undefined) return 0;
+  if (!(family in TEMPLATE_OVERHEAD)) {
+    throw new OptionError(`-e TEMPLATE=${family}: unknown family; known: ${Object.keys(TEMPLATE_OVERHEAD).join(', ')} (or pass TEMPLATE_TOKENS=N)`);
+  }
+  return templateOverhead(family, endpoint === 'chat' ? 'chat' : 'completion');
+}
+
 export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayConfig {
   const r = new EnvReader(env);
   const trace = r.string('TRACE');
@@ -80,6 +99,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayCon
     throw new OptionError(`-e TO_MS=${toMs} must be greater than FROM_MS=${fromMs}`);
   }
   const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  const endpoint = r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat');
   if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`-e BASE_URL=${baseUrl}: must start with http:// or https://`);
   return {
     trace,
@@ -87,7 +107,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayCon
     skipBad: r.bool('SKIP_BAD', false),
     baseUrl,
     model: r.string('MODEL'),
-    endpoint: r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat'),
+    endpoint,
     stream: r.bool('STREAM', true),
     speedup: r.positive('SPEEDUP', 1),
     fromMs,
@@ -102,6 +122,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayCon
     estTpotMs: r.number('EST_TPOT_MS', 30, (n) => n >= 0, 'a time in ms >= 0'),
     salt: r.string('SALT', ''),
     vocab: r.string('VOCAB', 'synthetic'),
+    overheadTokens: readOverhead(r, endpoint),
     blockSize: r.number('BLOCK_SIZE', undefined, (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
     ignoreEos: r.bool('IGNORE_EOS', true),
     noMaxTokens: r.bool('NO_MAX_TOKENS', false),

@@ -126,7 +126,8 @@ export function createReplay(platform: Platform) {
     if (scenarioStartUnixMs < 0) scenarioStartUnixMs = exec.scenario.startTime;
     const requestId = `${cfg.runId}-${k}`;
     const prompt = buildPrompt(vocab, {
-      blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${k}`,
+      blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
+      salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${k}`,
     }, blockCache);
     const body = JSON.stringify(buildBody({
       endpoint: cfg.endpoint, model: data.model, prompt, stream: cfg.stream, ignoreEos: cfg.ignoreEos,

@@ -15,6 +15,14 @@ describe('replay options', () => {
     expect(c).toMatchObject({ baseUrl: 'https://h:1', speedup: 2.5, maxRequests: 7, endpoint: 'completions', apiKey: 'sk-x', reuseConnections: false });
   });
 
+  it('takes the chat template overhead of a model family, or a number', () => {
+    expect(readReplayConfig({ TRACE: 't', TEMPLATE: 'llama3' }).overheadTokens).toBe(10);
+    expect(readReplayConfig({ TRACE: 't', TEMPLATE: 'llama3', ENDPOINT: 'completions' }).overheadTokens).toBe(1);
+    expect(readReplayConfig({ TRACE: 't', TEMPLATE_TOKENS: '7' }).overheadTokens).toBe(7);
+    expect(readReplayConfig({ TRACE: 't' }).overheadTokens).toBe(0);
+    expect(() => readReplayConfig({ TRACE: 't', TEMPLATE: 'gpt9' })).toThrow(/unknown family; known: llama3/);
+  });
+
   it('says which option is wrong and what it takes', () => {
     expect(() => readReplayConfig({})).toThrow(/-e TRACE=/);
     expect(() => readReplayConfig({ TRACE: 't', SPEEDUP: '0' })).toThrow(/-e SPEEDUP=0: must be a positive number/);
