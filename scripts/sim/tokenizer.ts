@@ -3,6 +3,8 @@
 // harness's synthetic prompts (words joined by single spaces) count exactly. Real tokenizers
 // (llama3, qwen3, o200k, ...) plug in behind the same interface via `registerTokenizer`.
 
+import { loadTokenizer, TOKENIZER_NAMES } from '../../src/node/tokenizers';
+
 export interface Tokenizer {
   readonly name: string;
   /** Number of tokens `text` encodes to. Must equal `encode(text).length`. */
@@ -76,6 +78,10 @@ export class WordsTokenizer implements Tokenizer {
 }
 
 const factories = new Map<string, () => Tokenizer>([['words', () => new WordsTokenizer()]]);
+
+// The real tokenizers (src/node/tokenizers.ts), loaded on first use, so `--tokenizer llama3`
+// counts prompts the way a server running that model family would.
+for (const name of TOKENIZER_NAMES) if (name !== 'words') factories.set(name, () => loadTokenizer(name));
 
 /** Adds a tokenizer under `name` (used by `--tokenizer NAME`). */
 export function registerTokenizer(name: string, make: () => Tokenizer): void {

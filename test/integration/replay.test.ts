@@ -125,9 +125,9 @@ describe('open-loop replay against the simulator', () => {
     expectArrivalsOnTime(arrivalDeviations([...gt.values()].flat(), expected, runId), 'arrival vs recorded offset');
   });
 
-  it('lands on the recorded prompt length through a chat template, with a shipped word list', async () => {
-    // A second simulator whose chat template adds 12 tokens to every prompt.
-    const templated = await startSim(['--preset', 'fast', '--chat-template-tokens', '12', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet']);
+  it('lands on the recorded prompt length through a chat template, with a shipped word list and a real tokenizer', async () => {
+    // A second simulator counting with Llama 3's tokenizer, whose chat template adds 12 tokens.
+    const templated = await startSim(['--preset', 'fast', '--tokenizer', 'llama3', '--chat-template-tokens', '12', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet']);
     try {
       const N = 12;
       const runId = 'template';
