@@ -56,3 +56,25 @@ describe('fault specs', () => {
     expect(drawFault(3, 'x', 1, kinds)).toBeDefined();
   });
 });
+
+describe('random fault draw', () => {
+  it('faults close to the asked rate for every run id, with sequential request ids', () => {
+    const kinds = parseFaultKinds('status=429,status=503');
+    for (let run = 0; run < 10; run++) {
+      const runId = `run-${1795453800000 + run * 7919}`;
+      let faulted = 0;
+      const byKind: Record<string, number> = {};
+      for (let k = 0; k < 400; k++) {
+        const f = drawFault(7, `${runId}-${k}`, 0.15, kinds);
+        if (!f) continue;
+        faulted++;
+        byKind[String(f.status)] = (byKind[String(f.status)] ?? 0) + 1;
+      }
+      // Binomial(400, 0.15): mean 60, sd 7; the bounds are about 4 sd wide.
+      expect(faulted, runId).toBeGreaterThan(30);
+      expect(faulted, runId).toBeLessThan(90);
+      expect(byKind['429'], runId).toBeGreaterThan(faulted / 5);
+      expect(byKind['503'], runId).toBeGreaterThan(faulted / 5);
+    }
+  });
+});
