@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# make bench: every benchmark, each printing its figures.
+# make bench: every benchmark, each printing its figures. --quick: shorter runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ "${1:-}" == "--help" ]] && { echo "usage: bash scripts/bench.sh [--quick]"; exit 0; }
-npx tsx test/bench/replay.ts "$@"
-if [[ -f scripts/sim/bench.ts ]]; then npx tsx scripts/sim/bench.ts "$@"; fi
+if [[ "${1:-}" == "--help" ]]; then echo "usage: bash scripts/bench.sh [--quick]"; exit 0; fi
+quick=(); sim_args=()
+if [[ "${1:-}" == "--quick" ]]; then quick=(--quick); sim_args=(--seconds 3); fi
+npx tsx test/bench/replay.ts "${quick[@]}"
+npx tsx scripts/sim/bench.ts "${sim_args[@]}"
+npx tsx scripts/trace/bench.ts "${quick[@]}"
