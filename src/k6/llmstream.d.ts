@@ -18,7 +18,7 @@ declare module 'k6/x/llmstream' {
     /** Limit for the whole exchange including the stream, in ms; 0 or absent = none. */
     timeoutMs?: number;
     /**
-     * Default true: a keep-alive pool per VU (HTTP/1.1, one connection per concurrent
+     * Default true: a keep-alive pool shared by every VU of the k6 process (HTTP/1.1, one connection per concurrent
      * stream). false: a new TCP/TLS connection for this request, closed afterwards. The
      * default is false when k6 runs with --no-connection-reuse.
      */

@@ -4,7 +4,6 @@
 // exactly once, also when several k6 instances share the run.
 
 import exec from 'k6/execution';
-import http from 'k6/http';
 import { SharedArray } from 'k6/data';
 import type { Options } from 'k6/options';
 import { readReplayConfig, REPLAY_HELP, type ReplayConfig } from '../config/replay';
@@ -16,6 +15,7 @@ import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../m
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
 import { loadOpenLoopRequests, loadVocabulary, type SharedList } from '../k6/trace-data';
 import { recordRequest } from '../k6/metrics';
+import { authHeaders, failureLogger, resolveModel } from '../k6/server';
 import type { Platform } from '../k6/platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
 import { scrape, scrapeScenarios } from '../k6/scrape';
@@ -33,8 +33,6 @@ interface Plan {
 }
 
 const SCENARIO = 'replay';
-/** Log at most this many failed requests per VU (the summary counts them all). */
-const MAX_ERROR_LOGS_PER_VU = 5;
 
 function buildPlan(cfg: ReplayConfig, requests: SharedList<{ atMs: number; inputTokens: number; outputTokens: number }>): Plan {
   const offsets: number[] = new Array(requests.length);
@@ -97,23 +95,14 @@ export function createReplay(platform: Platform) {
   warmPromptPool(vocab);
   const blockCache = new BlockTextCache(256);
   let scenarioStartUnixMs = -1;
-  let errorLogs = 0;
+  const logFailure = failureLogger(cfg.quiet);
 
   function setup(): SetupData {
     if (meta.skippedCount > 0) {
       console.warn(`skipped ${meta.skippedCount} bad trace row(s) (SKIP_BAD); first: ${meta.skipped.join(' | ')}`);
     }
     if (plan.total === 0) throw new Error(`no requests to replay in ${cfg.trace} with the given FROM_MS/TO_MS/MAX_REQUESTS`);
-    if (cfg.model) return { model: cfg.model };
-    const res = http.get(`${cfg.baseUrl}/v1/models`, { headers: authHeaders(cfg), timeout: '10s' });
-    if (res.status !== 200) {
-      throw new Error(`cannot list models at ${cfg.baseUrl}/v1/models (status ${res.status}${res.error ? `, ${res.error}` : ''}): ` +
-        'check BASE_URL, or pass -e MODEL=name');
-    }
-    const body = res.json() as { data?: Array<{ id?: string }> };
-    const model = body.data?.[0]?.id;
-    if (!model) throw new Error(`${cfg.baseUrl}/v1/models lists no model: pass -e MODEL=name`);
-    return { model };
+    return { model: resolveModel(cfg.baseUrl, cfg.model, cfg.apiKey) };
   }
 
   function iteration(data: SetupData): void {
@@ -133,7 +122,7 @@ export function createReplay(platform: Platform) {
       endpoint: cfg.endpoint, model: data.model, prompt, stream: cfg.stream, ignoreEos: cfg.ignoreEos,
       maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens,
     }));
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...authHeaders(cfg) };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...authHeaders(cfg.apiKey) };
     headers[cfg.requestIdHeader] = requestId;
 
     const scheduledUnixMs = scenarioStartUnixMs + plan.leadMs + r.atMs;
@@ -144,11 +133,7 @@ export function createReplay(platform: Platform) {
     const o = measureExchange(x);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
     recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - scenarioStartUnixMs);
-    if (!o.ok && !cfg.quiet && errorLogs < MAX_ERROR_LOGS_PER_VU) {
-      errorLogs++;
-      console.warn(`request ${requestId} (trace line ${r.line ?? k + 1}) failed: ${o.reason}: ${o.detail ?? ''}` +
-        (errorLogs === MAX_ERROR_LOGS_PER_VU ? ' (further errors of this VU are counted, not logged)' : ''));
-    }
+    logFailure(requestId, r.line ?? k + 1, o);
   }
 
   function handleSummary(data: K6SummaryData & { setup_data?: SetupData }): Record<string, string> {
@@ -164,8 +149,4 @@ export function createReplay(platform: Platform) {
   // SharedArray elements are read-only ("Cannot assign to read only property 'tags'").
   const options = JSON.parse(JSON.stringify(plan.options)) as Options;
   return { options, setup, iteration, handleSummary, scrape };
-}
-
-function authHeaders(cfg: ReplayConfig): Record<string, string> {
-  return cfg.apiKey ? { Authorization: `Bearer ${cfg.apiKey}` } : {};
 }

@@ -13,7 +13,6 @@
 //   concurrently: a lane is not a user, so late sessions never queue behind earlier ones.
 
 import exec from 'k6/execution';
-import http from 'k6/http';
 import { SharedArray } from 'k6/data';
 import type { Options } from 'k6/options';
 import { readSessionsConfig, SESSIONS_HELP, type SessionsConfig } from '../config/sessions';
@@ -22,7 +21,6 @@ import { SessionDraw } from '../sessions/draw';
 import { buildSessionsResult, renderSessions, type SessionsInfo } from '../sessions/summary';
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
 import type { K6SummaryData, RunInfo } from '../metrics/summary';
-import type { RequestOutcome } from '../openai/outcome';
 import { loadSessionGroups, type SessionsMeta } from '../k6/sessions-data';
 import { loadVocabulary } from '../k6/trace-data';
 import { runSession, type RunnerContext } from '../k6/sessions-runner';
@@ -30,6 +28,7 @@ import { sessionSubmetricThresholds } from '../k6/sessions-metrics';
 import type { Platform } from '../k6/platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
 import { scrape, scrapeScenarios } from '../k6/scrape';
+import { failureLogger, resolveModel } from '../k6/server';
 
 export interface SetupData {
   model: string;
@@ -37,8 +36,6 @@ export interface SetupData {
 
 const SCENARIO = 'sessions';
 const DEFAULT_LANES = 64;
-/** Log at most this many failed requests per VU (the summary counts them all). */
-const MAX_ERROR_LOGS_PER_VU = 5;
 /** Recorded-start mode: begin a session (copy its group, build its first prompt) this long before its start. */
 const PREPARE_MS = 200;
 
@@ -96,10 +93,6 @@ function traceTag(traces: string): string {
   return parts[parts.length - 1];
 }
 
-function authHeaders(cfg: SessionsConfig): Record<string, string> {
-  return cfg.apiKey ? { Authorization: `Bearer ${cfg.apiKey}` } : {};
-}
-
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createSessions(platform: Platform) {
   if (__ENV.HELP) throw new Error(`\n${SESSIONS_HELP}${SCRAPE_HELP}`);
@@ -114,27 +107,15 @@ export function createSessions(platform: Platform) {
   const timing = { mode: cfg.timing, timeScale: cfg.timeScale, apiScale: cfg.apiScale, maxDelayMs: cfg.maxDelayMs };
   const draw = cfg.users !== undefined ? new SessionDraw(groups.length, cfg.seed) : undefined;
   let ctx: RunnerContext | undefined;
-  let errorLogs = 0;
 
   function setup(): SetupData {
     if (meta.skippedCount > 0) console.warn(`skipped ${meta.skippedCount} bad trace row(s) (SKIP_BAD); first: ${meta.skipped.join(' | ')}`);
     if (meta.truncated > 0) console.warn(`MAX_CONTEXT=${cfg.maxContext}: ${meta.truncated} request(s) over the limit (and the rest of their agents) are left out`);
-    if (cfg.model) return { model: cfg.model };
-    const res = http.get(`${cfg.baseUrl}/v1/models`, { headers: authHeaders(cfg), timeout: '10s' });
-    if (res.status !== 200) {
-      throw new Error(`cannot list models at ${cfg.baseUrl}/v1/models (status ${res.status}${res.error ? `, ${res.error}` : ''}): check BASE_URL, or pass -e MODEL=name`);
-    }
-    const model = (res.json() as { data?: Array<{ id?: string }> }).data?.[0]?.id;
-    if (!model) throw new Error(`${cfg.baseUrl}/v1/models lists no model: pass -e MODEL=name`);
-    return { model };
+    return { model: resolveModel(cfg.baseUrl, cfg.model, cfg.apiKey) };
   }
 
-  function logFailure(requestId: string, line: number | undefined, o: RequestOutcome): void {
-    if (cfg.quiet || errorLogs >= MAX_ERROR_LOGS_PER_VU) return;
-    errorLogs++;
-    console.warn(`request ${requestId} (trace line ${line ?? '?'}) failed: ${o.reason}: ${o.detail ?? ''}` +
-      (errorLogs === MAX_ERROR_LOGS_PER_VU ? ' (further errors of this VU are counted, not logged)' : ''));
-  }
+  const logFailure = failureLogger(cfg.quiet);
+
 
   function context(data: SetupData): RunnerContext {
     if (!ctx) {

@@ -12,10 +12,12 @@ import { decodeTokenTimes, type GroundTruthRecord } from '../../scripts/sim/grou
 import type { ReplayResult } from '../../src/metrics/summary';
 
 if (process.argv.includes('--help')) {
-  console.log('usage: npx tsx test/bench/replay.ts [--quick]\n  timing error vs ground truth, connection-setup share of TTFT, max sustained request rate');
+  console.log('usage: npx tsx test/bench/replay.ts [--quick] [--only accuracy|connections|rate]\n  timing error vs ground truth, connection-setup share of TTFT, max sustained request rate');
   process.exit(0);
 }
 const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 const dir = tempDir('bench');
 
 interface Run {
@@ -110,6 +112,8 @@ async function maxRate(): Promise<string[]> {
   return rows;
 }
 
-const sections = [await timingError(), await connectionShare(), await maxRate()];
+const benches: Array<[string, () => Promise<string[]>]> = [['accuracy', timingError], ['connections', connectionShare], ['rate', maxRate]];
+const sections: string[][] = [];
+for (const [name, run] of benches) if (!only || only === name) sections.push(await run());
 console.log('\n=== k6-llm-replay replay benchmark ===');
 for (const s of sections) console.log(s.join('\n'));

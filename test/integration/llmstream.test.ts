@@ -18,6 +18,7 @@ const K6 = 'build/k6';
 const written = new Map<string, number[]>();
 let server: http.Server;
 let base = '';
+let connections = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -55,6 +56,7 @@ beforeAll(async () => {
       }, delay);
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -216,5 +218,36 @@ describe('k6/x/llmstream in build/k6', () => {
     expect(s.growth).toBe(1.01);
     const total = Object.values(s.buckets as Record<string, number>).reduce((a, b) => a + b, 0) + s.zeroCount;
     expect(total).toBe(8);
+  });
+});
+
+// Four VUs each send one request, one after another: with the process-wide pool the later VUs
+// take the connection the earlier ones left, instead of each dialling its own.
+const sharedPoolScript = `
+import llm from 'k6/x/llmstream';
+import { sleep } from 'k6';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 4, iterations: 1 } } };
+export default function () {
+  sleep((__VU - 1) * 0.3);
+  const r = llm.post(__ENV.BASE + '/sse?n=1&gap=0', '{}');
+  console.log('OUT ' + JSON.stringify({ k: 'vu' + __VU, v: { status: r.status, reused: r.reused } }));
+}
+`;
+
+describe('k6/x/llmstream connection pool', () => {
+  it('is shared by the VUs of a process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k6lr-llmstream-pool-'));
+    writeFileSync(join(dir, 'script.js'), sharedPoolScript);
+    connections = 0;
+    try {
+      const run = await runK6(dir);
+      expect(run.code, run.log).toBe(0);
+      const results = [1, 2, 3, 4].map((vu) => run.out[`vu${vu}`] as { status: number; reused: boolean });
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(results.filter((r) => r.reused)).toHaveLength(3);
+      expect(connections).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

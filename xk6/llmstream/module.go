@@ -5,10 +5,12 @@
 package llmstream
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -21,12 +23,27 @@ func init() {
 }
 
 // RootModule is the global module object; one ModuleInstance is made per VU.
-type RootModule struct{}
+//
+// It owns the connection pools, shared by every VU of the process: an open-loop replay has many
+// VUs that each send only a few requests, so per-VU pools would dial for almost every request
+// and put connection setup inside TTFT; one pool keeps the connections of finished streams for
+// whichever VU sends next (as one aiohttp session does for `vllm bench serve`).
+type RootModule struct {
+	once   sync.Once
+	client *Client
+}
 
-// ModuleInstance is the per-VU state: its connection pools.
+// sharedClient makes the process-wide pools on first use, with k6's dialer and TLS settings
+// (the same options for every VU; the VU state does not exist in init code).
+func (r *RootModule) sharedClient(dial DialFunc, tlsConf *tls.Config) *Client {
+	r.once.Do(func() { r.client = NewClient(dial, tlsConf) })
+	return r.client
+}
+
+// ModuleInstance is the per-VU state.
 type ModuleInstance struct {
-	vu     modules.VU
-	client *Client // made on first use: the VU state (dialer, TLS) does not exist in init code
+	vu   modules.VU
+	root *RootModule
 }
 
 var (
@@ -35,8 +52,8 @@ var (
 )
 
 // NewModuleInstance implements modules.Module.
-func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
-	return &ModuleInstance{vu: vu}
+func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	return &ModuleInstance{vu: vu, root: r}
 }
 
 // Exports implements modules.Instance.
@@ -121,7 +138,7 @@ func object(rt *sobek.Runtime, kv ...any) *sobek.Object {
 	return o
 }
 
-// prepare validates the arguments of post/postAsync and returns the VU's client.
+// prepare validates the arguments of post/postAsync and returns the shared client.
 func (mi *ModuleInstance) prepare(call sobek.FunctionCall, fn string) (*Client, Request) {
 	rt := mi.vu.Runtime()
 	state := mi.vu.State()
@@ -129,9 +146,7 @@ func (mi *ModuleInstance) prepare(call sobek.FunctionCall, fn string) (*Client, 
 		common.Throw(rt, fmt.Errorf("llmstream.%s() cannot be called in the init context: call it from a VU function "+
 			"(default, a scenario exec function, setup or teardown)", fn))
 	}
-	if mi.client == nil {
-		mi.client = NewClient(state.Dialer.DialContext, state.TLSConfig)
-	}
+	client := mi.root.sharedClient(state.Dialer.DialContext, state.TLSConfig)
 	if len(call.Arguments) < 2 {
 		common.Throw(rt, fmt.Errorf("llmstream.%s(url, body, params?) needs at least 2 arguments", fn))
 	}
@@ -146,7 +161,7 @@ func (mi *ModuleInstance) prepare(call sobek.FunctionCall, fn string) (*Client, 
 	if err := parseParams(rt, call.Argument(2), &req); err != nil {
 		common.Throw(rt, fmt.Errorf("llmstream.%s(): %w", fn, err))
 	}
-	return mi.client, req
+	return client, req
 }
 
 func parseParams(rt *sobek.Runtime, v sobek.Value, req *Request) error {
