@@ -5,7 +5,6 @@
 import { SharedArray } from 'k6/data';
 import { readTrace } from '../trace/read';
 import { planSessions, type SessionGroup } from '../sessions/plan';
-import { kvcacheTesterPrefixTokens } from '../sessions/shared-prefix';
 import { indexPathOf, isDirectoryError, missingIndexMessage, parseIndex, splitTraceList } from '../sessions/trace-list';
 import type { SessionsConfig } from '../config/sessions';
 import { resolvePath, type SharedList } from './trace-data';
@@ -61,8 +60,7 @@ export function loadSessionGroups(cfg: SessionsConfig): { groups: SharedList<Ses
     const m: SessionsMeta = { files: [], formats: [], groupRequests: [], truncated: 0, skippedCount: 0, skipped: [] };
     traceTexts(cfg.traces).forEach(({ file, text }, i) => {
       const trace = readTrace(text, file, { format: cfg.format, skipBad: cfg.skipBad, blockSize: cfg.blockSize });
-      const prefixTokens = trace.format === 'kvcache-tester' ? kvcacheTesterPrefixTokens(text) : undefined;
-      const planned = planSessions(trace, i, { join: cfg.join, maxContext: cfg.maxContext, defaultBlockSize: DEFAULT_BLOCK_SIZE, prefixTokens });
+      const planned = planSessions(trace, i, { join: cfg.join, maxContext: cfg.maxContext, defaultBlockSize: DEFAULT_BLOCK_SIZE });
       m.files.push(file);
       if (m.formats.indexOf(trace.format) < 0) m.formats.push(trace.format);
       m.skippedCount += trace.skippedCount ?? 0;

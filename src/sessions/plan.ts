@@ -92,8 +92,6 @@ export interface PlanOptions {
   maxContext?: number;
   /** Block size when the trace does not say. */
   defaultBlockSize: number;
-  /** System + tool tokens by session id (see shared-prefix.ts). */
-  prefixTokens?: Record<string, number>;
 }
 
 /** When the recording says a turn's response ended (send time + server time). */
@@ -251,8 +249,7 @@ function planAgent(node: Node, parentIndex: number, rule: JoinRule, o: PlanOptio
     turns,
   };
   if (s.label !== undefined) agent.label = s.label;
-  const prefix = o.prefixTokens?.[s.id];
-  if (prefix !== undefined) agent.prefixTokens = prefix;
+  if (s.prefixTokens !== undefined) agent.prefixTokens = s.prefixTokens;
   return agent;
 }
 

@@ -57,6 +57,11 @@ export interface Session {
   /** Set on sub-agents: index of the parent turn after which they start (the parent waits for them). */
   spawnAfterTurn?: number;
   /**
+   * Tokens of the system prompt and tool definitions that open every request of the session
+   * (kv-cache-tester `system_tokens` + `tool_tokens`): shared across sessions in production.
+   */
+  prefixTokens?: number;
+  /**
    * True when each turn appends to one growing conversation (AIPerf sessions, trie, ShareGPT):
    * a turn's `messages`/`appendTokens`/`appendBlocks` hold only what it adds, and the replay sends
    * the history (earlier messages and the replies received) before it. False or absent: every

@@ -91,25 +91,8 @@ export function handleSummary() {
 }
 `;
 
-interface Result {
-  status: number;
-  startUnixMs: number;
-  connectMs: number;
-  reused: boolean;
-  headersMs: number;
-  firstByteMs: number;
-  times: number[];
-  data: string[];
-  names: string[];
-  invalid: string[];
-  tail: string;
-  endMs: number;
-  bytes: number;
-  body: string;
-  contentType: string;
-  error: string;
-  errorKind: string;
-}
+// What the k6 script prints: the extension's own result type (src/k6/llmstream.d.ts).
+type Result = import('k6/x/llmstream').Result;
 
 function runK6(dir: string): Promise<{ code: number | null; out: Record<string, any>; log: string }> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readTrace } from '../../src/trace/read';
-import { kvcacheTesterPrefixTokens } from '../../src/sessions/shared-prefix';
 import { indexPathOf, isDirectoryError, parseIndex, splitTraceList } from '../../src/sessions/trace-list';
 import { debugLine, DEBUG_PREFIX, redactHeaders } from '../../src/sessions/debug';
 
@@ -21,19 +20,21 @@ describe('trace lists', () => {
 });
 
 describe('kv-cache-tester system + tool tokens', () => {
-  it('names sessions as the reader does', () => {
+  it('come with every session the reader makes, sub-agents included', () => {
     const file = 'traces/sessions/kvcache-tester-0282-excerpt.json';
-    const text = readFileSync(file, 'utf8');
-    const tokens = kvcacheTesterPrefixTokens(text);
-    const ids = readTrace(text, file).sessions.map((s) => s.id);
-    expect(Object.keys(tokens).sort()).toEqual([...ids].sort());
-    expect(tokens['trace_0282/agent_003']).toBe(733 + 7771);
+    const sessions = readTrace(readFileSync(file, 'utf8'), file).sessions;
+    expect(sessions.every((s) => typeof s.prefixTokens === 'number' && s.prefixTokens > 0)).toBe(true);
+    expect(sessions.find((s) => s.id === 'trace_0282/agent_003')?.prefixTokens).toBe(733 + 7771);
   });
 
-  it('reads one trace per line and tolerates other formats', () => {
-    const jsonl = [{ id: 'a', system_tokens: 1, tool_tokens: 2, requests: [] }, { requests: [{ type: 'subagent', tool_tokens: 5, requests: [] }] }].map((o) => JSON.stringify(o)).join('\n');
-    expect(kvcacheTesterPrefixTokens(jsonl)).toEqual({ a: 3, 'trace-2/subagent-1': 5 });
-    expect(kvcacheTesterPrefixTokens('{"num_turns": 1}')).toEqual({});
+  it('are read per trace on JSONL, and absent when a trace has none', () => {
+    const req = { t: 0, type: 'n', in: 64, out: 1, hash_ids: [1] };
+    const jsonl = [
+      { id: 'a', block_size: 64, system_tokens: 1, tool_tokens: 2, requests: [req] },
+      { id: 'b', block_size: 64, requests: [req, { t: 1, type: 'subagent', agent_id: 'x', tool_tokens: 5, requests: [req] }] },
+    ].map((o) => JSON.stringify(o)).join('\n');
+    const byId = Object.fromEntries(readTrace(jsonl, 'two.jsonl', { format: 'kvcache-tester' }).sessions.map((s) => [s.id, s.prefixTokens]));
+    expect(byId).toEqual({ a: 3, b: undefined, 'b/x': 5 });
   });
 });
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readTrace } from '../../src/trace/read';
 import { expandBlocks, planSessions, type PlanOptions } from '../../src/sessions/plan';
-import { kvcacheTesterPrefixTokens } from '../../src/sessions/shared-prefix';
 import type { Trace } from '../../src/trace/model';
 
 const opts: PlanOptions = { join: 'recorded', defaultBlockSize: 64 };
@@ -15,7 +14,7 @@ function load(name: string) {
 
 describe('planSessions on the kv-cache-tester excerpt', () => {
   const { text, trace } = load('kvcache-tester-0282-excerpt.json');
-  const [g] = planSessions(trace, 3, { ...opts, prefixTokens: kvcacheTesterPrefixTokens(text) });
+  const [g] = planSessions(trace, 3, opts);
 
   it('makes one group: the root and its three sub-agents, every request once', () => {
     expect(g.file).toBe(3);

@@ -83,6 +83,14 @@ function requestTurn(r: Obj, path: string, w: Where, baseMs: number, prev: { t: 
   return turn;
 }
 
+/** Sets the session's system + tool tokens when the trace (or sub-agent entry) gives them. */
+function withPrefixTokens(head: SessionHead, o: Obj): SessionHead {
+  const s = o.system_tokens;
+  const t = o.tool_tokens;
+  if (typeof s === 'number' || typeof t === 'number') head.prefixTokens = (typeof s === 'number' ? s : 0) + (typeof t === 'number' ? t : 0);
+  return head;
+}
+
 /** Records of one session and, recursively, of its sub-agents, in file order. */
 function* sessionRecords(o: Obj, head: SessionHead, path: string, w: Where, shift: number, innerAbsolute: boolean): Generator<TurnRecord> {
   const reqs = requestList(o, path, w);
@@ -104,6 +112,7 @@ function* sessionRecords(o: Obj, head: SessionHead, path: string, w: Where, shif
       const absolute = t > 0 && firstT >= t - 0.001;
       const sub: SessionHead = { id: `${head.id}/${agent}`, startMs: baseMs + t * 1000, parentId: head.id, spawnAfterTurn: turnIndex - 1 };
       if (typeof r.subagent_type === 'string') sub.label = r.subagent_type;
+      withPrefixTokens(sub, r);
       yield* sessionRecords(r, sub, p, w, shift, absolute);
       continue;
     }
@@ -121,7 +130,7 @@ export function traceRecords(o: Obj, index: number, w: Where, ctx: ReadContext):
   const shift = o.hash_id_scope === 'global' ? 0 : index * LOCAL_SCOPE_STRIDE;
   const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : `trace-${index + 1}`;
   // Materialised per trace (one trace is at most a few MB) so a bad request skips the whole trace.
-  return [...sessionRecords(o, { id, startMs: 0 }, '', w, shift, false)];
+  return [...sessionRecords(o, withPrefixTokens({ id, startMs: 0 }, o), '', w, shift, false)];
 }
 
 function parseObject(text: string, w: Where): Obj {
