@@ -34,7 +34,7 @@ const counters = {
  * metadata (kept by the JSON and CSV outputs, not turned into a tag), so per-request results
  * can be joined with server logs without blowing up time-series cardinality.
  */
-export function recordRequest(platform: Platform, lagMs: number, o: RequestOutcome, requestId: string, sendRunMs: number): void {
+export function recordRequest(platform: Platform, lagMs: number, o: RequestOutcome, requestId: string, sendRunMs: number, sendUnixMs: number): void {
   const meta = exec.vu.metrics.metadata;
   meta.request_id = requestId;
   try {
@@ -43,6 +43,8 @@ export function recordRequest(platform: Platform, lagMs: number, o: RequestOutco
     platform.record(HISTOGRAMS.dispatchLag, [lagMs]);
     platform.record(HISTOGRAMS.sendAt, [sendRunMs]);
     platform.record(HISTOGRAMS.endAt, [sendRunMs + o.e2eMs]);
+    platform.record(HISTOGRAMS.sendUnix, [sendUnixMs]);
+    platform.record(HISTOGRAMS.endUnix, [sendUnixMs + o.e2eMs]);
     if (!o.ok) {
       counters.requests.add(1, { outcome: 'error' });
       counters.errors.add(1, { reason: o.reason ?? 'unknown' });

@@ -182,7 +182,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       const { x, o, requestId } = r;
       if (o.ok && o.promptTokens === undefined) o.promptTokens = turn.inputTokens;
       const sendRunMs = x.startUnixMs - ctx.originUnixMs;
-      recordRequest(platform, x.startUnixMs - at, o, requestId, sendRunMs);
+      recordRequest(platform, x.startUnixMs - at, o, requestId, sendRunMs, x.startUnixMs);
       const result: TurnResult = {
         ok: o.ok, promptTokens: o.promptTokens ?? turn.inputTokens, completionTokens: o.outputTokens, cachedTokens: o.cachedTokens,
         sendUnixMs: x.startUnixMs, ttftMs: o.ttftMs, e2eMs: o.e2eMs,

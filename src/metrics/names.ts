@@ -39,6 +39,9 @@ export const HISTOGRAMS = {
   /** Send and end times (ms since the test started): their min/max give the benchmark span. */
   sendAt: 'llm_send_at',
   endAt: 'llm_end_at',
+  /** The same on the Unix clock: the span of several k6 instances merged (min send, max end). */
+  sendUnix: 'llm_send_unix',
+  endUnix: 'llm_end_unix',
 } as const;
 
 /** Sessions (dist/sessions.js): Trends with one sample per session or per turn. Times in ms, rates in %. */

@@ -20,22 +20,27 @@ export interface RunInfo {
   model: string;
   platform: string;
   speedup: number;
-  /** Requests the schedule planned to send in this process (its execution segment). */
+  /** Requests the schedule planned to send, over all instances of the run. */
   plannedRequests: number;
+  /** This instance's k6 execution segment (e.g. "1/2:1"), or null/absent when it runs everything. */
+  executionSegment?: string | null;
 }
 
 export interface ReplayResult {
   version: 1;
   run: RunInfo;
-  requests: { planned: number; sent: number; completed: number; succeeded: number; failed: number; notSent: number; droppedIterations: number };
+  requests: { planned: number; sent: number; completed: number; succeeded: number; failed: number; notSent: number | null; droppedIterations: number };
   errors: Record<string, number>;
   tokens: { input: number; output: number; cached: number; countedByChunks: number; source: 'usage' | 'chunks' | 'mixed' };
   durationS: number;
   throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
   cacheHitRate: number | null;
   latencyMs: { ttft: Stats | null; tpot: Stats | null; itl: Stats | null; e2e: Stats | null; ttfb: Stats | null; dispatchLag: Stats | null };
-  /** Sparse ITL histogram, so results of several k6 instances can be merged exactly. */
-  itlHistogram: LogHistogram | null;
+  /**
+   * The process-wide histograms by name (sparse buckets), so the results of several k6
+   * instances (execution segments) merge into one (scripts/report: `report merge`).
+   */
+  histograms: Record<string, LogHistogram>;
 }
 
 function counter(d: K6SummaryData, name: string): number {
@@ -78,56 +83,104 @@ function trendStats(d: K6SummaryData, trend: string, hist: LogHistogram | null):
   return s;
 }
 
-export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string) => LogHistogram | null): ReplayResult {
+function collectHistograms(hist: (name: string) => LogHistogram | null): Record<string, LogHistogram> {
+  const out: Record<string, LogHistogram> = {};
+  for (const name of Object.values(HISTOGRAMS)) {
+    const h = hist(name);
+    if (h && h.count > 0) out[name] = h;
+  }
+  return out;
+}
+
+/** The counts a result is made of: what every k6 instance adds up. */
+export interface ResultCounts {
+  sent: number;
+  succeeded: number;
+  failed: number;
+  droppedIterations: number;
+  errors: Record<string, number>;
+  input: number;
+  output: number;
+  cached: number;
+  countedByChunks: number;
+}
+
+export type LatencyStats = ReplayResult['latencyMs'];
+
+function countsFromK6(d: K6SummaryData): ResultCounts {
   const byOutcome = counterByTag(d, COUNTERS.requests, 'outcome');
-  const succeeded = byOutcome.ok ?? 0;
-  const failed = byOutcome.error ?? 0;
-  const sent = counter(d, COUNTERS.sent);
-  const input = counter(d, COUNTERS.promptTokens);
-  const output = counter(d, COUNTERS.outputTokens);
-  const cached = counter(d, COUNTERS.cachedTokens);
-  const byChunks = counter(d, COUNTERS.chunkCounted);
-  const sendAt = hist(HISTOGRAMS.sendAt);
-  const endAt = hist(HISTOGRAMS.endAt);
-  // vLLM's benchmark duration: first request sent -> last response done. Without the
-  // extension's histograms, fall back to the whole k6 run.
-  const spanMs = sendAt && endAt && sendAt.count > 0 ? endAt.max - sendAt.min : d.state?.testRunDurationMs ?? 0;
+  return {
+    sent: counter(d, COUNTERS.sent),
+    succeeded: byOutcome.ok ?? 0,
+    failed: byOutcome.error ?? 0,
+    droppedIterations: counter(d, 'dropped_iterations'),
+    errors: nonZero(counterByTag(d, COUNTERS.errors, 'reason')),
+    input: counter(d, COUNTERS.promptTokens),
+    output: counter(d, COUNTERS.outputTokens),
+    cached: counter(d, COUNTERS.cachedTokens),
+    countedByChunks: counter(d, COUNTERS.chunkCounted),
+  };
+}
+
+/** Stats of a histogram, or null when it is empty or missing. */
+export function statsOf(h: LogHistogram | null | undefined): Stats | null {
+  return h && h.count > 0 ? histogramStats(h) : null;
+}
+
+/**
+ * Assembles a result. `spanMs` is vLLM's benchmark duration (first request sent -> last
+ * response done); `notSent` is null when one instance of a segmented run cannot know it.
+ */
+export function assembleResult(run: RunInfo, c: ResultCounts, latencyMs: LatencyStats, spanMs: number,
+  histograms: Record<string, LogHistogram>, notSent: number | null): ReplayResult {
   const durationS = spanMs / 1000;
-  const itl = hist(HISTOGRAMS.itl);
   return {
     version: 1,
     run,
     requests: {
       planned: run.plannedRequests,
-      sent,
-      completed: succeeded + failed,
-      succeeded,
-      failed,
-      notSent: Math.max(0, run.plannedRequests - sent),
-      droppedIterations: counter(d, 'dropped_iterations'),
+      sent: c.sent,
+      completed: c.succeeded + c.failed,
+      succeeded: c.succeeded,
+      failed: c.failed,
+      notSent,
+      droppedIterations: c.droppedIterations,
     },
-    errors: nonZero(counterByTag(d, COUNTERS.errors, 'reason')),
+    errors: c.errors,
     tokens: {
-      input, output, cached, countedByChunks: byChunks,
-      source: byChunks === 0 ? 'usage' : byChunks >= succeeded ? 'chunks' : 'mixed',
+      input: c.input, output: c.output, cached: c.cached, countedByChunks: c.countedByChunks,
+      source: c.countedByChunks === 0 ? 'usage' : c.countedByChunks >= c.succeeded ? 'chunks' : 'mixed',
     },
     durationS,
     throughput: {
-      requestsPerS: durationS > 0 ? succeeded / durationS : 0,
-      outputTokensPerS: durationS > 0 ? output / durationS : 0,
-      totalTokensPerS: durationS > 0 ? (input + output) / durationS : 0,
+      requestsPerS: durationS > 0 ? c.succeeded / durationS : 0,
+      outputTokensPerS: durationS > 0 ? c.output / durationS : 0,
+      totalTokensPerS: durationS > 0 ? (c.input + c.output) / durationS : 0,
     },
-    cacheHitRate: input > 0 && byChunks === 0 ? cached / input : null,
-    latencyMs: {
-      ttft: trendStats(d, TRENDS.ttft, hist(HISTOGRAMS.ttft)),
-      tpot: trendStats(d, TRENDS.tpot, hist(HISTOGRAMS.tpot)),
-      itl: itl && itl.count > 0 ? histogramStats(itl) : null,
-      e2e: trendStats(d, TRENDS.e2e, hist(HISTOGRAMS.e2e)),
-      ttfb: trendStats(d, TRENDS.ttfb, null),
-      dispatchLag: trendStats(d, TRENDS.dispatchLag, hist(HISTOGRAMS.dispatchLag)),
-    },
-    itlHistogram: itl && itl.count > 0 ? itl : null,
+    cacheHitRate: c.input > 0 && c.countedByChunks === 0 ? c.cached / c.input : null,
+    latencyMs,
+    histograms,
   };
+}
+
+/** The result of one k6 process, from its handleSummary data and its histograms. */
+export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string) => LogHistogram | null): ReplayResult {
+  const c = countsFromK6(d);
+  const sendAt = hist(HISTOGRAMS.sendAt);
+  const endAt = hist(HISTOGRAMS.endAt);
+  // Without the extension's histograms, the duration falls back to the whole k6 run.
+  const spanMs = sendAt && endAt && sendAt.count > 0 ? endAt.max - sendAt.min : d.state?.testRunDurationMs ?? 0;
+  const latency: LatencyStats = {
+    ttft: trendStats(d, TRENDS.ttft, hist(HISTOGRAMS.ttft)),
+    tpot: trendStats(d, TRENDS.tpot, hist(HISTOGRAMS.tpot)),
+    itl: statsOf(hist(HISTOGRAMS.itl)),
+    e2e: trendStats(d, TRENDS.e2e, hist(HISTOGRAMS.e2e)),
+    ttfb: trendStats(d, TRENDS.ttfb, null),
+    dispatchLag: trendStats(d, TRENDS.dispatchLag, hist(HISTOGRAMS.dispatchLag)),
+  };
+  // One instance of a segmented run sends only its share of the plan.
+  const notSent = run.executionSegment ? null : Math.max(0, run.plannedRequests - c.sent);
+  return assembleResult(run, c, latency, spanMs, collectHistograms(hist), notSent);
 }
 
 const WIDTH = 50;
@@ -175,7 +228,8 @@ export function renderTable(r: ReplayResult): string {
     ...latencyBlock('Inter-token Latency', 'ITL', r.latencyMs.itl),
     ...latencyBlock('End-to-end Latency', 'E2EL', r.latencyMs.e2e),
     header('Replay'),
-    line('Requests planned / sent:', `${r.requests.planned} / ${r.requests.sent}`),
+    ...(r.run.executionSegment ? [line('Execution segment:', r.run.executionSegment)] : []),
+    line(r.run.executionSegment ? 'Requests planned (all) / sent here:' : 'Requests planned / sent:', `${r.requests.planned} / ${r.requests.sent}`),
     line('Dispatch lag P50 (ms):', num(r.latencyMs.dispatchLag?.p50 ?? NaN, 3)),
     line('Dispatch lag P99 (ms):', num(r.latencyMs.dispatchLag?.p99 ?? NaN, 3)),
     line('Token counts from:', r.tokens.source === 'usage' ? 'server usage' : r.tokens.source === 'chunks' ? 'chunk count' : 'usage+chunks'),
@@ -193,7 +247,7 @@ export function renderTable(r: ReplayResult): string {
 /** Loud notes about a replay that did not follow the trace. */
 export function replayWarnings(r: ReplayResult): string[] {
   const w: string[] = [];
-  if (r.requests.notSent > 0) {
+  if (r.requests.notSent !== null && r.requests.notSent > 0) {
     const why = r.requests.droppedIterations > 0
       ? `k6 dropped ${r.requests.droppedIterations} iteration(s) for lack of a free VU: raise -e VUS=... / -e MAX_VUS=...`
       : 'the test ended early or was aborted';

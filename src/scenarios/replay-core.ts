@@ -79,6 +79,13 @@ function basename(p: string): string {
   return parts[parts.length - 1];
 }
 
+/** This instance's execution segment, or null when it runs the whole test. */
+function executionSegment(): string | null {
+  const seg = exec.test.options.executionSegment as unknown;
+  const text = seg === null || seg === undefined ? '' : String(seg);
+  return text === '' || text === '0:1' ? null : text;
+}
+
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createReplay(platform: Platform) {
   if (__ENV.HELP) throw new Error(`\n${REPLAY_HELP}${SCRAPE_HELP}`);
@@ -132,7 +139,7 @@ export function createReplay(platform: Platform) {
     });
     const o = measureExchange(x);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
-    recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - scenarioStartUnixMs);
+    recordRequest(platform, x.startUnixMs - scheduledUnixMs, o, requestId, x.startUnixMs - scenarioStartUnixMs, x.startUnixMs);
     logFailure(requestId, r.line ?? k + 1, o);
   }
 
@@ -140,6 +147,7 @@ export function createReplay(platform: Platform) {
     const run: RunInfo = {
       runId: cfg.runId, trace: cfg.trace, format: meta.format, baseUrl: cfg.baseUrl, endpoint: cfg.endpoint,
       model: data.setup_data?.model ?? cfg.model ?? '', platform: platform.name, speedup: cfg.speedup, plannedRequests: plan.total,
+      executionSegment: executionSegment(),
     };
     const result = buildResult(data, run, (name) => platform.snapshot(name));
     return { stdout: renderTable(result), [cfg.summaryJson]: JSON.stringify(result, null, 2) + '\n' };

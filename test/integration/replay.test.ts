@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { envArgs, groundTruthFor, readK6Points, runK6, startSim, tempDir, type RunningSim } from './support/processes';
 import { readTrace } from '../../src/trace/read';
@@ -161,6 +162,17 @@ describe('open-loop replay against the simulator', () => {
     const sa = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')) as ReplayResult;
     const sb = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')) as ReplayResult;
     expect(sa.requests.sent + sb.requests.sent).toBe(N);
+    // Each instance knows it ran a segment: no false "never sent" alarm for the other half.
+    expect([sa.run.executionSegment, sb.run.executionSegment]).toEqual(['0:1/2', '1/2:1']);
+    for (const out of [a.stdout, b.stdout]) expect(out).not.toMatch(/never sent/);
+
+    // `report merge` gives the whole run's table.
+    const merged = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/report/main.ts', 'merge', join(dir, 'a.json'), join(dir, 'b.json'), '-o', join(dir, 'merged.json')], { encoding: 'utf8' });
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stdout).toMatch(new RegExp(`Successful requests:\\s+${N}\\n`));
+    const m = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as ReplayResult;
+    expect(m.requests).toMatchObject({ planned: N, sent: N, succeeded: N, notSent: 0 });
+    expect(m.latencyMs.ttft?.count).toBe(N);
     expect(sa.requests.sent).toBeGreaterThan(0);
     expect(sb.requests.sent).toBeGreaterThan(0);
     expect(sa.requests.droppedIterations + sb.requests.droppedIterations).toBe(0);
