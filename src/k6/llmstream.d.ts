@@ -23,6 +23,11 @@ declare module 'k6/x/llmstream' {
      * default is false when k6 runs with --no-connection-reuse.
      */
     reuseConnections?: boolean;
+    /**
+     * "openai": classify every SSE event as an OpenAI-compatible chunk in Go and return the
+     * flags in Result.kinds (see src/openai/chunk-kinds.ts); "none" (default): no kinds.
+     */
+    classify?: 'openai' | 'none';
     /** Cap in bytes for Result.body (non-SSE responses); default 65536. */
     maxBodyBytes?: number;
   }
@@ -75,6 +80,8 @@ declare module 'k6/x/llmstream' {
     /** "" when the exchange completed (whatever the status). */
     error: string;
     errorKind: ErrorKind;
+    /** Per SSE event, chunk-kind flags (src/openai/chunk-kinds.ts) when params.classify is "openai"; else empty. */
+    kinds: number[];
   }
 
   /**

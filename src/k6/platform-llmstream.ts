@@ -28,11 +28,13 @@ function toExchange(r: StreamResult): Exchange {
     error: r.error,
     errorKind: r.errorKind,
     streamed: r.contentType.indexOf('text/event-stream') >= 0,
+    kinds: r.kinds,
   };
 }
 
 function params(req: HttpRequest) {
-  return { headers: req.headers, timeoutMs: req.timeoutMs, reuseConnections: req.reuseConnections };
+  // Chunks are classified in Go: JSON.parse per token in k6's interpreter is the harness's main CPU cost.
+  return { headers: req.headers, timeoutMs: req.timeoutMs, reuseConnections: req.reuseConnections, classify: 'openai' as const };
 }
 
 export const llmstreamPlatform: Platform = {

@@ -31,6 +31,8 @@ export interface Exchange {
   errorKind: string;
   /** The response was an event stream. */
   streamed: boolean;
+  /** Per event, chunk-kind flags when the transport classified them (src/openai/chunk-kinds.ts). */
+  kinds?: readonly number[];
 }
 
 export type TokenSource = 'usage' | 'chunks';
@@ -87,7 +89,7 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
   }
   if (!x.streamed) return measureNonStreamed(x, base);
 
-  const s = parseStream(x.times, x.data, keepText);
+  const s = parseStream(x.times, x.data, keepText, x.kinds);
   const times = { sendMs: 0, tokenChunkMs: s.tokenChunkMs, endMs: x.endMs };
   const ttft = ttftMs(times);
   const outputTokens = s.usage ? s.usage.completionTokens : s.tokenChunkMs.length;

@@ -2,6 +2,8 @@
 // into what the metrics need: when each token-carrying chunk arrived, the usage, how it ended.
 // Pure: events come in as (time, data) pairs from whatever transport read them.
 
+import { CHUNK, NEEDS_JS_PARSE } from './chunk-kinds';
+
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
@@ -63,64 +65,86 @@ function errorMessage(e: unknown): string {
 
 const MALFORMED_PREVIEW = 120;
 
+/** Folds one parsed-or-not event into the summary (the full JSON path). */
+function foldEvent(s: StreamSummary, time: number, d: string, text: { value: string } | null): void {
+  if (d === '[DONE]') {
+    s.done = true;
+    return;
+  }
+  let chunk: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(d);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    chunk = parsed as Record<string, unknown>;
+  } catch {
+    noteMalformed(s, d);
+    return;
+  }
+  if (chunk.error !== undefined && chunk.error !== null) {
+    s.streamError = errorMessage(chunk.error);
+    return;
+  }
+  const usage = parseUsage(chunk.usage);
+  if (usage) s.usage = usage;
+  const choices = chunk.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return;
+  const c = choices[0] as ChunkChoice;
+  let carries = false;
+  const delta = c.delta;
+  if (delta) {
+    if (nonEmptyString(delta.content)) {
+      carries = true;
+      if (text) text.value += delta.content;
+    }
+    const reasoning = nonEmptyString(delta.reasoning_content) ? delta.reasoning_content : delta.reasoning;
+    if (nonEmptyString(reasoning)) {
+      carries = true;
+      s.reasoningChunks++;
+      if (text) text.value += reasoning;
+    }
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
+      carries = true;
+      s.toolCallChunks++;
+    }
+  }
+  if (nonEmptyString(c.text)) {
+    carries = true;
+    if (text) text.value += c.text;
+  }
+  if (carries) s.tokenChunkMs.push(time);
+  if (typeof c.finish_reason === 'string') s.finishReason = c.finish_reason;
+}
+
+function noteMalformed(s: StreamSummary, d: string): void {
+  s.malformed++;
+  if (s.firstMalformed === undefined) s.firstMalformed = d.slice(0, MALFORMED_PREVIEW);
+}
+
 /**
  * Folds the stream's events into a summary. `times[i]` is when `data[i]` arrived.
- * `keepText` collects the generated text (costs memory; off for load runs).
+ * `keepText` collects the generated text (costs memory; off for load runs). `kinds`, when the
+ * transport classified the chunks (src/openai/chunk-kinds.ts), lets plain token chunks skip
+ * JSON.parse; the result is the same as without.
  */
-export function parseStream(times: readonly number[], data: readonly string[], keepText = false): StreamSummary {
+export function parseStream(times: readonly number[], data: readonly string[], keepText = false, kinds?: readonly number[]): StreamSummary {
   const s: StreamSummary = { tokenChunkMs: [], reasoningChunks: 0, toolCallChunks: 0, malformed: 0, done: false };
-  let text = '';
+  const text = keepText ? { value: '' } : null;
+  const useKinds = !keepText && kinds !== undefined && kinds.length === data.length;
   for (let i = 0; i < data.length; i++) {
-    const d = data[i];
-    if (d === '[DONE]') {
+    const k = useKinds ? kinds[i] : -1;
+    if (k < 0 || k & NEEDS_JS_PARSE) {
+      foldEvent(s, times[i], data[i], text);
+    } else if (k & CHUNK.done) {
       s.done = true;
-      continue;
+    } else if (k & CHUNK.malformed) {
+      noteMalformed(s, data[i]);
+    } else if (k & CHUNK.token) {
+      s.tokenChunkMs.push(times[i]);
+      if (k & CHUNK.reasoning) s.reasoningChunks++;
+      if (k & CHUNK.toolCall) s.toolCallChunks++;
     }
-    let chunk: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(d);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      chunk = parsed as Record<string, unknown>;
-    } catch {
-      s.malformed++;
-      if (s.firstMalformed === undefined) s.firstMalformed = d.slice(0, MALFORMED_PREVIEW);
-      continue;
-    }
-    if (chunk.error !== undefined && chunk.error !== null) {
-      s.streamError = errorMessage(chunk.error);
-      continue;
-    }
-    const usage = parseUsage(chunk.usage);
-    if (usage) s.usage = usage;
-    const choices = chunk.choices;
-    if (!Array.isArray(choices) || choices.length === 0) continue;
-    const c = choices[0] as ChunkChoice;
-    let carries = false;
-    const delta = c.delta;
-    if (delta) {
-      if (nonEmptyString(delta.content)) {
-        carries = true;
-        if (keepText) text += delta.content;
-      }
-      const reasoning = nonEmptyString(delta.reasoning_content) ? delta.reasoning_content : delta.reasoning;
-      if (nonEmptyString(reasoning)) {
-        carries = true;
-        s.reasoningChunks++;
-        if (keepText) text += reasoning;
-      }
-      if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
-        carries = true;
-        s.toolCallChunks++;
-      }
-    }
-    if (nonEmptyString(c.text)) {
-      carries = true;
-      if (keepText) text += c.text;
-    }
-    if (carries) s.tokenChunkMs.push(times[i]);
-    if (typeof c.finish_reason === 'string') s.finishReason = c.finish_reason;
   }
-  if (keepText) s.text = text;
+  if (text) s.text = text.value;
   return s;
 }
 

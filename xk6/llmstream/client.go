@@ -33,6 +33,7 @@ type Request struct {
 	NoReuse      bool          // use a fresh connection and close it afterwards
 	MaxBodyBytes int           // cap for Result.Body; <= 0 means DefaultMaxBodyBytes
 	UserAgent    string        // used when Headers has no User-Agent
+	Classify     bool          // set Result.Kinds: classify each event as an OpenAI-compatible chunk
 }
 
 // Result is what post() returns to JS (see llmstream.d.ts). Durations are float ms.
@@ -54,6 +55,7 @@ type Result struct {
 	ContentType string
 	Error       string
 	ErrorKind   string
+	Kinds       []int // per event, Chunk* flags (only with Request.Classify)
 }
 
 // Error kinds, as in Result.ErrorKind.

@@ -5,6 +5,7 @@
 package llmstream
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -73,7 +74,16 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 
 func (mi *ModuleInstance) post(call sobek.FunctionCall) sobek.Value {
 	client, req := mi.prepare(call, "post")
-	return resultToJS(mi.vu.Runtime(), client.Do(mi.vu.Context(), req))
+	return resultToJS(mi.vu.Runtime(), exchange(mi.vu.Context(), client, req))
+}
+
+// exchange runs the request and, when asked, classifies its events (off the JS thread).
+func exchange(ctx context.Context, client *Client, req Request) *Result {
+	res := client.Do(ctx, req)
+	if req.Classify {
+		ClassifyEvents(res)
+	}
+	return res
 }
 
 // postAsync runs the exchange on its own goroutine; only the callback, which runs on the
@@ -84,7 +94,7 @@ func (mi *ModuleInstance) postAsync(call sobek.FunctionCall) sobek.Value {
 	promise, resolve, _ := rt.NewPromise()
 	enqueue := mi.vu.RegisterCallback()
 	go func() {
-		res := client.Do(ctx, req)
+		res := exchange(ctx, client, req)
 		enqueue(func() error { return resolve(resultToJS(rt, res)) })
 	}()
 	return rt.ToValue(promise)
@@ -191,6 +201,14 @@ func parseParams(rt *sobek.Runtime, v sobek.Value, req *Request) error {
 			req.Timeout = time.Duration(ms * float64(time.Millisecond))
 		case "reuseConnections":
 			req.NoReuse = !f.ToBoolean()
+		case "classify":
+			switch f.String() {
+			case "openai":
+				req.Classify = true
+			case "", "none":
+			default:
+				return fmt.Errorf("params.classify must be \"openai\" or \"none\", got %q", f.String())
+			}
 		case "maxBodyBytes":
 			n := f.ToInteger()
 			if n < 0 {
@@ -198,7 +216,7 @@ func parseParams(rt *sobek.Runtime, v sobek.Value, req *Request) error {
 			}
 			req.MaxBodyBytes = int(n)
 		default:
-			return fmt.Errorf("unknown params field %q (known: method, headers, timeoutMs, reuseConnections, maxBodyBytes)", k)
+			return fmt.Errorf("unknown params field %q (known: method, headers, timeoutMs, reuseConnections, maxBodyBytes, classify)", k)
 		}
 	}
 	return nil
@@ -216,7 +234,16 @@ func resultToJS(rt *sobek.Runtime, r *Result) sobek.Value {
 		"headersMs", r.HeadersMs, "firstByteMs", r.FirstByteMs,
 		"times", rt.NewArray(times...), "data", stringsToJS(rt, r.Data), "names", stringsToJS(rt, r.Names),
 		"invalid", stringsToJS(rt, r.Invalid), "tail", r.Tail, "endMs", r.EndMs, "bytes", r.Bytes,
-		"body", r.Body, "contentType", r.ContentType, "error", r.Error, "errorKind", r.ErrorKind)
+		"body", r.Body, "contentType", r.ContentType, "error", r.Error, "errorKind", r.ErrorKind,
+		"kinds", intsToJS(rt, r.Kinds))
+}
+
+func intsToJS(rt *sobek.Runtime, xs []int) *sobek.Object {
+	a := make([]any, len(xs))
+	for i, x := range xs {
+		a[i] = x
+	}
+	return rt.NewArray(a...)
 }
 
 func stringsToJS(rt *sobek.Runtime, ss []string) *sobek.Object {

@@ -45,7 +45,7 @@ func TestJSPost(t *testing.T) {
 	_, err := rt.RunOnEventLoop(fmt.Sprintf(`
 		const r = llm.post(%q, JSON.stringify({stream: true}), {headers: {"X-A": "1"}, timeoutMs: 5000, reuseConnections: true});
 		const keys = Object.keys(r).join(",");
-		const want = "status,startUnixMs,connectMs,reused,headersMs,firstByteMs,times,data,names,invalid,tail,endMs,bytes,body,contentType,error,errorKind";
+		const want = "status,startUnixMs,connectMs,reused,headersMs,firstByteMs,times,data,names,invalid,tail,endMs,bytes,body,contentType,error,errorKind,kinds";
 		if (keys !== want) throw new Error("keys " + keys);
 		if (!Array.isArray(r.times) || !Array.isArray(r.data) || r.times.length !== 4 || r.data[3] !== "[DONE]") throw new Error(JSON.stringify(r));
 		if (typeof r.times[0] !== "number" || r.status !== 200 || r.error !== "" || JSON.parse(r.data[0]).i !== 0) throw new Error(JSON.stringify(r));
