@@ -35,3 +35,12 @@ export function failureLogger(quiet: boolean): (requestId: string, line: number 
       (logged === MAX_ERROR_LOGS_PER_VU ? ' (further errors of this VU are counted, not logged)' : ''));
   };
 }
+
+/**
+ * Prints an options text one line per log entry (readable in k6's default log format, clean with
+ * --log-format raw) and stops the script before it does anything else.
+ */
+export function showHelp(text: string): never {
+  for (const line of text.split('\n')) console.log(line);
+  throw new Error('options printed above (-e HELP=1); run again without HELP to start the test');
+}

@@ -2,6 +2,7 @@
 
 import { SharedArray } from 'k6/data';
 import { readTrace } from '../trace/read';
+import { TraceError } from '../trace/errors';
 import { selectRequests } from '../schedule/openloop';
 import type { TimedRequest } from '../trace/model';
 import type { ReplayConfig } from '../config/replay';
@@ -21,6 +22,16 @@ export interface SharedList<T> {
   readonly [index: number]: T;
 }
 
+/** A bad row stops the replay; say how to skip such rows instead. */
+function withSkipHint<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof TraceError) throw new Error(`${e.message} (-e SKIP_BAD=true skips and counts bad rows)`);
+    throw e;
+  }
+}
+
 export interface TraceMeta {
   format: string;
   blockSize: number;
@@ -32,7 +43,7 @@ export interface TraceMeta {
 export function loadOpenLoopRequests(cfg: ReplayConfig): { requests: SharedList<TimedRequest>; meta: TraceMeta } {
   let meta: TraceMeta | undefined;
   const requests = new SharedArray<TimedRequest>('replay-requests', () => {
-    const trace = readTrace(open(resolvePath(cfg.trace)), cfg.trace, { format: cfg.format, skipBad: cfg.skipBad, blockSize: cfg.blockSize });
+    const trace = withSkipHint(() => readTrace(open(resolvePath(cfg.trace)), cfg.trace, { format: cfg.format, skipBad: cfg.skipBad, blockSize: cfg.blockSize }));
     meta = {
       format: trace.format,
       blockSize: cfg.blockSize ?? trace.blockSize ?? 512,

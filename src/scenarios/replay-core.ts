@@ -15,7 +15,7 @@ import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../m
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
 import { loadOpenLoopRequests, loadVocabulary, type SharedList } from '../k6/trace-data';
 import { recordRequest } from '../k6/metrics';
-import { authHeaders, failureLogger, resolveModel } from '../k6/server';
+import { authHeaders, failureLogger, resolveModel, showHelp } from '../k6/server';
 import type { Platform } from '../k6/platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
 import { scrape, scrapeScenarios } from '../k6/scrape';
@@ -88,7 +88,7 @@ function executionSegment(): string | null {
 
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createReplay(platform: Platform) {
-  if (__ENV.HELP) throw new Error(`\n${REPLAY_HELP}${SCRAPE_HELP}`);
+  if (__ENV.HELP) showHelp(REPLAY_HELP + SCRAPE_HELP);
   const cfg = readReplayConfig(__ENV);
   if (!platform.streaming) cfg.stream = false;
   const { requests, meta } = loadOpenLoopRequests(cfg);

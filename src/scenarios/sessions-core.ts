@@ -28,7 +28,7 @@ import { sessionSubmetricThresholds } from '../k6/sessions-metrics';
 import type { Platform } from '../k6/platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
 import { scrape, scrapeScenarios } from '../k6/scrape';
-import { failureLogger, resolveModel } from '../k6/server';
+import { failureLogger, resolveModel, showHelp } from '../k6/server';
 
 export interface SetupData {
   model: string;
@@ -95,7 +95,7 @@ function traceTag(traces: string): string {
 
 /** Builds the k6 entry points (options, setup, default, handleSummary) over a platform. */
 export function createSessions(platform: Platform) {
-  if (__ENV.HELP) throw new Error(`\n${SESSIONS_HELP}${SCRAPE_HELP}`);
+  if (__ENV.HELP) showHelp(SESSIONS_HELP + SCRAPE_HELP);
   if (!platform.sendAsync || !platform.waitUntilUnixMs) throw new Error(NEEDS_XK6);
   const cfg = readSessionsConfig(__ENV);
   const { groups, meta } = loadSessionGroups(cfg);
