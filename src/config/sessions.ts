@@ -8,7 +8,7 @@ import { TIMING_MODES, type TimingMode } from '../sessions/timing';
 import type { JoinRule } from '../sessions/plan';
 
 export type RequestConfig = Pick<ReplayConfig,
-  'format' | 'skipBad' | 'baseUrl' | 'model' | 'endpoint' | 'stream' | 'salt' | 'vocab' | 'blockSize' | 'ignoreEos' |
+  'format' | 'skipBad' | 'baseUrl' | 'model' | 'endpoint' | 'stream' | 'salt' | 'vocab' | 'overheadTokens' | 'blockSize' | 'ignoreEos' |
   'noMaxTokens' | 'timeoutMs' | 'reuseConnections' | 'runId' | 'requestIdHeader' | 'apiKey' | 'quiet'>;
 
 export interface SessionsConfig extends RequestConfig {
@@ -78,7 +78,7 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (build
   DEBUG_BODIES=false    log every request and response body (API key redacted) as "k6lr-debug {json}" console lines:
                         add --log-format=raw --console-output=FILE, then sed -n 's/^k6lr-debug //p' FILE > bodies.jsonl
   HEADERS='{"k":"v"}'   extra request headers
-  Request options as dist/replay.js: FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB BLOCK_SIZE IGNORE_EOS
+  Request options as dist/replay.js: FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB TEMPLATE TEMPLATE_TOKENS BLOCK_SIZE IGNORE_EOS
   NO_MAX_TOKENS TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (build/k6 run -e HELP=1 dist/replay.js)
   HELP=1                print this help and exit
 `;
@@ -138,6 +138,7 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date()): Session
     stream: req.stream,
     salt: req.salt,
     vocab: req.vocab,
+    overheadTokens: req.overheadTokens,
     blockSize: req.blockSize,
     ignoreEos: req.ignoreEos,
     noMaxTokens: req.noMaxTokens,

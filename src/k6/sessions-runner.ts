@@ -72,7 +72,9 @@ class AgentPrompts {
       endpoint: cfg.endpoint, model: ctx.model, stream: cfg.stream, ignoreEos: cfg.ignoreEos,
       maxTokens: cfg.noMaxTokens ? undefined : Math.max(1, turn.outputTokens),
     };
-    if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, turn.inputTokens, key) });
+    // The chat template's tokens (TEMPLATE) come off the end, so the server counts the recorded length.
+    const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);
+    if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, tokens, key) });
     const messages = this.convo!.ask(appendedTokens(turn, prev), turn.appendBlocks, key);
     return cfg.endpoint === 'chat' ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
   }

@@ -139,6 +139,19 @@ describe('closed-loop sessions against the simulator', () => {
     expect(run.stdout).toMatch(/Workload: 1\/1 sessions completed/);
   });
 
+  it('lands every turn on its recorded prompt length through a chat template (TEMPLATE_TOKENS)', async () => {
+    const templated = await startSim(['--preset', 'fast', '--time-scale', '0.02', '--chat-template-tokens', '9', '--max-model-len', '200000', '--kv-blocks', '100000', '--quiet']);
+    try {
+      const g = plan(EXCERPT);
+      const run = await runK6(args(templated, dir, 'template', EXCERPT, { TIME_SCALE: 0.02, TEMPLATE_TOKENS: 9 }), {}, 120_000);
+      expect(run.code, run.stderr).toBe(0);
+      const gt = await turns(templated, 'template', g.requests);
+      g.agents.forEach((agent, a) => agent.turns.forEach((t, i) => expect(gt.get(`${a}/${i}`)?.promptTokens, `agent ${a} turn ${i}`).toBe(t.inputTokens)));
+    } finally {
+      await templated.stop();
+    }
+  });
+
   it('TTFAT is session start -> first token of the final turn (hand-built trace)', async () => {
     const g = plan(HAND);
     const run = await runK6(args(sim, dir, 'ttfat', HAND, { TIME_SCALE: 0.5 }), {}, 60_000);

@@ -15,11 +15,12 @@ describe('readSessionsConfig', () => {
     const c = readSessionsConfig({
       TRACES: 'a.json,b.json', USERS: '32', DURATION: '5m', TIMING: 'api-scaled', API_SCALE: '0.2', TIME_SCALE: '0.5', MAX_DELAY_S: '60',
       SUBAGENT_JOIN: 'next', WARM_PREFIX: '0.5', UNIQUE_PREFIX: 'false', GPUS: '8', NO_MAX_TOKENS: 'true', BASE_URL: 'http://h:1/',
-      HEADERS: '{"x-sim-reasoning": 5}', OPENAI_API_KEY: 'sk-secret', DEBUG_BODIES: 'true',
+      HEADERS: '{"x-sim-reasoning": 5}', OPENAI_API_KEY: 'sk-secret', DEBUG_BODIES: 'true', TEMPLATE: 'qwen3',
     });
     expect(c).toMatchObject({
       users: 32, durationS: 300, timing: 'api-scaled', apiScale: 0.2, timeScale: 0.5, maxDelayMs: 60_000, join: 'next', warmPrefix: 0.5,
       uniquePrefix: false, gpus: 8, noMaxTokens: true, baseUrl: 'http://h:1', headers: { 'x-sim-reasoning': '5' }, apiKey: 'sk-secret', debugBodies: true,
+      overheadTokens: 8,
     });
   });
 
