@@ -12,6 +12,7 @@
 // Durations are model ms, scaled by --time-scale like everything else.
 
 import { fnv1a32 } from './tokenizer.js';
+import { fmix32 } from '../../src/prompt/prng';
 
 export type FaultKind = 'status' | 'stall' | 'cut' | 'malformed' | 'mid-error' | 'slow-first-byte';
 export const FAULT_KINDS: readonly FaultKind[] = ['status', 'stall', 'cut', 'malformed', 'mid-error', 'slow-first-byte'];
@@ -109,20 +110,6 @@ export const DEFAULT_FAULT_KINDS = 'status=429,status=500,status=503,stall=1000,
 /** Uniform number in [0, 1) from the seed, the request id and a stream number. */
 export function unitHash(seed: number, id: string, stream: number): number {
   return fmix32(fnv1a32(`${seed}:${stream}:${id}`)) / 4294967296;
-}
-
-/**
- * MurmurHash3's finaliser. FNV-1a alone leaves ids that differ only in their last characters
- * (run-7, run-8, ...) clustered in the high bits, so a rate of 0.15 faulted 0% or 17% of a run
- * depending on the run id; the finaliser spreads every input bit over the whole word.
- */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

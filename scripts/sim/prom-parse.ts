@@ -4,6 +4,8 @@
 // non-cumulative histogram or a +Inf bucket that differs from _count is an error naming the
 // line. Pure.
 
+import { parseValue as parseNumber } from '../../src/observe/exposition';
+
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
 export interface Sample {
@@ -34,12 +36,11 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
+/** The lenient parser's number rules (src/observe/exposition.ts), strictly: a bad value is an error. */
 function parseValue(s: string, line: number): number {
-  if (s === '+Inf' || s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  if (s === 'NaN') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) throw new PromParseError(line, `bad value "${s}"`);
-  return Number(s);
+  const v = parseNumber(s);
+  if (Number.isNaN(v) && s !== 'NaN') throw new PromParseError(line, `bad value "${s}"`);
+  return v;
 }
 
 function suffixes(type: MetricType): string[] {

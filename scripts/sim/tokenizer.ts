@@ -4,6 +4,7 @@
 // (llama3, qwen3, o200k, ...) plug in behind the same interface via `registerTokenizer`.
 
 import { loadTokenizer, TOKENIZER_NAMES } from '../../src/node/tokenizers';
+import { hashString } from '../../src/prompt/prng';
 
 export interface Tokenizer {
   readonly name: string;
@@ -14,14 +15,7 @@ export interface Tokenizer {
 }
 
 /** FNV-1a 32-bit hash of a string's UTF-16 code units: stable across runs and platforms. */
-export function fnv1a32(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export const fnv1a32 = hashString;
 
 /** Exactly JavaScript's /\s/ (what String.prototype.split(/\s+/) splits on), by code unit. */
 export function isSpace(c: number): boolean {
