@@ -21,14 +21,14 @@ import { SessionDraw } from '../sessions/draw';
 import { buildSessionsResult, renderSessions, type SessionsInfo } from '../sessions/summary';
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
 import type { K6SummaryData, RunInfo } from '../metrics/summary';
-import { loadSessionGroups, type SessionsMeta } from '../k6/sessions-data';
-import { loadVocabulary } from '../k6/trace-data';
-import { runSession, type RunnerContext } from '../k6/sessions-runner';
-import { sessionSubmetricThresholds } from '../k6/sessions-metrics';
-import type { Platform } from '../k6/platform';
+import { loadSessionGroups, type SessionsMeta } from './sessions-data';
+import { loadVocabulary } from './trace-data';
+import { runSession, type RunnerContext } from './sessions-runner';
+import { sessionSubmetricThresholds } from './sessions-metrics';
+import type { Platform } from './platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
-import { scrape, scrapeScenarios } from '../k6/scrape';
-import { failureLogger, resolveModel, showHelp } from '../k6/server';
+import { scrape, scrapeScenarios } from './scrape';
+import { failureLogger, resolveModel, showHelp } from './server';
 
 export interface SetupData {
   model: string;

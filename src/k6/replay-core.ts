@@ -13,12 +13,12 @@ import { buildBody, ENDPOINT_PATHS } from '../openai/request';
 import { measureExchange } from '../openai/outcome';
 import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../metrics/summary';
 import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
-import { loadOpenLoopRequests, loadVocabulary, type SharedList } from '../k6/trace-data';
-import { recordRequest } from '../k6/metrics';
-import { authHeaders, failureLogger, resolveModel, showHelp } from '../k6/server';
-import type { Platform } from '../k6/platform';
+import { loadOpenLoopRequests, loadVocabulary, type SharedList } from './trace-data';
+import { recordRequest } from './metrics';
+import { authHeaders, failureLogger, resolveModel, showHelp } from './server';
+import type { Platform } from './platform';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
-import { scrape, scrapeScenarios } from '../k6/scrape';
+import { scrape, scrapeScenarios } from './scrape';
 
 export interface SetupData {
   model: string;

@@ -1,8 +1,9 @@
-// dist/replay.js: open-loop trace replay with streamed responses (needs the xk6 build, build/k6).
+// dist/replay-http.js: the same replay on stock k6 / k6 Cloud (k6/http, non-streamed: E2E and
+// token counts; no TTFT/ITL).
 import { createReplay } from './replay-core';
-import { llmstreamPlatform } from '../k6/platform-llmstream';
+import { httpPlatform } from './platform-http';
 
-const replay = createReplay(llmstreamPlatform);
+const replay = createReplay(httpPlatform);
 export const options = replay.options;
 export const setup = replay.setup;
 export const handleSummary = replay.handleSummary;

@@ -1,6 +1,6 @@
 // dist/sessions.js: closed-loop agentic sessions with sub-agents (needs the xk6 build, build/k6).
 import { createSessions } from './sessions-core';
-import { llmstreamPlatform } from '../k6/platform-llmstream';
+import { llmstreamPlatform } from './platform-llmstream';
 
 const sessions = createSessions(llmstreamPlatform);
 export const options = sessions.options;

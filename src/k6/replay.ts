@@ -1,9 +1,8 @@
-// dist/replay-http.js: the same replay on stock k6 / k6 Cloud (k6/http, non-streamed: E2E and
-// token counts; no TTFT/ITL).
+// dist/replay.js: open-loop trace replay with streamed responses (needs the xk6 build, build/k6).
 import { createReplay } from './replay-core';
-import { httpPlatform } from '../k6/platform-http';
+import { llmstreamPlatform } from './platform-llmstream';
 
-const replay = createReplay(httpPlatform);
+const replay = createReplay(llmstreamPlatform);
 export const options = replay.options;
 export const setup = replay.setup;
 export const handleSummary = replay.handleSummary;
