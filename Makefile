@@ -27,8 +27,8 @@ demo: install k6 build ## replay traces/mooncake-sample.jsonl against the embedd
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
 	bash scripts/observe/install-deps.sh
 
-dashboards: install ## regenerate dashboards/*.json from scripts/dashboards (the tests check they are up to date)
-	npx tsx scripts/dashboards/main.ts
+dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
+	npx tsx --eval "import('./src/dashboards/cli.ts').then(async (m) => process.exit(await m.runDashboardsCli([])))"
 
 typecheck: install ## strict TypeScript check (tsc --noEmit)
 	npx tsc --noEmit

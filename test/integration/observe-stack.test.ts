@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envArgs, runK6, startSim, tempDir, type K6Run, type RunningSim } from './support/processes';
-import { DASHBOARD_FILES, expectations } from '../../scripts/dashboards/build';
-import { verifyAnnotations, verifyPanels, verifyVariables, type Connection, type QueryResult } from '../../scripts/dashboards/verify';
-import { influxQuery, influxStrings } from '../../scripts/dashboards/datasources';
-import type { QueryContext } from '../../scripts/dashboards/substitute';
-import type { Dashboard, Flavour } from '../../scripts/dashboards/grafana';
+import { DASHBOARD_FILES, expectations } from '../../src/dashboards/build';
+import { verifyAnnotations, verifyPanels, verifyVariables, type Connection, type QueryResult } from '../../src/dashboards/verify';
+import { influxQuery, influxStrings } from '../../src/dashboards/datasources';
+import type { QueryContext } from '../../src/dashboards/substitute';
+import type { Dashboard, Flavour } from '../../src/dashboards/grafana';
 import type { ReplayResult } from '../../src/metrics/summary';
 import { ENGINE_SCRAPES } from '../../src/observe/names';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildDashboard, DASHBOARD_FILES, expectations, renderDashboard } from '../../scripts/dashboards/build';
-import { substitute, type QueryContext } from '../../scripts/dashboards/substitute';
-import { checkSeries } from '../../scripts/dashboards/verify';
-import type { Flavour, Panel } from '../../scripts/dashboards/grafana';
+import { buildDashboard, DASHBOARD_FILES, expectations, renderDashboard } from '../../src/dashboards/build';
+import { substitute, type QueryContext } from '../../src/dashboards/substitute';
+import { checkSeries } from '../../src/dashboards/verify';
+import type { Flavour, Panel } from '../../src/dashboards/grafana';
 
 const FLAVOURS: Flavour[] = ['influxdb', 'prometheus'];
 const ctx: QueryContext = { fromMs: 1_000_000, toMs: 1_060_000, intervalMs: 2000, rateIntervalMs: 20_000, vars: { run: 'r-1', model: 'm' } };
@@ -12,7 +12,7 @@ const leaves = (panels: Panel[]): Panel[] => panels.filter((p) => p.type !== 'ro
 const queryOf = (t: NonNullable<Panel['targets']>[number]) => ('query' in t ? t.query : t.expr);
 
 describe('generated dashboards', () => {
-  it.each(FLAVOURS)('%s: the committed JSON is what the generator writes (run npx tsx scripts/dashboards/main.ts)', (f) => {
+  it.each(FLAVOURS)('%s: the committed JSON is what the generator writes (run make dashboards)', (f) => {
     expect(readFileSync(DASHBOARD_FILES[f], 'utf8')).toBe(renderDashboard(f));
   });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DASHBOARD_FILES, PROVISIONED_DATASOURCES } from '../../scripts/dashboards/build';
+import { DASHBOARD_FILES, PROVISIONED_DATASOURCES } from '../../src/dashboards/build';
 
 // The compose file cannot run here (no Docker engine): check what it wires together instead.
 const yaml = (path: string) => parse(readFileSync(path, 'utf8'));

@@ -4,8 +4,8 @@
 // k6_<name>_seconds histograms for time Trends, k6_<name> gauges). Each query says what a real
 // run must return, and the integration test holds it to that. Pure.
 
-import { COUNTERS, TRENDS } from '../../src/metrics/names';
-import { ENGINE_COUNTERS, ENGINE_GAUGES, ENGINE_LATENCY_GAUGES } from '../../src/observe/names';
+import { COUNTERS, TRENDS } from '../metrics/names';
+import { ENGINE_COUNTERS, ENGINE_GAUGES, ENGINE_LATENCY_GAUGES } from '../observe/names';
 import type { Flavour } from './grafana';
 
 /** What a query must return after a real replay against the simulator (with injected faults). */
