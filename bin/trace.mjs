@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npx trace <command> ...`: runs the TypeScript CLI (scripts/trace/main.ts) through tsx.
+// `npx trace <command> ...`: runs the TypeScript trace CLI (src/cli/trace/main.ts) through tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../scripts/trace/main.ts');
+const { runTraceCli } = await import('../src/cli/trace/main.ts');
+process.exitCode = await runTraceCli(process.argv.slice(2));

@@ -6,5 +6,5 @@ if [[ "${1:-}" == "--help" ]]; then echo "usage: bash scripts/bench.sh [--quick]
 quick=(); sim_args=()
 if [[ "${1:-}" == "--quick" ]]; then quick=(--quick); sim_args=(--seconds 3); fi
 npx tsx test/bench/replay.ts "${quick[@]}"
-npx tsx scripts/sim/bench.ts "${sim_args[@]}"
-npx tsx scripts/trace/bench.ts "${quick[@]}"
+npx tsx scripts/bench/sim.ts "${sim_args[@]}"
+npx tsx scripts/bench/trace.ts "${quick[@]}"

@@ -18,8 +18,8 @@ MAX_REQUESTS=${MAX_REQUESTS:-150}
 work=$(mktemp -d)
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-echo "demo: starting the engine simulator (scripts/sim: preset small, 128k context, 20x faster than real time) ..."
-node --import tsx scripts/sim/main.ts --port 0 --port-file "$work/port" --preset small --time-scale 0.05 --max-model-len 131072 \
+echo "demo: starting the engine simulator (src/sim: preset small, 128k context, 20x faster than real time) ..."
+node --import tsx src/sim/main.ts --port 0 --port-file "$work/port" --preset small --time-scale 0.05 --max-model-len 131072 \
   --ground-truth results/demo-ground-truth.jsonl ${SIM_ARGS:-} >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do

@@ -1,6 +1,6 @@
 // Token-id prompts for /v1/completions (vLLM accepts `prompt: number[]`): the token ids of
 // exactly the words buildPrompt writes, from a table shipped per tokenizer
-// (data/vocab/ids/<vocabulary>.<tokenizer>.json, made by scripts/trace/make-vocab.ts). The
+// (data/vocab/ids/<vocabulary>.<tokenizer>.json, made by scripts/make-vocab.ts). The
 // server tokenizes nothing and adds no BOS to ids, so the length is exact by construction.
 
 import { buildPrompt, type BlockTextCache, type PromptSpec, type Vocabulary } from './hashblock';

@@ -8,7 +8,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envArgs, groundTruthFor, readK6Points, runK6, startSim, tempDir, type RunningSim } from '../integration/support/processes';
 import { percentile } from '../../src/metrics/formulas';
-import { decodeTokenTimes, type GroundTruthRecord } from '../../scripts/sim/ground-truth';
+import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 
 if (process.argv.includes('--help')) {

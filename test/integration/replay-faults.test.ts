@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envArgs, groundTruthFor, readK6Points, runK6, startSim, tempDir, type RunningSim } from './support/processes';
-import type { GroundTruthRecord } from '../../scripts/sim/ground-truth';
+import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 
 const KINDS = ['status=429', 'status=500', 'status=503', 'stall=300', 'cut=3', 'malformed=2', 'mid-error=2', 'slow-first-byte=300'];

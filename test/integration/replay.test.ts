@@ -9,7 +9,7 @@ import { envArgs, groundTruthFor, readK6Points, runK6, startSim, tempDir, type R
 import { readTrace } from '../../src/trace/read';
 import { selectRequests } from '../../src/schedule/openloop';
 import { percentile } from '../../src/metrics/formulas';
-import { decodeTokenTimes, type GroundTruthRecord } from '../../scripts/sim/ground-truth';
+import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 import type { TimedRequest } from '../../src/trace/model';
 

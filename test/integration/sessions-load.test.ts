@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envArgs, groundTruthFor, runK6, startSim, tempDir, type RunningSim } from './support/processes';
-import type { GroundTruthRecord } from '../../scripts/sim/ground-truth';
+import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { SessionsResult } from '../../src/sessions/summary';
 
 const EXCERPT = 'traces/sessions/kvcache-tester-0282-excerpt.json';

@@ -12,7 +12,7 @@ import { planSessions, type SessionGroup } from '../../src/sessions/plan';
 import { sendAtMs, type TimingOptions } from '../../src/sessions/timing';
 import { DEBUG_PREFIX } from '../../src/sessions/debug';
 import { percentile } from '../../src/metrics/formulas';
-import type { GroundTruthRecord } from '../../scripts/sim/ground-truth';
+import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { SessionsResult } from '../../src/sessions/summary';
 
 const EXCERPT = 'traces/sessions/kvcache-tester-0282-excerpt.json';

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, scrape } from '../../scripts/sim/client.js';
-import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
-import { parsePrometheusText, sampleValue } from '../../scripts/sim/prom-parse.js';
-import { REPO_ROOT, type SimProcess, spawnSim } from '../../scripts/sim/spawn.js';
+import { post, scrape } from '../../src/sim/client.js';
+import { readGroundTruthFile } from '../../src/sim/ground-truth-file.js';
+import { parsePrometheusText, sampleValue } from '../../src/sim/prom-parse.js';
+import { REPO_ROOT, type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 
 const TRACE_BLOCK = 512; // Mooncake hash_ids cover 512 tokens each
 const SIM_BLOCK = 16;

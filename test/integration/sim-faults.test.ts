@@ -4,11 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, wordsPrompt } from '../../scripts/sim/client.js';
-import { drawFault, parseFaultKinds } from '../../scripts/sim/faults.js';
-import { type GroundTruthRecord, decodeTokenTimes, scheduledTokenTimes } from '../../scripts/sim/ground-truth.js';
-import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
-import { type SimProcess, spawnSim } from '../../scripts/sim/spawn.js';
+import { post, wordsPrompt } from '../../src/sim/client.js';
+import { drawFault, parseFaultKinds } from '../../src/sim/faults.js';
+import { type GroundTruthRecord, decodeTokenTimes, scheduledTokenTimes } from '../../src/sim/ground-truth.js';
+import { readGroundTruthFile } from '../../src/sim/ground-truth-file.js';
+import { type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-faults-'));
 const gtPath = join(dir, 'gt.jsonl');

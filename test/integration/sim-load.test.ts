@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, scrape, wordsPrompt } from '../../scripts/sim/client.js';
-import { type GroundTruthRecord, scheduledTokenTimes } from '../../scripts/sim/ground-truth.js';
-import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
-import { parsePrometheusText, sampleValue } from '../../scripts/sim/prom-parse.js';
-import { type SimProcess, spawnSim } from '../../scripts/sim/spawn.js';
+import { post, scrape, wordsPrompt } from '../../src/sim/client.js';
+import { type GroundTruthRecord, scheduledTokenTimes } from '../../src/sim/ground-truth.js';
+import { readGroundTruthFile } from '../../src/sim/ground-truth-file.js';
+import { parsePrometheusText, sampleValue } from '../../src/sim/prom-parse.js';
+import { type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 
 const LEVELS = [1, 8, 32];
 const dir = mkdtempSync(join(tmpdir(), 'sim-load-'));

@@ -8,11 +8,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, scrape, wordsPrompt } from '../../scripts/sim/client.js';
-import { decodeTokenTimes } from '../../scripts/sim/ground-truth.js';
-import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
-import { parsePrometheusText, sampleValue } from '../../scripts/sim/prom-parse.js';
-import { REPO_ROOT, SIM_MAIN, type SimProcess, spawnSim } from '../../scripts/sim/spawn.js';
+import { post, scrape, wordsPrompt } from '../../src/sim/client.js';
+import { decodeTokenTimes } from '../../src/sim/ground-truth.js';
+import { readGroundTruthFile } from '../../src/sim/ground-truth-file.js';
+import { parsePrometheusText, sampleValue } from '../../src/sim/prom-parse.js';
+import { REPO_ROOT, SIM_MAIN, type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-server-'));
 const gtPath = join(dir, 'gt.jsonl');
@@ -350,7 +350,7 @@ describe('launched through npx', () => {
     const { spawn } = await import('node:child_process');
     const d = mkdtempSync(join(tmpdir(), 'sim-npx-'));
     const gt = join(d, 'gt.jsonl');
-    const npx = spawn('npx', ['tsx', 'scripts/sim/main.ts', '--port', '0', '--preset', 'fast', '--ground-truth', gt], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npx = spawn('npx', ['tsx', 'src/sim/main.ts', '--port', '0', '--preset', 'fast', '--ground-truth', gt], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     npx.stdout!.on('data', (x) => (out += x));
     try {

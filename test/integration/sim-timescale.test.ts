@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { post, wordsPrompt } from '../../scripts/sim/client.js';
-import { scheduledTokenTimes } from '../../scripts/sim/ground-truth.js';
-import { readGroundTruthFile } from '../../scripts/sim/ground-truth-file.js';
-import { REPO_ROOT, SIM_MAIN, spawnSim } from '../../scripts/sim/spawn.js';
-import { summarizeFile } from '../../scripts/sim/summary.js';
+import { post, wordsPrompt } from '../../src/sim/client.js';
+import { scheduledTokenTimes } from '../../src/sim/ground-truth.js';
+import { readGroundTruthFile } from '../../src/sim/ground-truth-file.js';
+import { REPO_ROOT, SIM_MAIN, spawnSim } from '../../src/sim/spawn.js';
+import { summarizeFile } from '../../src/sim/summary.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FAULT_KINDS, FaultSpecError, drawFault, faultKinds, parseFaultKinds, parseFaultSpec, resolvePos } from '../../scripts/sim/faults.js';
+import { DEFAULT_FAULT_KINDS, FaultSpecError, drawFault, faultKinds, parseFaultKinds, parseFaultSpec, resolvePos } from '../../src/sim/faults.js';
 
 describe('fault specs', () => {
   it('parses every kind and normalises the spec', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type GroundTruthRecord, TokenTimes, decodeTokenTimes } from '../../scripts/sim/ground-truth.js';
-import { Summarizer } from '../../scripts/sim/summary.js';
+import { type GroundTruthRecord, TokenTimes, decodeTokenTimes } from '../../src/sim/ground-truth.js';
+import { Summarizer } from '../../src/sim/summary.js';
 import { e2eMs, itlGapsMs, summarize, tpotMs, ttftMs } from '../../src/metrics/formulas.js';
 
 function record(id: string, arrival: number, tokens: number[], finish: number, extra: Partial<GroundTruthRecord> = {}): GroundTruthRecord {
@@ -88,7 +88,7 @@ describe('ground-truth summary', () => {
 
 describe('scheduled token times', () => {
   it('are the write times minus the recorded lateness', async () => {
-    const { scheduledTokenTimes } = await import('../../scripts/sim/ground-truth.js');
+    const { scheduledTokenTimes } = await import('../../src/sim/ground-truth.js');
     const r = record('s', 1000, [1010.5, 1020.25, 1030.125], 1031, { lateUs: [500, 250, 125] });
     expect(scheduledTokenTimes(r)).toEqual([1010, 1020, 1030]);
   });

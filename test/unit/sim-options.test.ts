@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OptionsError, helpText, parseOptions } from '../../scripts/sim/options.js';
-import { PRESETS } from '../../scripts/sim/presets.js';
+import { OptionsError, helpText, parseOptions } from '../../src/sim/options.js';
+import { PRESETS } from '../../src/sim/presets.js';
 
 const parse = (args: string[]) => {
   const o = parseOptions(args);

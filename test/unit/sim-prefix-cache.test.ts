@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KvCache, type KvOwner, blockHashes } from '../../scripts/sim/prefix-cache.js';
+import { KvCache, type KvOwner, blockHashes } from '../../src/sim/prefix-cache.js';
 
 const owner = (): KvOwner => ({ blocks: [], numCachedBlocks: 0 });
 const ids = (prefix: string, n: number): number[] => Array.from({ length: n }, (_, i) => (prefix.charCodeAt(0) * 100000 + i) >>> 0);

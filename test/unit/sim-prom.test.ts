@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SimMetrics, buckets125 } from '../../scripts/sim/metrics.js';
-import { PromParseError, parsePrometheusText, sampleValue } from '../../scripts/sim/prom-parse.js';
-import { Counter, Gauge, Histogram, Registry, formatValue } from '../../scripts/sim/prom-text.js';
+import { SimMetrics, buckets125 } from '../../src/sim/metrics.js';
+import { PromParseError, parsePrometheusText, sampleValue } from '../../src/sim/prom-parse.js';
+import { Counter, Gauge, Histogram, Registry, formatValue } from '../../src/sim/prom-text.js';
 
 describe('Prometheus exposition', () => {
   it('renders counters as _total, histograms cumulatively, labels escaped; the parser reads it back', () => {

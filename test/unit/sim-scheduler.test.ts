@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stepTimeMs } from '../../scripts/sim/cost-model.js';
-import { Scheduler, type SchedulerConfig, Seq, type SeqSink, type StepPlan } from '../../scripts/sim/scheduler.js';
+import { stepTimeMs } from '../../src/sim/cost-model.js';
+import { Scheduler, type SchedulerConfig, Seq, type SeqSink, type StepPlan } from '../../src/sim/scheduler.js';
 
 const cost = { stepBaseMs: 10, prefillTokenMs: 0.1, decodeSeqMs: 0.5, contextTokenMs: 0.001 };
 const cfg = (over: Partial<SchedulerConfig> = {}): SchedulerConfig => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bodies, DONE, type BodyOptions } from '../../scripts/sim/sse.js';
+import { Bodies, DONE, type BodyOptions } from '../../src/sim/sse.js';
 
 const opts = (o: Partial<BodyOptions> = {}): BodyOptions => ({
   endpoint: '/v1/chat/completions',

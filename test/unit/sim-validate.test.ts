@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, errorBody } from '../../scripts/sim/errors.js';
-import { WordsTokenizer, chatTemplateIds } from '../../scripts/sim/tokenizer.js';
-import { type ValidateContext, parseJsonBody, validateRequest } from '../../scripts/sim/validate.js';
+import { ApiError, errorBody } from '../../src/sim/errors.js';
+import { WordsTokenizer, chatTemplateIds } from '../../src/sim/tokenizer.js';
+import { type ValidateContext, parseJsonBody, validateRequest } from '../../src/sim/validate.js';
 
 const ctx: ValidateContext = {
   tokenizer: new WordsTokenizer(),

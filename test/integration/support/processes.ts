@@ -21,11 +21,11 @@ export interface RunningSim {
   stop: () => Promise<void>;
 }
 
-/** Starts scripts/sim on a free loopback port and waits until it listens. */
+/** Starts the simulator (src/sim) on a free loopback port and waits until it listens. */
 export async function startSim(args: string[], dir = tempDir('sim')): Promise<RunningSim> {
   const groundTruth = join(dir, 'ground-truth.jsonl');
   // node itself (not npx) so SIGTERM reaches the server, not a launcher that would orphan it.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/sim/main.ts', '--port', '0', '--ground-truth', groundTruth, ...args], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/sim/main.ts', '--port', '0', '--ground-truth', groundTruth, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeBigMooncake } from '../../../scripts/trace/big-trace';
+import { writeBigMooncake } from '../../../scripts/bench/big-trace';
 import { BoundedMap } from '../../../src/trace/bounded-map';
 
 const ROOT = join(__dirname, '../../..');
@@ -14,7 +14,7 @@ describe('streaming a big trace', () => {
     try {
       const file = join(dir, 'big.jsonl');
       const rows = writeBigMooncake(file, 50e6);
-      const r = spawnSync(process.execPath, ['--max-old-space-size=40', '--import', 'tsx', join(ROOT, 'scripts/trace/main.ts'), 'stats', file, '--json', '--cache-blocks', '20000'], {
+      const r = spawnSync(process.execPath, ['--max-old-space-size=40', '--import', 'tsx', join(ROOT, 'src/cli/trace/main.ts'), 'stats', file, '--json', '--cache-blocks', '20000'], {
         cwd: ROOT, encoding: 'utf8',
       });
       expect(r.stderr).not.toMatch(/heap out of memory/);

@@ -1,7 +1,7 @@
 // Bench: `trace stats` streams a big trace in bounded memory. Generates a Mooncake file of the
 // wanted size (1 GB by default, 100 MB with --quick) in the temp folder, runs the CLI on it and
 // prints wall time, throughput and peak RSS (from /usr/bin/time -v).
-// Usage: npx tsx scripts/trace/bench.ts [--quick] [--bytes N]
+// Usage: npx tsx scripts/bench/trace.ts [--quick] [--bytes N]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, unlinkSync } from 'node:fs';
@@ -22,7 +22,7 @@ function main(): void {
     writeBigMooncake(file, bytes);
   }
   const size = statSync(file).size;
-  const cli = [process.execPath, '--import', 'tsx', join(ROOT, 'scripts/trace/main.ts'), 'stats', file, '--json', '--cache-blocks', '100000'];
+  const cli = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/trace/main.ts'), 'stats', file, '--json', '--cache-blocks', '100000'];
   const timed = existsSync('/usr/bin/time');
   const started = Date.now();
   const r = spawnSync(timed ? '/usr/bin/time' : cli[0], timed ? ['-v', ...cli] : cli.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -4,7 +4,7 @@
 // non-cumulative histogram or a +Inf bucket that differs from _count is an error naming the
 // line. Pure.
 
-import { parseValue as parseNumber } from '../../src/observe/exposition';
+import { parseValue as parseNumber } from '../observe/exposition';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 

@@ -3,9 +3,9 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileSource, firstText, type FileSource } from '../../src/node/file-source';
-import { TraceError } from '../../src/trace/errors';
-import { readRecords, traceFormats, type RecordStream } from '../../src/trace/read';
+import { fileSource, firstText, type FileSource } from '../../node/file-source';
+import { TraceError } from '../../trace/errors';
+import { readRecords, traceFormats, type RecordStream } from '../../trace/read';
 import { Progress } from './progress';
 
 export const EXIT_OK = 0;
@@ -69,7 +69,7 @@ export async function openTrace(file: string, values: Values, extra: { keepRaw?:
   const src = fileSource(file);
   let countTokens: ((text: string) => number) | undefined;
   if (typeof values.tokenizer === 'string') {
-    const { loadTokenizer } = await import('../../src/node/tokenizers');
+    const { loadTokenizer } = await import('../../node/tokenizers');
     countTokens = loadTokenizer(values.tokenizer).countTokens;
   }
   const stream = readRecords(src, firstText(file), {

@@ -1,9 +1,9 @@
 // trace slice FILE: a smaller trace -- a time window, the first N sessions, or a seeded sample.
 
-import { FORMATS } from '../../src/trace/formats';
-import type { TurnRecord } from '../../src/trace/records';
-import { SessionSelector, type SliceSpec } from '../../src/trace/slice';
-import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../src/trace/writers';
+import { FORMATS } from '../../trace/formats';
+import type { TurnRecord } from '../../trace/records';
+import { SessionSelector, type SliceSpec } from '../../trace/slice';
+import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../trace/writers';
 import { pipe } from './convert';
 import { EXIT_OK, LineOutput, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes, UsageError } from './cli-common';
 
@@ -91,7 +91,7 @@ export async function runSlice(args: string[]): Promise<number> {
 }
 
 async function peekFormat(file: string, values: Record<string, string | boolean | undefined>) {
-  const { firstText } = await import('../../src/node/file-source');
-  const { resolveFormat } = await import('../../src/trace/read');
+  const { firstText } = await import('../../node/file-source');
+  const { resolveFormat } = await import('../../trace/read');
   return resolveFormat(firstText(file), file, typeof values.format === 'string' ? values.format : 'auto').format;
 }

@@ -2,7 +2,7 @@
 // this machine while its scheduling error (token write time minus modelled time) stays small.
 // Prints figures; not a test. Bounded: every level runs for --seconds, the whole run is capped.
 //
-//   npx tsx scripts/sim/bench.ts [--seconds 4] [--levels 16,64,256,512,1024] [--step-ms 10]
+//   npx tsx scripts/bench/sim.ts [--seconds 4] [--levels 16,64,256,512,1024] [--step-ms 10]
 //                                [--max-tokens 64] [--spin-ms 1] [--short-levels 16,64,256]
 //                                [--client http|fetch] [--profile DIR] (V8 CPU profile of the simulator)
 //
@@ -17,9 +17,9 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { nowMs } from './clock.js';
-import { type GroundTruthRecord, decodeTokenTimes } from './ground-truth.js';
-import { type SimProcess, spawnSim } from './spawn.js';
+import { nowMs } from '../../src/sim/clock.js';
+import { type GroundTruthRecord, decodeTokenTimes } from '../../src/sim/ground-truth.js';
+import { type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 import { percentile } from '../../src/metrics/formulas.js';
 
 const { values } = parseArgs({

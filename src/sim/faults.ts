@@ -12,7 +12,7 @@
 // Durations are model ms, scaled by --time-scale like everything else.
 
 import { fnv1a32 } from './tokenizer.js';
-import { fmix32 } from '../../src/prompt/prng';
+import { fmix32 } from '../prompt/prng';
 
 export type FaultKind = 'status' | 'stall' | 'cut' | 'malformed' | 'mid-error' | 'slow-first-byte';
 export const FAULT_KINDS: readonly FaultKind[] = ['status', 'stall', 'cut', 'malformed', 'mid-error', 'slow-first-byte'];

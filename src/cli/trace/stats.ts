@@ -1,8 +1,8 @@
 // trace stats FILE: what a trace asks of a server, before GPU hours are spent on it.
 
-import type { Stats } from '../../src/metrics/formulas';
-import { TraceStats, type TraceStatsResult } from '../../src/trace/stats/trace-stats';
-import { DEFAULT_LATENCY } from '../../src/trace/stats/timeline';
+import type { Stats } from '../../metrics/formulas';
+import { TraceStats, type TraceStatsResult } from '../../trace/stats/trace-stats';
+import { DEFAULT_LATENCY } from '../../trace/stats/timeline';
 import { EXIT_OK, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes } from './cli-common';
 
 export const STATS_HELP = `Usage: trace stats FILE [options]

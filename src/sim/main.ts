@@ -1,7 +1,9 @@
-// Entry point: `npx tsx scripts/sim/main.ts [options]` runs the simulator server;
-// `npx tsx scripts/sim/main.ts summarize FILE [--json]` summarises a ground-truth file.
+// The simulator's command line: `runSimCli(argv)` is `llm-replay sim ...`; the module also runs
+// directly (`node --import tsx src/sim/main.ts [options]`, what the tests and the demo start).
+// `summarize FILE [--json]` summarises a ground-truth file instead of serving.
 
 import { renameSync, writeFileSync } from 'node:fs';
+import { runIfMain } from '../node/entry.js';
 import { GroundTruthFile } from './ground-truth-file.js';
 import { type GroundTruthSink, NullSink } from './ground-truth.js';
 import { watchLauncher } from './launcher-watch.js';
@@ -9,11 +11,17 @@ import { OptionsError, helpText, parseOptions } from './options.js';
 import { startServer } from './server.js';
 import { formatSummary, summarizeFile } from './summary.js';
 
+const SUMMARIZE_USAGE = 'usage: llm-replay sim summarize GROUND_TRUTH.jsonl [--json]\n';
+
 async function summarizeCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(SUMMARIZE_USAGE);
+    return 0;
+  }
   const json = args.includes('--json');
   const files = args.filter((a) => a !== '--json');
   if (files.length !== 1 || files[0].startsWith('-')) {
-    process.stderr.write('usage: npx tsx scripts/sim/main.ts summarize GROUND_TRUTH.jsonl [--json]\n');
+    process.stderr.write(SUMMARIZE_USAGE);
     return 2;
   }
   const s = await summarizeFile(files[0]);
@@ -73,19 +81,22 @@ async function serve(args: string[]): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/**
+ * Runs the simulator CLI on `argv` (the arguments after `sim`). Serving resolves once the server
+ * has shut down (SIGTERM/SIGINT, or its tsx launcher gone); the caller should then end the
+ * process with the code. 0 ok, 1 could not start, 2 usage error.
+ */
+export async function runSimCli(argv: string[]): Promise<number> {
   try {
-    const code = args[0] === 'summarize' ? await summarizeCommand(args.slice(1)) : await serve(args);
-    process.exit(code);
+    return argv[0] === 'summarize' ? await summarizeCommand(argv.slice(1)) : await serve(argv);
   } catch (e) {
     if (e instanceof OptionsError) {
       process.stderr.write(`sim: ${e.message}\n(see --help)\n`);
-      process.exit(2);
+      return 2;
     }
     process.stderr.write(`sim: ${(e as Error).message}\n`);
-    process.exit(1);
+    return 1;
   }
 }
 
-void main();
+runIfMain(import.meta.url, 'sim', runSimCli, true);

@@ -1,4 +1,4 @@
-// Exit with the launcher. `npx tsx scripts/sim/main.ts` runs as npx -> sh -c -> tsx (CLI) ->
+// Exit with the launcher. `npx tsx src/sim/main.ts` runs as npx -> sh -c -> tsx (CLI) ->
 // node (this server). Killing npx with SIGTERM kills npx (and sh) but nothing relays the signal
 // to tsx, so the server would live on, holding its port. When our parent is the tsx CLI, we
 // watch the tsx process's parent: if it changes (sh or npx died), we shut down gracefully as if

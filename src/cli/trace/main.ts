@@ -1,6 +1,8 @@
 // trace: inspect, check, convert and cut LLM request traces before replaying them.
-// Usage: npx tsx scripts/trace/main.ts <command> FILE [options]  (or `npx trace ...`)
+// `runTraceCli(argv)` is `llm-replay trace ...`; the module also runs directly
+// (`node --import tsx src/cli/trace/main.ts <command> FILE [options]`, or `npx trace ...`).
 
+import { runIfMain } from '../../node/entry';
 import { EXIT_OK, EXIT_USAGE, guard } from './cli-common';
 import { runConvert } from './convert';
 import { runSlice } from './slice';
@@ -26,7 +28,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   slice: runSlice,
 };
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs `trace <command> ...` on `argv` (the arguments after `trace`): 0 ok, 1 bad input, 2 usage. */
+export async function runTraceCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
@@ -40,12 +43,4 @@ export async function main(argv: string[]): Promise<number> {
   return guard(() => run(rest));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`trace: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 70;
-  },
-);
+runIfMain(import.meta.url, 'trace', runTraceCli);

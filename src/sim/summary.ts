@@ -4,7 +4,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type Stats, e2eMs, itlGapsMs, summarize, tpotMs, ttftMs } from '../../src/metrics/formulas.js';
+import { type Stats, e2eMs, itlGapsMs, summarize, tpotMs, ttftMs } from '../metrics/formulas.js';
 import { type GroundTruthRecord, decodeTokenTimes } from './ground-truth.js';
 
 export interface GroundTruthSummary {

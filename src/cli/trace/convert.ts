@@ -1,10 +1,10 @@
 // trace convert FILE --to canonical|aiperf|mooncake: the same workload for peer tools.
 
-import { replayCycles } from '../../src/trace/cycles';
-import { FORMATS } from '../../src/trace/formats';
-import type { TurnRecord } from '../../src/trace/records';
-import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../src/trace/writers';
-import type { RecordWriter } from '../../src/trace/writers/writer';
+import { replayCycles } from '../../trace/cycles';
+import { FORMATS } from '../../trace/formats';
+import type { TurnRecord } from '../../trace/records';
+import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../trace/writers';
+import type { RecordWriter } from '../../trace/writers/writer';
 import { EXIT_OK, LineOutput, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes, UsageError, type OpenTrace } from './cli-common';
 
 export const CONVERT_HELP = `Usage: trace convert FILE --to ${OUTPUT_FORMATS.join('|')} [-o OUT] [options]

@@ -102,8 +102,8 @@ function num(v: string | undefined, flag: string, opts: { int?: boolean; min?: n
 
 export function helpText(): string {
   const lines = [
-    'Usage: npx tsx scripts/sim/main.ts [options]',
-    '       npx tsx scripts/sim/main.ts summarize GROUND_TRUTH.jsonl [--json]',
+    'Usage: llm-replay sim [options]            (or: node --import tsx src/sim/main.ts [options])',
+    '       llm-replay sim summarize GROUND_TRUTH.jsonl [--json]',
     '',
     'An OpenAI-compatible streaming server that behaves like a vLLM instance (continuous batching,',
     'prefix cache, /metrics, faults) and logs the ground truth of every request. See docs/simulator.md.',

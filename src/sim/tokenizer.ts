@@ -3,8 +3,8 @@
 // harness's synthetic prompts (words joined by single spaces) count exactly. Real tokenizers
 // (llama3, qwen3, o200k, ...) plug in behind the same interface via `registerTokenizer`.
 
-import { loadTokenizer, TOKENIZER_NAMES } from '../../src/node/tokenizers';
-import { hashString } from '../../src/prompt/prng';
+import { loadTokenizer, TOKENIZER_NAMES } from '../node/tokenizers';
+import { hashString } from '../prompt/prng';
 
 export interface Tokenizer {
   readonly name: string;
