@@ -4,7 +4,7 @@ SHELL := /bin/bash
 K6 := build/k6
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install k6 build demo test test-unit test-integration test-go typecheck bench clean deps-observe dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -15,13 +15,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-k6: ## build build/k6 with xk6 (k6 v1.8.1 + our k6/x/llmstream extension); skipped when up to date
-	bash scripts/build-k6.sh
-
-build: install ## bundle src/scenarios/*.ts into dist/*.js
+build: install ## bundle the k6 export src/k6/entries/*.ts into dist/k6/*.js
 	node scripts/bundle.mjs
 
-demo: install k6 build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
+demo: install build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
 
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
@@ -36,20 +33,17 @@ typecheck: install ## strict TypeScript check (tsc --noEmit)
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-go: ## Go tests of the k6 extension
-	cd xk6/llmstream && go vet ./... && go test ./...
-
-test-integration: install k6 build deps-observe ## integration tests: real build/k6 against real servers
+test-integration: install build deps-observe ## integration tests: real build/k6 against real servers
 	npx vitest run --project integration
 
-test: install k6 build deps-observe typecheck test-go ## everything: type check, Go tests, unit and integration tests
+test: install build deps-observe typecheck ## everything: type check, unit and integration tests
 	@mkdir -p results
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
 	# Integration tests measure timing: run them alone, after the unit tests.
 	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json
 	@node scripts/test-summary.mjs results/vitest-unit.json results/vitest-integration.json
 
-bench: install k6 build ## benchmarks that print figures (timing error, dispatch lag, throughput)
+bench: install build ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
 clean: ## remove build outputs (keeps the k6 build cache in ~/.cache)

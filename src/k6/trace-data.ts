@@ -64,8 +64,8 @@ export function loadOpenLoopRequests(cfg: ReplayConfig): { requests: SharedList<
 export function loadVocabulary(name: string): Vocabulary {
   if (name === 'synthetic') return syntheticVocabulary();
   const words = new SharedArray<string>(`vocab-${name}`, () => {
-    // Shipped lists sit beside dist/: a path relative to the bundle works from any directory.
-    const path = name.indexOf('/') >= 0 ? resolvePath(name) : `../data/vocab/${name}.txt`;
+    // Shipped lists sit two folders above dist/k6/*.js: a path relative to the bundle works from any directory.
+    const path = name.indexOf('/') >= 0 ? resolvePath(name) : `../../data/vocab/${name}.txt`;
     return parseVocabulary(name, open(path)).words as string[];
   });
   // Per-VU plain copy: SharedArray element reads are copies, too slow for per-word access.
