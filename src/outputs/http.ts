@@ -1,0 +1,53 @@
+// The HTTP side the database outputs share: one small keep-alive pool per output (apart from the
+// load's own pools, so writes never queue behind or in front of test requests), basic auth
+// from the URL's user:pass@ (never shown in messages), and bounded time per request.
+
+import { Agent, request } from 'undici';
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+export interface Endpoint {
+  /** URL without credentials, safe to show. */
+  shown: string;
+  headers: Record<string, string>;
+}
+
+/** Splits credentials off a URL: the Authorization header, and the URL to show and send to. */
+export function endpointOf(url: URL): Endpoint {
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  }
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return { shown: bare.href.replace(/\/$/, ''), headers };
+}
+
+export class HttpClient {
+  private readonly agent: Agent;
+
+  constructor(timeoutMs: number, connections = 4) {
+    this.agent = new Agent({ connections, keepAliveTimeout: 10_000, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  }
+
+  async post(url: string, headers: Record<string, string>, body: string | Uint8Array): Promise<HttpAnswer> {
+    const res = await request(url, { method: 'POST', headers, body, dispatcher: this.agent });
+    return { status: res.statusCode, body: await res.body.text() };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** A network error as one short phrase ("ECONNREFUSED 127.0.0.1:1"). */
+export function networkReason(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.code ?? e.cause?.code ?? e.message ?? String(err);
+}
