@@ -14,13 +14,13 @@ import { buildPrompt, BlockTextCache, warmPromptPool } from '../prompt/hashblock
 import { buildBody, ENDPOINT_PATHS } from '../openai/request';
 import { measureExchange } from '../openai/outcome';
 import { buildResult, renderTable, type K6SummaryData, type RunInfo } from '../metrics/summary';
-import { COUNTERS, SUMMARY_TREND_STATS, TRENDS, summarySubmetricThresholds } from '../metrics/names';
+import { SUMMARY_TREND_STATS, summarySubmetricThresholds } from '../metrics/names';
 import { recordRequest } from '../metrics/record';
 import { readScrapeConfig, SCRAPE_HELP } from '../observe/config';
 import { loadOpenLoopRequests, loadVocabulary, type SharedList } from './trace-data';
 import { authHeaders, failureLogger, resolveModel, showHelp } from './server';
 import { postExchange } from './http-exchange';
-import { K6MetricSink, type MetricDeclarations } from './sink';
+import { K6MetricSink, REQUEST_METRICS } from './sink';
 import { scrape, scrapeScenarios } from './scrape';
 
 export interface SetupData {
@@ -38,9 +38,6 @@ interface Plan {
 export const SCENARIO = 'replay';
 /** `platform` of the result JSON: which client measured the run. */
 export const PLATFORM = 'k6-http';
-
-/** Every metric the replay records (src/metrics/names.ts), declared in init code as k6 requires. */
-export const REPLAY_METRICS: MetricDeclarations = { counters: Object.values(COUNTERS), timeTrends: Object.values(TRENDS) };
 
 export const EXPORT_HELP = `Stock k6 export: responses are read whole (STREAM is always false), so this measures
 E2E, TTFB and token counts; TTFT, TPOT and ITL need the streaming engine (llm-replay replay).
@@ -110,7 +107,8 @@ export function createReplay() {
   const plan = new SharedArray<Plan>('replay-plan', () => [buildPlan(cfg, requests)])[0];
   // One run id for every VU (each VU evaluates the init code, with its own clock).
   cfg.runId = plan.runId;
-  const sink = new K6MetricSink(REPLAY_METRICS);
+  // Every metric the replay records, declared in init code as k6 requires.
+  const sink = new K6MetricSink(REQUEST_METRICS);
 
   // Per-VU prompt material, made in init code: k6 initialises VUs before the test starts (and
   // extra ones while it runs), so this work stays off the dispatch path of the first request.
