@@ -10,8 +10,13 @@ export class OptionError extends Error {
   }
 }
 
+/** How a bad option is named in messages: `-e NAME=value` for k6, `--name value` for the CLI. */
+export type OptionLabel = (name: string, raw: string) => string;
+
+export const k6Label: OptionLabel = (name, raw) => `-e ${name}=${raw}`;
+
 export class EnvReader {
-  constructor(private readonly env: EnvMap) {}
+  constructor(private readonly env: EnvMap, readonly label: OptionLabel = k6Label) {}
 
   string(name: string, fallback: string): string;
   string(name: string): string | undefined;
@@ -26,7 +31,7 @@ export class EnvReader {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || !check(n)) throw new OptionError(`-e ${name}=${raw}: must be ${what}`);
+    if (!Number.isFinite(n) || !check(n)) throw new OptionError(`${this.label(name, raw)}: must be ${what}`);
     return n;
   }
 
@@ -48,13 +53,13 @@ export class EnvReader {
     const v = raw.toLowerCase();
     if (['1', 'true', 'yes', 'on'].includes(v)) return true;
     if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    throw new OptionError(`-e ${name}=${raw}: must be true or false`);
+    throw new OptionError(`${this.label(name, raw)}: must be true or false`);
   }
 
   oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
-    if (!(choices as readonly string[]).includes(raw)) throw new OptionError(`-e ${name}=${raw}: must be one of ${choices.join(', ')}`);
+    if (!(choices as readonly string[]).includes(raw)) throw new OptionError(`${this.label(name, raw)}: must be one of ${choices.join(', ')}`);
     return raw as T;
   }
 }

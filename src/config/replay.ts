@@ -1,6 +1,6 @@
 // Options of the open-loop trace replay (dist/replay.js), read from k6 `-e` variables.
 
-import { EnvReader, OptionError, type EnvMap } from './env';
+import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
 import type { Endpoint } from '../openai/request';
 import { TEMPLATE_OVERHEAD, templateOverhead } from '../prompt/templates';
 
@@ -84,23 +84,23 @@ function readOverhead(r: EnvReader, endpoint: Endpoint): number {
   const family = r.string('TEMPLATE');
   if (family === undefined) return 0;
   if (!(family in TEMPLATE_OVERHEAD)) {
-    throw new OptionError(`-e TEMPLATE=${family}: unknown family; known: ${Object.keys(TEMPLATE_OVERHEAD).join(', ')} (or pass TEMPLATE_TOKENS=N)`);
+    throw new OptionError(`${r.label('TEMPLATE', family)}: unknown family; known: ${Object.keys(TEMPLATE_OVERHEAD).join(', ')} (or pass TEMPLATE_TOKENS=N)`);
   }
   return templateOverhead(family, endpoint === 'chat' ? 'chat' : 'completion');
 }
 
-export function readReplayConfig(env: EnvMap, now: Date = new Date()): ReplayConfig {
-  const r = new EnvReader(env);
+export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: OptionLabel = k6Label): ReplayConfig {
+  const r = new EnvReader(env, label);
   const trace = r.string('TRACE');
-  if (!trace) throw new OptionError('no trace given: pass -e TRACE=path/to/trace.jsonl (see -e HELP=1)');
+  if (!trace) throw new OptionError(`no trace given: pass ${r.label('TRACE', 'path/to/trace.jsonl')}`);
   const fromMs = r.number('FROM_MS', undefined, (n) => n >= 0, 'a time in ms >= 0');
   const toMs = r.number('TO_MS', undefined, (n) => n >= 0, 'a time in ms >= 0');
   if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
-    throw new OptionError(`-e TO_MS=${toMs} must be greater than FROM_MS=${fromMs}`);
+    throw new OptionError(`${r.label('TO_MS', String(toMs))}: must be greater than ${r.label('FROM_MS', String(fromMs))}`);
   }
   const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
   const endpoint = r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat');
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`-e BASE_URL=${baseUrl}: must start with http:// or https://`);
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`${r.label('BASE_URL', baseUrl)}: must start with http:// or https://`);
   return {
     trace,
     format: r.string('FORMAT', 'auto'),

@@ -1,7 +1,7 @@
 // Options of the `scrape` scenario (the engine's /metrics, read during the replay), from k6 -e
 // variables. Pure.
 
-import { EnvReader, OptionError, type EnvMap } from '../config/env';
+import { EnvReader, OptionError, type EnvMap, k6Label, type OptionLabel } from '../config/env';
 import { ENGINE_NAMES, type EngineName } from './engines';
 
 export interface ScrapeConfig {
@@ -22,10 +22,10 @@ Engine metrics (the \`scrape\` scenario runs beside the replay and stops with it
   SCRAPE_ENGINE=auto    auto (from the metric names), vllm, sglang or llamacpp
 `;
 
-export function readScrapeConfig(env: EnvMap, baseUrl: string): ScrapeConfig {
-  const r = new EnvReader(env);
+export function readScrapeConfig(env: EnvMap, baseUrl: string, label: OptionLabel = k6Label): ScrapeConfig {
+  const r = new EnvReader(env, label);
   const url = r.string('SCRAPE_URL', `${baseUrl.replace(/\/+$/, '')}/metrics`);
-  if (!/^https?:\/\/[^/]/.test(url)) throw new OptionError(`-e SCRAPE_URL=${url}: must start with http:// or https://`);
+  if (!/^https?:\/\/[^/]/.test(url)) throw new OptionError(`${r.label('SCRAPE_URL', url)}: must start with http:// or https://`);
   const intervalS = r.number('SCRAPE_INTERVAL_S', 5, (n) => n >= 0.1 && n <= 3600, 'seconds between 0.1 and 3600');
   const engine = r.oneOf('SCRAPE_ENGINE', ['auto', ...ENGINE_NAMES] as const, 'auto');
   return {

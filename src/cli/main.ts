@@ -1,0 +1,49 @@
+// `llm-replay`: the one command-line tool. Each subcommand has its own module and --help;
+// errors become exit codes (2 usage, 1 could not start, 99 a threshold failed, as k6).
+
+import { EXIT, UsageError } from './flags';
+import { OptionError } from '../config/env';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
+  replay: { help: 'open-loop replay of a trace at its recorded times', load: async () => (await import('./replay')).replayCommand },
+  sessions: { help: 'closed-loop replay of agentic sessions (turns wait for responses)', load: async () => (await import('./sessions')).sessionsCommand },
+  run: { help: 'run your own scenario file (TypeScript on the scripting API)', load: async () => (await import('./run')).runCommand },
+  sim: { help: 'the engine simulator: an OpenAI-compatible vLLM-like server', load: async () => (await import('../sim/main')).runSimCli },
+  trace: { help: 'inspect, validate, convert and slice traces', load: async () => (await import('./trace/main')).runTraceCli },
+  report: { help: 'result files: print a table, merge segmented runs', load: async () => (await import('./report')).reportCommand },
+  dashboards: { help: 'Grafana dashboards: regenerate or check dashboards/*.json', load: async () => (await import('../dashboards/cli')).runDashboardsCli },
+};
+
+export const MAIN_USAGE = `usage: llm-replay COMMAND [flags]   (llm-replay COMMAND --help for its flags)
+
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.help}`).join('\n')}
+
+exit codes: 0 passed, 99 a threshold failed, 2 usage error, 1 the run could not start
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(MAIN_USAGE);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`llm-replay: unknown command "${name}"\n\n${MAIN_USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError || err instanceof OptionError || (err as { usage?: boolean }).usage === true) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`llm-replay ${name}: ${err.message}\n`);
+    if (process.env.LLM_REPLAY_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return EXIT.startFailed;
+  }
+}

@@ -1,0 +1,62 @@
+// The outputs of a run from its --out flags: the per-request JSONL file, and the metric outputs
+// (InfluxDB, Prometheus remote write) fed with every sample of the registry. An output that
+// cannot start stops the run before it sends anything (exit 1).
+
+import { createOutput, OutputSpecError } from '../outputs/factory';
+import { JsonlWriter } from '../outputs/jsonl';
+import type { Output, Sample } from '../outputs/sample';
+import type { Registry } from '../engine/metrics';
+import { UsageError } from './flags';
+
+export interface RunOutputs {
+  jsonl?: JsonlWriter;
+  /** True when some output takes samples (worker threads then forward theirs). */
+  wantsSamples: boolean;
+  add(samples: readonly Sample[]): void;
+  close(log: (t: string) => void): Promise<void>;
+}
+
+export async function openOutputs(specs: readonly string[], registry: Registry): Promise<RunOutputs> {
+  let jsonl: JsonlWriter | undefined;
+  const outputs: Output[] = [];
+  for (const spec of specs) {
+    if (spec === 'jsonl' || spec.startsWith('jsonl=')) {
+      const path = spec.slice(6);
+      if (!path) throw new UsageError('--out jsonl=FILE: name the file, e.g. --out jsonl=results/requests.jsonl');
+      jsonl = new JsonlWriter(path);
+      continue;
+    }
+    try {
+      outputs.push(createOutput(spec));
+    } catch (e) {
+      if (e instanceof OutputSpecError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  for (const o of outputs) {
+    try {
+      await o.start();
+    } catch (e) {
+      throw new Error(`--out ${o.description}: ${(e as Error).message}`);
+    }
+  }
+  const add = (samples: readonly Sample[]) => {
+    for (const o of outputs) o.add(samples);
+  };
+  if (outputs.length) registry.onSample((s) => add([s]));
+  return {
+    jsonl,
+    wantsSamples: outputs.length > 0,
+    add,
+    async close(log) {
+      for (const o of outputs) {
+        try {
+          await o.stop();
+        } catch (e) {
+          log(`--out ${o.description}: ${(e as Error).message}`);
+        }
+      }
+      if (jsonl) await jsonl.close();
+    },
+  };
+}

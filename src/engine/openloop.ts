@@ -1,0 +1,120 @@
+// The open-loop driver: every request sent once, at its offset from a common origin, never
+// waiting for responses. Bodies are prepared in a look-ahead window before they are due (the
+// send itself is the only work at the due time); the wait is a coarse timer, then a short
+// precise phase of setImmediate turns that keeps serving I/O (responses keep being read and
+// stamped) instead of blocking the event loop. Preparation happens only while the next send
+// is far enough away, so building a big prompt never delays a due request.
+
+import { nowMs } from './clock';
+
+export interface OpenLoopItem {
+  /** Position in the whole schedule (request index, unique across workers and instances). */
+  index: number;
+  /** Offset from the origin (ms). */
+  atMs: number;
+}
+
+export interface OpenLoopOptions<T> {
+  /** Monotonic time (performance.now()) of offset 0. */
+  originMs: number;
+  /** Prepare bodies this far ahead of their time. */
+  lookAheadMs: number;
+  /** At most this many prepared bodies waiting (bounds memory on dense traces). */
+  maxPrepared: number;
+  /** At most this many requests in flight; later ones wait (and are counted as delayed). */
+  maxConcurrency?: number;
+  prepare(item: OpenLoopItem): T;
+  /** Sends a prepared request; `scheduledMs` is its due monotonic time. Resolves when it is done. */
+  send(item: OpenLoopItem, prepared: T, scheduledMs: number): Promise<void>;
+  /** Stops sending (Ctrl-C): the driver returns once the requests in flight have ended. */
+  signal?: AbortSignal;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  /** Requests sent later than their time because --max-concurrency was reached. */
+  delayedByConcurrency: number;
+  /** Requests never sent because the run was stopped. */
+  notSent: number;
+  interrupted: boolean;
+}
+
+/** Start the precise phase this long before a due time (Node timers fire up to ~1 ms late). */
+const PRECISE_MS = 1.5;
+/** Prepare another body only if the next send is at least this far away. */
+const PREPARE_GAP_MS = 3;
+
+const immediate = () => new Promise<void>((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopOptions<T>): Promise<OpenLoopResult> {
+  const queue: Array<{ item: OpenLoopItem; prepared: T | undefined }> = [];
+  const inFlight = new Set<Promise<void>>();
+  let exhausted = false;
+  let sent = 0;
+  let delayed = 0;
+  let notSent = 0;
+  const stopped = () => o.signal?.aborted === true;
+
+  const pull = (): boolean => {
+    if (exhausted) return false;
+    const next = items.next();
+    if (next.done) {
+      exhausted = true;
+      return false;
+    }
+    queue.push({ item: next.value, prepared: undefined });
+    return true;
+  };
+  /** Prepares one more body of the window if there is time; true if it did. */
+  const prepareOne = (now: number): boolean => {
+    const dueIn = queue.length ? o.originMs + queue[0].item.atMs - now : Infinity;
+    if (dueIn < PREPARE_GAP_MS) return false;
+    let unprepared = queue.findIndex((q) => q.prepared === undefined);
+    if (unprepared < 0) {
+      if (queue.length >= o.maxPrepared || !pull()) return false;
+      unprepared = queue.length - 1;
+    }
+    const q = queue[unprepared];
+    if (o.originMs + q.item.atMs - now > o.lookAheadMs && unprepared > 0) return false;
+    q.prepared = o.prepare(q.item);
+    return true;
+  };
+
+  pull();
+  while (queue.length > 0 && !stopped()) {
+    const head = queue[0];
+    const due = o.originMs + head.item.atMs;
+    let now = nowMs();
+    // Use the time before the due instant: prepare what is coming, then wait.
+    while (due - now > PRECISE_MS) {
+      if (!prepareOne(now)) {
+        const wait = due - now - PRECISE_MS;
+        await (wait > 1 ? sleep(Math.min(wait, 50)) : immediate());
+      } else if (nowMs() - now > 0.5) {
+        await immediate(); // let responses be read between preparations
+      }
+      if (stopped()) break;
+      now = nowMs();
+    }
+    while (!stopped() && nowMs() < due) await immediate();
+    if (stopped()) break;
+    if (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) {
+      delayed++;
+      while (inFlight.size >= o.maxConcurrency && !stopped()) await Promise.race(inFlight);
+      if (stopped()) break;
+    }
+    queue.shift();
+    const prepared = head.prepared === undefined ? o.prepare(head.item) : head.prepared;
+    const p = o.send(head.item, prepared, due).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    sent++;
+    if (queue.length === 0) pull();
+  }
+  if (stopped()) {
+    notSent = queue.length;
+    while (pull()) notSent++;
+  }
+  await Promise.all(inFlight);
+  return { sent, delayedByConcurrency: delayed, notSent, interrupted: stopped() };
+}

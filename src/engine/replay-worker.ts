@@ -1,0 +1,36 @@
+// Entry of a replay worker thread: runs its job and reports back (src/engine/workers.ts).
+// 'stop' and 'abort' messages from the main thread carry Ctrl-C over.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { setMaxListeners } from 'node:events';
+import { replayThread, type ReplayJob } from '../scenarios/replay-thread';
+import type { WorkerMessage } from './workers';
+
+const port = parentPort!;
+const stop = new AbortController();
+const abort = new AbortController();
+setMaxListeners(0, stop.signal, abort.signal);
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'stop') stop.abort();
+  if (m.type === 'abort') abort.abort();
+});
+const send = (m: WorkerMessage) => port.postMessage(m);
+const job = workerData as ReplayJob;
+
+replayThread(job, {
+  stopSending: stop.signal,
+  abortInFlight: abort.signal,
+  onReady: () => send({ type: 'ready' }),
+  onSend: () => send({ type: 'send' }),
+  onSamples: (samples) => send({ type: 'samples', samples }),
+  onRecord: (record, o) => send({ type: 'record', record: job.wantRecords ? record : undefined, ok: o.ok, line: o.ok ? undefined : `${record.id}: ${o.reason}: ${o.detail ?? ''}` }),
+}).then(
+  (result) => {
+    send({ type: 'done', result });
+    port.close();
+  },
+  (e: Error) => {
+    send({ type: 'error', message: e.message, usage: e.name === 'OptionError' || e.name === 'TraceLoadError' });
+    port.close();
+  },
+);

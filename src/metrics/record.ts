@@ -1,0 +1,59 @@
+// Recording one sent request into a MetricSink: its dispatch lag and its outcome. Per-token
+// data (ITL gaps) goes into a process-wide histogram in one call per request, never as one
+// trend sample per token.
+
+import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
+import type { RequestOutcome } from '../openai/outcome';
+import type { MetricSink } from './sink';
+
+export interface SentRequest {
+  /** Actual send time - scheduled send time (ms). */
+  lagMs: number;
+  /** Send time, ms since the run's origin, and on the Unix clock. */
+  sendRunMs: number;
+  sendUnixMs: number;
+}
+
+export function recordRequest(sink: MetricSink, s: SentRequest, o: RequestOutcome): void {
+  sink.counter(COUNTERS.sent, 1);
+  sink.trend(TRENDS.dispatchLag, s.lagMs);
+  sink.histogram(HISTOGRAMS.dispatchLag, [s.lagMs]);
+  sink.histogram(HISTOGRAMS.sendAt, [s.sendRunMs]);
+  sink.histogram(HISTOGRAMS.endAt, [s.sendRunMs + o.e2eMs]);
+  sink.histogram(HISTOGRAMS.sendUnix, [s.sendUnixMs]);
+  sink.histogram(HISTOGRAMS.endUnix, [s.sendUnixMs + o.e2eMs]);
+  if (!o.ok) {
+    sink.counter(COUNTERS.requests, 1, { outcome: 'error' });
+    sink.counter(COUNTERS.errors, 1, { reason: o.reason ?? 'unknown' });
+    return;
+  }
+  sink.counter(COUNTERS.requests, 1, { outcome: 'ok' });
+  sink.trend(TRENDS.e2e, o.e2eMs);
+  sink.histogram(HISTOGRAMS.e2e, [o.e2eMs]);
+  if (o.ttfbMs !== undefined) sink.trend(TRENDS.ttfb, o.ttfbMs);
+  sink.trend(TRENDS.connect, o.connectMs);
+  if (o.ttftMs !== undefined) {
+    sink.trend(TRENDS.ttft, o.ttftMs);
+    sink.histogram(HISTOGRAMS.ttft, [o.ttftMs]);
+  }
+  if (o.tpotMs !== undefined) {
+    sink.trend(TRENDS.tpot, o.tpotMs);
+    sink.histogram(HISTOGRAMS.tpot, [o.tpotMs]);
+  }
+  const gaps = o.itlGapsMs;
+  if (gaps.length > 0) {
+    let sum = 0;
+    let max = 0;
+    for (const g of gaps) {
+      sum += g;
+      if (g > max) max = g;
+    }
+    sink.trend(TRENDS.itlMean, sum / gaps.length);
+    sink.trend(TRENDS.itlMax, max);
+    sink.histogram(HISTOGRAMS.itl, gaps);
+  }
+  if (o.promptTokens !== undefined) sink.counter(COUNTERS.promptTokens, o.promptTokens);
+  sink.counter(COUNTERS.outputTokens, o.outputTokens);
+  if (o.cachedTokens !== undefined) sink.counter(COUNTERS.cachedTokens, o.cachedTokens);
+  if (o.tokenSource === 'chunks') sink.counter(COUNTERS.chunkCounted, 1);
+}

@@ -1,0 +1,81 @@
+// One thread's part of a replay: the job is plain data (it crosses to worker threads), the
+// thread reads the trace itself, sends the indices of its share from the common origin and
+// hands back its registry's state. The main thread merges the states of all threads.
+
+import { readReplayConfig } from '../config/replay';
+import { Registry, type RegistryState } from '../engine/metrics';
+import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
+import type { OpenLoopResult } from '../engine/openloop';
+import type { Sample } from '../outputs/sample';
+import type { RequestRecord } from '../outputs/jsonl';
+import type { RequestOutcome } from '../openai/outcome';
+import type { EnvMap } from '../config/env';
+import { loadReplayTrace, loadVocabulary } from './replay-data';
+import { runReplay } from './replay';
+import { isTimeMetric } from '../metrics/units';
+
+export interface ReplayJob {
+  options: EnvMap;
+  model: string;
+  originUnixMs: number;
+  segment?: string;
+  sequence?: string;
+  workers: number;
+  worker: number;
+  lookAheadMs: number;
+  maxConcurrency?: number;
+  timeouts: Timeouts;
+  runTags: Record<string, string>;
+  /** Forward samples (outputs on) and request records (--out jsonl). */
+  wantSamples: boolean;
+  wantRecords: boolean;
+}
+
+export interface ThreadHooks {
+  stopSending?: AbortSignal;
+  abortInFlight?: AbortSignal;
+  onSamples?: (s: Sample[]) => void;
+  onRecord?: (r: RequestRecord, o: RequestOutcome) => void;
+  onSend?: () => void;
+  /** Called once the trace is read and the thread is ready to send. */
+  onReady?: () => void;
+}
+
+export interface ThreadResult {
+  state: RegistryState;
+  loop: OpenLoopResult;
+  planned: number;
+}
+
+export async function replayThread(job: ReplayJob, hooks: ThreadHooks): Promise<ThreadResult> {
+  const cfg = readReplayConfig(job.options);
+  const trace = loadReplayTrace(cfg);
+  const processShare = segmentIndices(job.segment ? parseSegment(job.segment) : null, job.sequence ? parseSequence(job.sequence) : null);
+  const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
+  const registry = new Registry(job.runTags, isTimeMetric);
+  let batch: Sample[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  if (job.wantSamples && hooks.onSamples) {
+    registry.onSample((s) => batch.push(s));
+    flushTimer = setInterval(() => {
+      if (batch.length) hooks.onSamples!(batch);
+      batch = [];
+    }, 250);
+  }
+  const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
+  hooks.onReady?.();
+  try {
+    const loop = await runReplay({
+      cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab: loadVocabulary(cfg.vocab), share,
+      originUnixMs: job.originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
+      stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
+      onRequest: job.wantRecords || hooks.onRecord ? hooks.onRecord : undefined, onSend: hooks.onSend,
+    });
+    return { state: registry.state(), loop, planned: share.countBelow(trace.requests.length) };
+  } finally {
+    clearInterval(flushTimer);
+    if (batch.length) hooks.onSamples?.(batch);
+    await transport.close();
+  }
+}
