@@ -26,6 +26,8 @@ export interface SimContext {
 export interface ExchangeInit {
   id: string;
   arrivalMs: number;
+  /** Microseconds spent parsing, tokenizing and validating the body. */
+  prepUs: number;
   spec: SimRequestSpec;
   fault?: FaultPlan;
   reasoningTokens: number;
@@ -356,6 +358,7 @@ export class Exchange implements SeqSink {
       stream: spec.stream,
       preemptions,
       lateUs: this.lateUs,
+      prepUs: this.init.prepUs,
     };
     this.ctx.gt.write(r);
     m.gtRecords.inc(L);

@@ -12,7 +12,8 @@
 // microseconds, decoding reproduces the recorded times exactly (no accumulated float error).
 //
 // Simulator extras (not in the harness contract): `lateUs` = per token chunk, how many
-// microseconds after its scheduled time it was written (scheduling error); `preemptions`.
+// microseconds after its scheduled time it was written (scheduling error); `preemptions`;
+// `prepUs` = how long parsing and tokenizing the body took.
 // The decoder below has no Node dependency so the harness and its tests can import it.
 
 export interface GroundTruthRecord {
@@ -23,7 +24,7 @@ export interface GroundTruthRecord {
   status: number;
   /** Normalised fault spec applied to this request, or null. */
   fault: string | null;
-  /** When the request's headers arrived. */
+  /** When the request's first bytes were read from its socket. */
   arrivalMs: number;
   /** When the scheduler first admitted it (left the waiting queue); null if never. */
   queueExitMs: number | null;
@@ -43,6 +44,8 @@ export interface GroundTruthRecord {
   preemptions: number;
   /** Per token chunk: write time minus scheduled time, integer microseconds. */
   lateUs: number[];
+  /** Microseconds the simulator spent parsing, tokenizing and validating the body (absent when rejected before). */
+  prepUs?: number;
 }
 
 export function toUs(ms: number): number {

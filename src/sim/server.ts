@@ -5,6 +5,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ArrivalStamps } from './arrival.js';
 import { nowMs } from './clock.js';
 import { Engine } from './engine.js';
 import { ApiError } from './errors.js';
@@ -13,6 +14,7 @@ import { type FaultPlan, FaultSpecError, drawFault, parseFaultSpec } from './fau
 import type { GroundTruthSink } from './ground-truth.js';
 import { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
+import { PrepQueue } from './prep-queue.js';
 import { getTokenizer } from './tokenizer.js';
 import { type Endpoint, type ValidateContext, parseJsonBody, validateRequest } from './validate.js';
 
@@ -97,6 +99,9 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
 
+  const arrivals = new ArrivalStamps();
+  const prepQueue = new PrepQueue();
+
   async function handleCompletion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number): Promise<void> {
     let body: string;
     try {
@@ -111,11 +116,18 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       }
       return;
     }
+    // Parsing and tokenizing wait for a turn of their own, after the sockets ready now are read.
+    prepQueue.push(() => prepare(req, res, endpoint, id, arrivalMs, body));
+  }
+
+  function prepare(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, body: string): void {
     let stream = false;
     try {
+      const prepStart = nowMs();
       const json = parseJsonBody(body);
       stream = json.stream === true;
       const spec = validateRequest(endpoint, json, vctx);
+      const prepUs = Math.round((nowMs() - prepStart) * 1000);
       for (const ids of spec.prompts) {
         const why = engine.scheduler.rejectReason(ids.length, spec.maxTokens);
         if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
@@ -142,7 +154,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         recordRejected(ctx, id, endpoint, arrivalMs, 499, stream);
         return;
       }
-      new Exchange(ctx, res, { id, arrivalMs, spec, fault, reasoningTokens, toolCall }).start();
+      new Exchange(ctx, res, { id, arrivalMs, prepUs, spec, fault, reasoningTokens, toolCall }).start();
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error).message}`);
       sendError(res, err);
@@ -187,7 +199,8 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const arrivalMs = nowMs();
+    const arrivalMs = arrivals.take(req.socket);
+    req.once('end', () => arrivals.bodyEnded(req.socket));
     const id = header(req, 'x-request-id') || idPrefix + (++idCounter).toString(36);
     res.setHeader('x-request-id', id);
     const path = (req.url ?? '/').split('?')[0];
@@ -210,6 +223,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   };
 
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000, requestTimeout: 0, noDelay: true }, onRequest);
+  arrivals.watch(server);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
