@@ -3,6 +3,7 @@
 // from the k6 environment variables users already know (K6_INFLUXDB_*, K6_PROMETHEUS_RW_*).
 
 import { parseInterval } from './flusher';
+import { redacted } from './http';
 import { InfluxDbOutput, parseInfluxDbUrl } from './influxdb';
 import { parseTagsAsFields } from './line-protocol';
 import { DEFAULT_REMOTE_WRITE_URL, parseRemoteWriteUrl, PrometheusRwOutput } from './prometheus-rw';
@@ -41,14 +42,14 @@ export function createOutput(spec: string, ctx: OutputContext = {}): Output {
   const arg = eq < 0 ? undefined : spec.slice(eq + 1);
   const factory = factories.get(name);
   if (!factory) {
-    throw new OutputSpecError(`--out ${spec}: unknown output "${name}"; use one of ${outputNames().map((n) => `${n}=...`).join(', ')}`);
+    throw new OutputSpecError(`--out ${redacted(spec)}: unknown output "${name}"; use one of ${outputNames().map((n) => `${n}=...`).join(', ')}`);
   }
   try {
     return factory(arg === '' ? undefined : arg, ctx, spec);
   } catch (err) {
     if (err instanceof OutputSpecError) throw err;
     const msg = (err as Error).message;
-    throw new OutputSpecError(msg.startsWith('--out ') ? msg : `--out ${spec}: ${msg}`);
+    throw new OutputSpecError(msg.startsWith('--out ') ? msg : `--out ${redacted(spec)}: ${msg}`);
   }
 }
 

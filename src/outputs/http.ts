@@ -29,6 +29,27 @@ export function endpointOf(url: URL): Endpoint {
   return { shown: bare.href.replace(/\/$/, ''), headers };
 }
 
+/** A URL for messages: credentials replaced by ***. */
+export function redacted(spec: string): string {
+  return spec.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+/**
+ * Parses the URL of `--out FLAG=URL` (http or https); `bad` builds an error naming the value
+ * (without its credentials) and an example.
+ */
+export function parseOutputUrl(spec: string, flag: string, example: string): { url: URL; bad: (why: string) => Error } {
+  const bad = (why: string) => new Error(`--out ${flag}=${redacted(spec)}: ${why} (e.g. ${flag}=${example})`);
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw bad('not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${url.protocol} is not supported, use http:// or https://`);
+  return { url, bad };
+}
+
 export class HttpClient {
   private readonly agent: Agent;
 

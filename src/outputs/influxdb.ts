@@ -6,7 +6,7 @@
 
 import { PeriodicFlusher } from './flusher';
 import { Delivery, type OutputStats } from './delivery';
-import { endpointOf, HttpClient, networkReason, type Endpoint } from './http';
+import { endpointOf, HttpClient, networkReason, parseOutputUrl, type Endpoint } from './http';
 import { encodePoint, K6_DEFAULT_TAGS_AS_FIELDS, parseTagsAsFields, type TagsAsFields } from './line-protocol';
 import type { Output, Sample } from './sample';
 
@@ -33,14 +33,7 @@ export interface InfluxDbOptions {
 
 /** Parses the URL part of `influxdb=URL`; throws a message naming the value. */
 export function parseInfluxDbUrl(spec: string): InfluxDbTarget {
-  const bad = (why: string) => new Error(`--out influxdb=${spec}: ${why} (e.g. influxdb=http://127.0.0.1:8086/k6)`);
-  let url: URL;
-  try {
-    url = new URL(spec);
-  } catch {
-    throw bad('not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${url.protocol} is not supported, use http:// or https://`);
+  const { url, bad } = parseOutputUrl(spec, 'influxdb', 'http://127.0.0.1:8086/k6');
   if (url.search || url.hash) throw bad('options go in environment variables (K6_INFLUXDB_*), not in the URL');
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const db = segments.pop() ?? 'k6';

@@ -7,7 +7,7 @@
 
 import { PeriodicFlusher } from './flusher';
 import { Delivery, type OutputStats } from './delivery';
-import { endpointOf, HttpClient, networkReason, type Endpoint } from './http';
+import { endpointOf, HttpClient, networkReason, parseOutputUrl, type Endpoint } from './http';
 import { SeriesStore } from './prometheus-series';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, STALE_NAN, type TimeSeries } from './remote-write-proto';
 import type { Output, Sample } from './sample';
@@ -33,14 +33,7 @@ export interface PrometheusRwOptions {
 
 /** Parses the URL part of `prometheus-rw=URL`; throws a message naming the value. */
 export function parseRemoteWriteUrl(spec: string, flag = 'prometheus-rw'): Endpoint {
-  const bad = (why: string) => new Error(`--out ${flag}=${spec}: ${why} (e.g. ${flag}=${DEFAULT_REMOTE_WRITE_URL})`);
-  let url: URL;
-  try {
-    url = new URL(spec);
-  } catch {
-    throw bad('not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${url.protocol} is not supported, use http:// or https://`);
+  const { url, bad } = parseOutputUrl(spec, flag, DEFAULT_REMOTE_WRITE_URL);
   if (url.pathname === '/' || url.pathname === '') throw bad('give the write path too, /api/v1/write for Prometheus');
   return endpointOf(url);
 }
