@@ -84,23 +84,39 @@ export function unixMsToNs(ms: number): string {
   return whole === 0 ? String(micro) : `${whole}${String(micro).padStart(6, '0')}`;
 }
 
-/** One point, or undefined when the value cannot be written (NaN, infinite). */
-export function encodePoint(s: Sample, tagsAsFields: TagsAsFields): string | undefined {
-  const value = formatFloat(s.value);
-  if (value === undefined) return undefined;
+/** The ",tag=v..." part and the extra fields of a tag set, encoded once per tags object. */
+type EncodedTags = { tags: string; fields: string };
+const encodedTags = new WeakMap<TagsAsFields, WeakMap<object, EncodedTags>>();
+
+function encodeTags(tagSet: Record<string, string>, tagsAsFields: TagsAsFields): EncodedTags {
+  let cache = encodedTags.get(tagsAsFields);
+  if (!cache) encodedTags.set(tagsAsFields, (cache = new WeakMap()));
+  const hit = cache.get(tagSet);
+  if (hit) return hit;
   let tags = '';
-  let extraFields = '';
-  for (const key of Object.keys(s.tags).sort()) {
-    const v = s.tags[key];
+  let fields = '';
+  for (const key of Object.keys(tagSet).sort()) {
+    const v = tagSet[key];
     // InfluxDB refuses empty tag values; a missing tag reads as empty anyway.
     if (v === undefined || v === '') continue;
     const asField = tagsAsFields.get(key);
     if (asField) {
       const f = formatField(v, asField);
-      if (f !== undefined) extraFields += `,${escapeKey(key)}=${f}`;
+      if (f !== undefined) fields += `,${escapeKey(key)}=${f}`;
     } else {
       tags += `,${escapeKey(key)}=${escapeKey(v)}`;
     }
   }
-  return `${escapeMeasurement(s.metric)}${tags} value=${value}${extraFields} ${unixMsToNs(s.timeUnixMs)}`;
+  const out = { tags, fields };
+  // Samples that share a tags object (the engine's per-series tags) are encoded once.
+  if (Object.isFrozen(tagSet)) cache.set(tagSet, out);
+  return out;
+}
+
+/** One point, or undefined when the value cannot be written (NaN, infinite). */
+export function encodePoint(s: Sample, tagsAsFields: TagsAsFields): string | undefined {
+  const value = formatFloat(s.value);
+  if (value === undefined) return undefined;
+  const t = encodeTags(s.tags, tagsAsFields);
+  return `${escapeMeasurement(s.metric)}${t.tags} value=${value}${t.fields} ${unixMsToNs(s.timeUnixMs)}`;
 }

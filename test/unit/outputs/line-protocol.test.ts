@@ -55,4 +55,13 @@ describe('InfluxDB line protocol in k6 layout', () => {
     expect(unixMsToNs(1_700_000_000_000.9999999)).toBe('1700000000001000000');
     expect(unixMsToNs(0.25)).toBe('250000');
   });
+
+  it('frozen tag objects (encoded once and cached) give the same points as fresh ones', () => {
+    const tags = Object.freeze({ run: 'r 1', url: 'u', model: 'm' });
+    const a = encodePoint(sample({ value: 1, timeUnixMs: 5, tags }), k6Fields);
+    const b = encodePoint(sample({ value: 2, timeUnixMs: 6, tags }), k6Fields);
+    expect(a).toBe(encodePoint(sample({ value: 1, timeUnixMs: 5, tags: { ...tags } }), k6Fields));
+    expect(b).toBe('llm_ttft,model=m,run=r\\ 1 value=2,url="u" 6000000');
+    expect(encodePoint(sample({ value: 1, timeUnixMs: 5, tags }), parseTagsAsFields(''))).toBe('llm_ttft,model=m,run=r\\ 1,url=u value=1 5000000');
+  });
 });
