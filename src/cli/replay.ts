@@ -20,6 +20,8 @@ import { buildResult, renderTable, type RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
 import { replayThread, type ReplayJob, type ThreadResult } from '../scenarios/replay-thread';
 import { loadReplayTrace } from '../scenarios/replay-data';
+import { runEngineScrape } from '../scenarios/scrape';
+import { readScrapeConfig } from '../observe/config';
 import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../engine/summary';
 import { openOutputs, type RunOutputs } from './outputs';
 import type { RequestRecord } from '../outputs/jsonl';
@@ -120,7 +122,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderHelp(USAGE, REPLAY_FLAGS, EXAMPLE));
     return EXIT.ok;
   }
-  const { cfg } = s;
+  const { cfg, startDelayMs } = s;
   const log = (t: string) => process.stderr.write(t.endsWith('\n') ? t : t + '\n');
   // Read the trace once here: a bad row or a missing file stops the run before anything is sent.
   const trace = loadReplayTrace(cfg);
@@ -169,6 +171,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
     maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined, timeouts: s.timeouts, runTags,
     wantSamples: outputs.wantsSamples, wantRecords: outputs.jsonl !== undefined,
   };
+  // The engine's /metrics beside the run, into the main registry (and so the outputs).
+  const scrapeStop = new AbortController();
+  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
+  const scrape = scrapeConfig.enabled
+    ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: s.startDelayMs + lastOffset + cfg.timeoutMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(`scrape: ${m}`), info: () => {} } })
+    : Promise.resolve(undefined);
   const startedMs = nowMs();
   let results: ThreadResult[];
   try {
@@ -176,6 +184,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   } finally {
     clearInterval(ticker);
     interrupt.dispose();
+    scrapeStop.abort();
+    await scrape;
   }
   progress.finish();
   for (const r of results) registry.merge(r.state);
@@ -212,8 +222,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   async function runInWorkers(j: Omit<ReplayJob, 'worker'>): Promise<ThreadResult[]> {
     const entry = new URL('../engine/replay-worker.ts', import.meta.url);
+    let ready = 0;
     const runs = Array.from({ length: j.workers }, (_, w) => startWorker(entry, { ...j, worker: w }, (m) => {
-      if (m.type === 'send') live.sent++;
+      // The common origin is set once every worker has read the trace and can send.
+      if (m.type === 'ready' && ++ready === j.workers) {
+        const originUnixMs = nowUnixMs() + startDelayMs;
+        runs.forEach((r) => r.post({ type: 'start', originUnixMs }));
+      } else if (m.type === 'send') live.sent++;
       else if (m.type === 'samples') onSamples(m.samples as Sample[]);
       else if (m.type === 'record') onRecord(m.record as RequestRecord | undefined, m.ok, m.line);
     }));

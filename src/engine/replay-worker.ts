@@ -10,7 +10,10 @@ const port = parentPort!;
 const stop = new AbortController();
 const abort = new AbortController();
 setMaxListeners(0, stop.signal, abort.signal);
-port.on('message', (m: { type: string }) => {
+let started: (originUnixMs: number) => void = () => {};
+const start = new Promise<number>((resolve) => (started = resolve));
+port.on('message', (m: { type: string; originUnixMs?: number }) => {
+  if (m.type === 'start') started(m.originUnixMs!);
   if (m.type === 'stop') stop.abort();
   if (m.type === 'abort') abort.abort();
 });
@@ -21,6 +24,7 @@ replayThread(job, {
   stopSending: stop.signal,
   abortInFlight: abort.signal,
   onReady: () => send({ type: 'ready' }),
+  start: () => start,
   onSend: () => send({ type: 'send' }),
   onSamples: (samples) => send({ type: 'samples', samples }),
   onRecord: (record, o) => send({ type: 'record', record: job.wantRecords ? record : undefined, ok: o.ok, line: o.ok ? undefined : `${record.id}: ${o.reason}: ${o.detail ?? ''}` }),

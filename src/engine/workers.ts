@@ -3,7 +3,6 @@
 // report through messages; the main thread merges their registries into one summary.
 
 import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
 
 export type WorkerMessage =
   | { type: 'ready' }
@@ -19,19 +18,12 @@ export interface WorkerRun {
   post(message: unknown): void;
 }
 
-const require = createRequire(import.meta.url);
-
-/** Node options a worker needs to load TypeScript: tsx's loader. */
-function tsxExecArgv(): string[] {
-  const has = process.execArgv.some((a, i) => a.includes('tsx') && (process.execArgv[i - 1] === '--import' || a.startsWith('--import')));
-  if (has) return process.execArgv;
-  const tsx = require.resolve('tsx/esm');
-  return [...process.execArgv, '--import', tsx];
-}
+/** Every worker boots through this file, which loads TypeScript, then the worker's entry. */
+const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 
 /** Starts the worker entry `entry` with `data`; `onMessage` sees every message but 'done'/'error'. */
-export function startWorker(entry: URL, data: unknown, onMessage: (m: WorkerMessage) => void): WorkerRun {
-  const worker = new Worker(entry, { workerData: data, execArgv: tsxExecArgv() });
+export function startWorker(entry: URL, data: object, onMessage: (m: WorkerMessage) => void): WorkerRun {
+  const worker = new Worker(BOOT, { workerData: { ...data, entry: entry.href } });
   const result = new Promise<unknown>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {

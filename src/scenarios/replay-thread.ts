@@ -40,6 +40,8 @@ export interface ThreadHooks {
   onSend?: () => void;
   /** Called once the trace is read and the thread is ready to send. */
   onReady?: () => void;
+  /** Resolves with the common origin (Unix ms) once every thread is ready; default job.originUnixMs. */
+  start?: () => Promise<number>;
 }
 
 export interface ThreadResult {
@@ -65,10 +67,11 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks): Promise<
   }
   const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
   hooks.onReady?.();
+  const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
   try {
     const loop = await runReplay({
       cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab: loadVocabulary(cfg.vocab), share,
-      originUnixMs: job.originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
+      originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
       onRequest: job.wantRecords || hooks.onRecord ? hooks.onRecord : undefined, onSend: hooks.onSend,
     });
