@@ -38,12 +38,17 @@ export class Registry implements MetricSink {
   private readonly histograms = new Map<string, LogHistogram>();
   private readonly listeners: Array<(s: Sample) => void> = [];
   private readonly types = new Map<string, MetricType>();
+  /** Run tags merged with each distinct sample tag set, frozen and reused (outputs cache per object). */
+  private readonly tagSets = new Map<string, Tags>();
 
   /** `runTags` go on every sample handed to listeners (run, trace, endpoint, model, ...). */
-  constructor(private runTags: Tags = {}, private readonly isTime: IsTime = () => true) {}
+  constructor(private runTags: Tags = {}, private readonly isTime: IsTime = () => true) {
+    this.runTags = Object.freeze({ ...runTags });
+  }
 
   setRunTag(key: string, value: string): void {
-    this.runTags = { ...this.runTags, [key]: value };
+    this.runTags = Object.freeze({ ...this.runTags, [key]: value });
+    this.tagSets.clear();
   }
 
   get tags(): Tags {
@@ -103,8 +108,15 @@ export class Registry implements MetricSink {
 
   private emit(metric: string, type: MetricType, value: number, tags?: Tags): void {
     if (this.listeners.length === 0) return;
-    const s: Sample = { metric, type, isTime: type === 'trend' && this.isTime(metric), value, timeUnixMs: nowUnixMs(), tags: tags ? { ...this.runTags, ...tags } : this.runTags };
+    const s: Sample = { metric, type, isTime: type === 'trend' && this.isTime(metric), value, timeUnixMs: nowUnixMs(), tags: tags ? this.tagSet(tags) : this.runTags };
     for (const fn of this.listeners) fn(s);
+  }
+
+  private tagSet(tags: Tags): Tags {
+    const key = submetricKey('', tags);
+    let set = this.tagSets.get(key);
+    if (!set) this.tagSets.set(key, (set = Object.freeze({ ...this.runTags, ...tags })));
+    return set;
   }
 
   /** Plain data (structured-clone safe) for merging into another registry. */
