@@ -1,7 +1,6 @@
 # k6-llm-replay: every target installs what it is missing, so each works on a fresh machine.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-K6 := build/k6
 NODE_STAMP := node_modules/.install-stamp
 
 .PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe dashboards
@@ -15,10 +14,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-build: install ## bundle the k6 export src/k6/entries/*.ts into dist/k6/*.js
+build: install ## bundle the k6 export (for users' own k6) src/k6/entries/*.ts into dist/k6/*.js
 	node scripts/bundle.mjs
 
-demo: install build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
+demo: install ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
 
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
@@ -27,13 +26,14 @@ deps-observe: ## Debian packages for the observability tests (influxdb, promethe
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
 	npx tsx --eval "import('./src/dashboards/cli.ts').then(async (m) => process.exit(await m.runDashboardsCli([])))"
 
-typecheck: install ## strict TypeScript check (tsc --noEmit)
+typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export against @types/k6 too
 	npx tsc --noEmit
+	npx tsc -p src/k6/tsconfig.json --noEmit
 
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-integration: install build deps-observe ## integration tests: real build/k6 against real servers
+test-integration: install build deps-observe ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
 test: install build deps-observe typecheck ## everything: type check, unit and integration tests
@@ -43,8 +43,8 @@ test: install build deps-observe typecheck ## everything: type check, unit and i
 	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json
 	@node scripts/test-summary.mjs results/vitest-unit.json results/vitest-integration.json
 
-bench: install build ## benchmarks that print figures (timing error, dispatch lag, throughput)
+bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
-clean: ## remove build outputs (keeps the k6 build cache in ~/.cache)
-	rm -rf dist build/k6 build/k6.stamp results
+clean: ## remove build outputs and results
+	rm -rf dist build results
