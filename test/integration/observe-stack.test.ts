@@ -1,76 +1,87 @@
-// One real replay against the simulator (with injected 429/503 faults) writing to a real
-// InfluxDB and a real Prometheus (Debian packages, `make deps-observe`) at once, with the engine
-// scrape on; then every query of both dashboards runs against what the run wrote, and the
-// recorded totals must equal the summary JSON the replay wrote.
+// One real replay of the engine CLI against the simulator (with injected 429/503 faults) writing
+// to a real InfluxDB and a real Prometheus (Debian packages, `make deps-observe`) at once, with
+// the engine scrape on; then every query of both dashboards runs against what the run wrote, and
+// the recorded totals must equal the summary JSON the replay wrote. A second replay on two worker
+// threads must write the same totals as its summary JSON too (workers forward their samples).
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envArgs, runK6, startSim, tempDir, type K6Run, type RunningSim } from './support/processes';
+import { startSim, tempDir, type RunningSim } from './support/processes';
+import { runCli, type CliRun } from './support/replay-cli';
+import { startObserveServer, stopObserveServer, type ObserveServer } from './support/observe-servers';
 import { DASHBOARD_FILES, expectations } from '../../src/dashboards/build';
 import { verifyAnnotations, verifyPanels, verifyVariables, type Connection, type QueryResult } from '../../src/dashboards/verify';
 import { influxQuery, influxStrings } from '../../src/dashboards/datasources';
 import type { QueryContext } from '../../src/dashboards/substitute';
 import type { Dashboard, Flavour } from '../../src/dashboards/grafana';
 import type { ReplayResult } from '../../src/metrics/summary';
+import { COUNTERS } from '../../src/metrics/names';
 import { ENGINE_SCRAPES } from '../../src/observe/names';
 
 const MODEL = 'sim-model';
 const DB = 'k6obs';
 const PUSH_MS = 1000;
 const SCRAPE_INTERVAL_S = 1;
+const PUSH_ENV = { K6_INFLUXDB_PUSH_INTERVAL: `${PUSH_MS}ms`, K6_PROMETHEUS_RW_PUSH_INTERVAL: `${PUSH_MS}ms`, K6_PROMETHEUS_RW_STALE_MARKERS: 'true' };
+/** What an output prints when a write was lost (a slow flush is not a loss). */
+const LOST_WRITE = /(influxdb|prometheus-rw)=\S+: (a write of .* failed|\d+ .* not written)/;
 
-interface Server {
-  url: string;
-  dir: string;
+/** The CLI replay of the Mooncake sample against `sim`, with extra flags; its summary JSON read back. */
+async function replay(sim: RunningSim, runId: string, summaryPath: string, extra: string[], env: Record<string, string>) {
+  const run = await runCli(['replay', '--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--model', MODEL,
+    '--speedup', '10', '--max-requests', '120', '--run-id', runId, '--summary-json', summaryPath, '--quiet', ...extra], env, 180_000);
+  const summary = run.code === 0 ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult) : undefined;
+  return { run, summary };
 }
 
-function startServer(script: 'start-influxdb.sh' | 'start-prometheus.sh'): Server {
-  const r = spawnSync('bash', [`scripts/observe/${script}`, '--max-seconds', '900'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${script} failed (run \`make deps-observe\`?):\n${r.stderr}`);
-  const [url, dir] = r.stdout.trim().split(' ');
-  return { url, dir };
+const failedReasons = (s: ReplayResult) => Object.keys(s.errors).filter((r) => s.errors[r] > 0).sort();
+
+/** Run totals straight from InfluxDB: sums of the counters the summary JSON reports. */
+async function influxTotals(url: string, runId: string) {
+  const where = `WHERE "run" = '${runId}'`;
+  const sum = async (m: string, by?: string) => {
+    const series = await influxQuery(url, DB, `SELECT sum("value") FROM "${m}" ${where}${by ? ` GROUP BY "${by}"` : ''}`);
+    return by ? Object.fromEntries(series.map((s) => [s.labels[by], s.rows[0][0]])) : series[0]?.rows[0][0];
+  };
+  return {
+    sent: await sum(COUNTERS.sent), requests: await sum(COUNTERS.requests, 'outcome'), errors: await sum(COUNTERS.errors, 'reason'),
+    output: await sum(COUNTERS.outputTokens), prompt: await sum(COUNTERS.promptTokens), cached: await sum(COUNTERS.cachedTokens),
+  };
 }
 
-const stopServer = (s?: Server) => s && spawnSync('bash', ['scripts/observe/stop.sh', s.dir], { timeout: 30_000 });
+/** The same totals as the summary JSON gives them. */
+function summaryTotals(s: ReplayResult) {
+  return {
+    sent: s.requests.sent, requests: { ok: s.requests.succeeded, error: s.requests.failed },
+    errors: Object.fromEntries(failedReasons(s).map((r) => [r, s.errors[r]])),
+    output: s.tokens.output, prompt: s.tokens.input, cached: s.tokens.cached,
+  };
+}
 
-describe('observability: k6 outputs, engine scrape and dashboards on real InfluxDB and Prometheus', () => {
+describe('observability: engine outputs, engine scrape and dashboards on real InfluxDB and Prometheus', () => {
   const runId = `obs-${Date.now()}`;
   const work = tempDir('observe');
-  const summaryPath = join(work, 'summary.json');
-  let influx: Server | undefined;
-  let prom: Server | undefined;
+  let influx: ObserveServer | undefined;
+  let prom: ObserveServer | undefined;
   let sim: RunningSim | undefined;
-  let k6: K6Run;
+  let cli: CliRun;
   let summary: ReplayResult;
   let ctx: QueryContext;
-  let startedMs = 0;
 
   beforeAll(async () => {
-    influx = startServer('start-influxdb.sh');
-    prom = startServer('start-prometheus.sh');
+    influx = startObserveServer('influxdb', 900);
+    prom = startObserveServer('prometheus', 900);
     sim = await startSim(['--preset', 'small', '--time-scale', '0.05', '--model', MODEL, '--quiet',
       '--fault-rate', '0.15', '--fault-kinds', 'status=429,status=503', '--seed', '7']);
-    startedMs = Date.now();
-    k6 = await runK6(
-      ['run', '--quiet', '--out', `influxdb=${influx.url}/${DB}`, '--out', 'experimental-prometheus-rw',
-        ...envArgs({
-          TRACE: 'traces/mooncake-sample.jsonl', BASE_URL: sim.url, MODEL, SPEEDUP: 10, MAX_REQUESTS: 120,
-          RUN_ID: runId, SUMMARY_JSON: summaryPath, SCRAPE_INTERVAL_S, QUIET: 'true',
-        }),
-        'dist/replay.js'],
-      {
-        K6_INFLUXDB_PUSH_INTERVAL: `${PUSH_MS}ms`,
-        K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write`,
-        K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
-        K6_PROMETHEUS_RW_PUSH_INTERVAL: `${PUSH_MS}ms`,
-        K6_PROMETHEUS_RW_STALE_MARKERS: 'true',
-      },
-      180_000,
-    );
+    const startedMs = Date.now();
+    // The Prometheus URL from k6's variable (as k6 users set it), the InfluxDB one in the flag.
+    const r = await replay(sim, runId, join(work, 'summary.json'),
+      ['--out', `influxdb=${influx.url}/${DB}`, '--out', 'prometheus-rw', '--scrape-interval-s', String(SCRAPE_INTERVAL_S)],
+      { ...PUSH_ENV, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write` });
     const endedMs = Date.now();
-    if (k6.code === 0) summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult;
+    cli = r.run;
+    if (r.summary) summary = r.summary;
     ctx = {
       fromMs: startedMs - 5000, toMs: endedMs + 5000, intervalMs: 1000,
       // Grafana's $__rate_interval with the data source's interval set to the push interval.
@@ -80,41 +91,40 @@ describe('observability: k6 outputs, engine scrape and dashboards on real Influx
 
   afterAll(async () => {
     await sim?.stop();
-    stopServer(influx);
-    stopServer(prom);
+    stopObserveServer(influx);
+    stopObserveServer(prom);
   });
 
   const influxConn = (): Connection => ({ flavour: 'influxdb', url: influx!.url, db: DB });
   const promConn = (): Connection => ({ flavour: 'prometheus', url: prom!.url });
+  const connection = (f: Flavour) => (f === 'influxdb' ? influxConn() : promConn());
   const dashboard = (f: Flavour) => JSON.parse(readFileSync(DASHBOARD_FILES[f], 'utf8')) as Dashboard;
   const influxRows = async (q: string): Promise<unknown[][]> => {
     const r = await fetch(`${influx!.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`);
     return ((await r.json()) as { results: Array<{ series?: Array<{ values: unknown[][] }> }> }).results[0].series?.[0]?.values ?? [];
   };
-  const failedReasons = () => Object.keys(summary.errors).filter((r) => summary.errors[r] > 0).sort();
   const failures = (rs: QueryResult[]) => rs.filter((r) => r.problems.length).map((r) => `${r.what}: ${r.problems.join('; ')}\n  ${r.query}`);
 
   it('the replay ran to the end with both outputs on, and the faults show up as failures', () => {
-    expect(k6.code, k6.stderr.slice(-3000)).toBe(0);
-    // Slow flushes on a busy machine are warnings; a lost write would be an error.
-    expect(k6.stderr).not.toMatch(/level=error/);
+    expect(cli.code, cli.stderr.slice(-3000)).toBe(0);
+    // Slow flushes on a busy machine are fine; a lost write would be reported.
+    expect(cli.stderr).not.toMatch(LOST_WRITE);
+    expect(cli.stderr).not.toMatch(/scrape: /);
     expect(summary.requests.sent).toBeGreaterThan(110);
     expect(summary.requests.succeeded).toBeGreaterThan(60);
     expect(summary.requests.failed).toBeGreaterThan(0);
-    expect(failedReasons().length).toBeGreaterThan(0);
+    expect(failedReasons(summary).length).toBeGreaterThan(0);
   });
 
   for (const flavour of ['influxdb', 'prometheus'] as const) {
     it(`every ${flavour} panel query returns the series it should`, async () => {
-      const conn = flavour === 'influxdb' ? influxConn() : promConn();
-      const d = dashboard(flavour);
-      const results = await verifyPanels(d, conn, ctx, expectations(flavour));
+      const results = await verifyPanels(dashboard(flavour), connection(flavour), ctx, expectations(flavour));
       expect(results.length).toBe(expectations(flavour).size);
       expect(failures(results)).toEqual([]);
     });
 
     it(`the ${flavour} variables list the run and model, and the run annotations find the run`, async () => {
-      const conn = flavour === 'influxdb' ? influxConn() : promConn();
+      const conn = connection(flavour);
       const d = dashboard(flavour);
       const vars = await verifyVariables(d, conn, ctx, { run: runId, model: MODEL });
       expect(vars.map((v) => v.what)).toEqual(['variable run', 'variable model']);
@@ -124,8 +134,7 @@ describe('observability: k6 outputs, engine scrape and dashboards on real Influx
     });
 
     it(`the ${flavour} run-total panels agree with the summary JSON`, async () => {
-      const conn = flavour === 'influxdb' ? influxConn() : promConn();
-      const results = await verifyPanels(dashboard(flavour), conn, ctx, expectations(flavour));
+      const results = await verifyPanels(dashboard(flavour), connection(flavour), ctx, expectations(flavour));
       const total = (what: string, label?: [string, string]) => {
         const r = results.find((x) => x.what === what);
         const s = r?.series.find((x) => !label || x.labels[label[0]] === label[1]);
@@ -137,10 +146,19 @@ describe('observability: k6 outputs, engine scrape and dashboards on real Influx
       expect(total('Output tokens/A')).toBe(summary.tokens.output);
       expect(total('Prompt and cached tokens/A')).toBe(summary.tokens.input);
       expect(total('Prompt and cached tokens/B')).toBe(summary.tokens.cached);
-      const reasons = results.find((x) => x.what === 'Failed requests so far, by reason/A')!.series.map((x) => x.labels.reason);
-      expect([...new Set(reasons)].sort()).toEqual(failedReasons());
+      // The cumulative failures per reason end at the summary's count for that reason.
+      const byReason: Record<string, number> = {};
+      for (const s of results.find((x) => x.what === 'Failed requests so far, by reason/A')!.series) {
+        const last = Math.max(...s.rows.map((r) => r[0] ?? -Infinity));
+        byReason[s.labels.reason] = Math.max(byReason[s.labels.reason] ?? -Infinity, last);
+      }
+      expect(byReason).toEqual(summaryTotals(summary).errors);
     });
   }
+
+  it('InfluxDB holds exactly the totals of the summary JSON (sent, ok/error, each reason, tokens)', async () => {
+    expect(await influxTotals(influx!.url, runId)).toEqual(summaryTotals(summary));
+  });
 
   it('the engine scrape ran during the replay, tagged engine=vllm and model, and stopped with it', async () => {
     const where = `WHERE "run" = '${runId}'`;
@@ -160,15 +178,13 @@ describe('observability: k6 outputs, engine scrape and dashboards on real Influx
     expect(engine.n).toBeGreaterThanOrEqual(Math.floor((client.last - client.first) / 1000 / SCRAPE_INTERVAL_S / 2));
     expect(count('ok')).toBe(engine.n);
     expect(count('error')).toBeLessThanOrEqual(engine.n / 4);
-    // ...and the final scrape soon after the last response, not when the scenario's time limit ran out.
+    // ...and the final scrape soon after the last response, not when the scrape's time limit ran out.
     expect(engine.last).toBeGreaterThanOrEqual(client.last);
     expect(engine.last - client.last).toBeLessThan(SCRAPE_INTERVAL_S * 1000 + 1500);
   });
 
   it('tags stay few and bounded: no per-request tag on any measurement or series', async () => {
-    const allowed = new Set(['run', 'trace', 'endpoint', 'model', 'scenario', 'group', 'outcome', 'reason', 'engine',
-      // k6's own http_req_* metrics (setup's /v1/models and the scrape requests)
-      'name', 'method', 'status', 'proto', 'expected_response', 'error', 'error_code', 'tls_version', 'url']);
+    const allowed = new Set(['run', 'trace', 'endpoint', 'model', 'scenario', 'group', 'outcome', 'reason', 'engine']);
     const tagKeys = new Set(await influxStrings(influx!.url, DB, 'SHOW TAG KEYS', 'tagKey'));
     expect(tagKeys.size).toBeGreaterThan(5);
     expect([...tagKeys].filter((k) => !allowed.has(k))).toEqual([]);
@@ -182,4 +198,16 @@ describe('observability: k6 outputs, engine scrape and dashboards on real Influx
     expect(perName.size).toBeGreaterThan(10);
     for (const [name, n] of perName) expect(n, name).toBeLessThanOrEqual(30);
   });
+
+  it('on two worker threads, InfluxDB gets the same totals as the summary JSON', async () => {
+    const workersRun = `${runId}-w2`;
+    const r = await replay(sim!, workersRun, join(work, 'summary-w2.json'),
+      ['--workers', '2', '--no-scrape', '--out', `influxdb=${influx!.url}/${DB}`], PUSH_ENV);
+    expect(r.run.code, r.run.stderr.slice(-3000)).toBe(0);
+    expect(r.run.stderr).not.toMatch(LOST_WRITE);
+    expect((r.summary as ReplayResult & { engine: { workers: number } }).engine.workers).toBe(2);
+    expect(r.summary!.requests.sent).toBe(120);
+    expect(r.summary!.requests.failed).toBeGreaterThan(0);
+    expect(await influxTotals(influx!.url, workersRun)).toEqual(summaryTotals(r.summary!));
+  }, 200_000);
 });
