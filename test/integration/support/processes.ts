@@ -1,12 +1,13 @@
-// Starting the real simulator and the real build/k6 for integration tests: loopback only,
-// every process bounded in time and stopped by the test.
+// Starting the real simulator and the real engine CLI (bin/llm-replay.mjs) for integration
+// tests: loopback only, every process bounded in time and stopped by the test.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestRecord } from '../../../src/outputs/jsonl';
 
-export const K6 = 'build/k6';
+export const CLI = 'bin/llm-replay.mjs';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `k6lr-${prefix}-`));
@@ -62,34 +63,50 @@ export async function startSim(args: string[], dir = tempDir('sim')): Promise<Ru
   };
 }
 
-export interface K6Run {
+export interface CliRun {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs build/k6 with a time limit; resolves with its exit code and output. */
-export function runK6(args: string[], env: Record<string, string> = {}, limitMs = 240_000): Promise<K6Run> {
-  if (!existsSync(K6)) throw new Error(`${K6} is missing: run \`make k6\` (make test does it)`);
-  return new Promise((resolve) => {
-    // Several k6 processes may run at once: give each its own REST API port.
-    const withAddress = args[0] === 'run' && !args.includes('--address') ? ['run', '--address', '127.0.0.1:0', ...args.slice(1)] : args;
-    const proc = spawn(K6, withAddress, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env } });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export interface CliProcess {
+  proc: ChildProcess;
+  /** Output so far. */
+  output: () => { stdout: string; stderr: string };
+  done: Promise<CliRun>;
 }
 
-/** `-e NAME=value` arguments for k6. */
-export function envArgs(vars: Record<string, string | number>): string[] {
-  return Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+/** Starts `llm-replay ARGS` (node itself, so signals reach it) with a time limit. */
+export function startCli(args: string[], env: Record<string, string> = {}, limitMs = 240_000): CliProcess {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d) => (stdout += d));
+  proc.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
+  const done = new Promise<CliRun>((resolve) => {
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { proc, output: () => ({ stdout, stderr }), done };
+}
+
+/** Runs `llm-replay ARGS` to its end (killed after `limitMs`); resolves with its exit code and output. */
+export function runCli(args: string[], env: Record<string, string> = {}, limitMs = 240_000): Promise<CliRun> {
+  return startCli(args, env, limitMs).done;
+}
+
+/** The per-request records of `--out jsonl=FILE`. */
+export function readRecords(path: string): RequestRecord[] {
+  return readJsonl<RequestRecord>(path);
+}
+
+/** The request index of an id `RUN-INDEX`. */
+export function indexOf(id: string): number {
+  return Number(id.slice(id.lastIndexOf('-') + 1));
 }
 
 export function readJsonl<T>(path: string): T[] {
@@ -104,7 +121,7 @@ export interface K6Point {
   requestId?: string;
 }
 
-/** Samples from `k6 run --out json=FILE`, with the request id from sample metadata. */
+/** Samples from a user's own `k6 run --out json=FILE` (the optional K6_BIN test of the k6 export), with the request id from sample metadata. */
 export function readK6Points(path: string, metrics: string[]): K6Point[] {
   const wanted = new Set(metrics);
   const points: K6Point[] = [];
