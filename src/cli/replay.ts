@@ -175,7 +175,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const scrapeStop = new AbortController();
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
   const scrape = scrapeConfig.enabled
-    ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: s.startDelayMs + lastOffset + cfg.timeoutMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(`scrape: ${m}`), info: () => {} } })
+    ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: s.startDelayMs + lastOffset + cfg.timeoutMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(m), info: () => {} } })
     : Promise.resolve(undefined);
   const startedMs = nowMs();
   let results: ThreadResult[];
