@@ -34,7 +34,7 @@ replayThread(job, {
     port.close();
   },
   (e: Error) => {
-    send({ type: 'error', message: e.message, usage: e.name === 'OptionError' || e.name === 'TraceLoadError' });
+    send({ type: 'error', message: e.message, usage: e.name === 'OptionError' || e.name === 'UsageError' });
     port.close();
   },
 );

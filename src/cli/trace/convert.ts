@@ -7,7 +7,7 @@ import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../trace/writers'
 import type { RecordWriter } from '../../trace/writers/writer';
 import { EXIT_OK, LineOutput, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes, UsageError, type OpenTrace } from './cli-common';
 
-export const CONVERT_HELP = `Usage: trace convert FILE --to ${OUTPUT_FORMATS.join('|')} [-o OUT] [options]
+export const CONVERT_HELP = `Usage: llm-replay trace convert FILE --to ${OUTPUT_FORMATS.join('|')} [-o OUT] [options]
 
 Writes the trace in another format (stdout unless -o): canonical (this project's JSONL, exact),
 aiperf (aiperf profile --custom-dataset-type mooncake_trace), mooncake (timestamp ms,

@@ -1,6 +1,6 @@
 // trace: inspect, check, convert and cut LLM request traces before replaying them.
 // `runTraceCli(argv)` is `llm-replay trace ...`; the module also runs directly
-// (`node --import tsx src/cli/trace/main.ts <command> FILE [options]`, or `npx trace ...`).
+// (`node --import tsx src/cli/trace/main.ts <command> FILE [options]`, or `npx llm-replay trace ...`).
 
 import { runIfMain } from '../../node/entry';
 import { EXIT_OK, EXIT_USAGE, guard } from './cli-common';
@@ -9,7 +9,7 @@ import { runSlice } from './slice';
 import { runStats } from './stats';
 import { runValidate } from './validate';
 
-const HELP = `Usage: trace <command> FILE [options]
+const HELP = `Usage: llm-replay trace <command> FILE [options]
 
 Commands:
   stats FILE       requests, sessions, arrival rate, length percentiles, concurrency, prefix reuse

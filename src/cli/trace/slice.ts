@@ -7,7 +7,7 @@ import { isOutputFormat, makeWriter, OUTPUT_FORMATS } from '../../trace/writers'
 import { pipe } from './convert';
 import { EXIT_OK, LineOutput, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes, UsageError } from './cli-common';
 
-export const SLICE_HELP = `Usage: trace slice FILE (--from-ms MS --to-ms MS | --first N | --sample FRACTION [--seed S]) [-o OUT]
+export const SLICE_HELP = `Usage: llm-replay trace slice FILE (--from-ms MS --to-ms MS | --first N | --sample FRACTION [--seed S]) [-o OUT]
 
 Keeps whole sessions (one request each in Mooncake, Azure, BurstGPT, GuideLLM): those starting
 in [--from-ms, --to-ms) of trace time, the first N, or each with probability FRACTION (the same

@@ -5,7 +5,7 @@ import { TraceStats, type TraceStatsResult } from '../../trace/stats/trace-stats
 import { DEFAULT_LATENCY } from '../../trace/stats/timeline';
 import { EXIT_OK, numberFlag, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP, readingNotes } from './cli-common';
 
-export const STATS_HELP = `Usage: trace stats FILE [options]
+export const STATS_HELP = `Usage: llm-replay trace stats FILE [options]
 
 Requests, sessions, duration, arrival rate over time, input/output length percentiles, a peak
 concurrency estimate and the prefix reuse the trace allows. Streams the file (bounded memory).

@@ -2,7 +2,7 @@
 
 import { EXIT_BAD_INPUT, EXIT_OK, openTrace, parseCommand, READ_OPTIONS, READ_OPTIONS_HELP } from './cli-common';
 
-export const VALIDATE_HELP = `Usage: trace validate FILE [options]
+export const VALIDATE_HELP = `Usage: llm-replay trace validate FILE [options]
 
 Reads the whole trace and lists every bad row with its line and field (the first 100 in full),
 plus rows left out on purpose. Exit 0 when every row is good, 1 otherwise.
