@@ -1,0 +1,76 @@
+// Each request's times on the wire, from a loopback capture of one server port: per TCP
+// connection, a client packet that begins with an HTTP method starts a request (its id from the
+// request-id header); server packets with payload until the next request belong to its response.
+// One request at a time per connection (no pipelining), as the engine and the simulator run.
+
+import { TCP_SYN, type TcpPacket } from './pcap';
+
+export interface WireExchange {
+  id: string;
+  /** First packet carrying the request's bytes. */
+  sendMs: number;
+  /** The connection's SYN, when this was the connection's first request. */
+  synMs?: number;
+  /** First response packet carrying a token chunk (non-empty delta content or text). */
+  firstTokenMs?: number;
+  /** Last response packet with payload. */
+  lastMs?: number;
+}
+
+const METHOD = /^(POST|GET|PUT|DELETE|PATCH|HEAD|OPTIONS) /;
+// A token chunk: non-empty content (chat) or text (completions). The role chunk has "content":"".
+const TOKEN = /"(content|text)":"[^"]/;
+
+interface Flow {
+  synMs?: number;
+  requests: number;
+  current?: WireExchange;
+  /** Header bytes of the current request until its id is found. */
+  head?: string;
+}
+
+/** Wire exchanges keyed by request id; `idHeader` is matched case-insensitively. */
+export function wireExchanges(packets: readonly TcpPacket[], serverPort: number, idHeader = 'x-request-id'): Map<string, WireExchange> {
+  const flows = new Map<number, Flow>();
+  const out = new Map<string, WireExchange>();
+  const idLine = new RegExp(`\\r\\n${idHeader}: *([^\\r\\n]+)`, 'i');
+  const flowOf = (port: number): Flow => {
+    let f = flows.get(port);
+    if (!f) flows.set(port, (f = { requests: 0 }));
+    return f;
+  };
+  for (const p of packets) {
+    if (p.dstPort === serverPort) {
+      const f = flowOf(p.srcPort);
+      if (p.flags & TCP_SYN) {
+        flows.set(p.srcPort, { synMs: p.tsMs, requests: 0 }); // a reused port is a new connection
+        continue;
+      }
+      if (p.payload.length === 0) continue;
+      const text = p.payload.toString('latin1', 0, Math.min(p.payload.length, 8192));
+      if (METHOD.test(text)) {
+        f.current = { id: '', sendMs: p.tsMs, synMs: f.requests === 0 ? f.synMs : undefined };
+        f.requests++;
+        f.head = text;
+      } else if (f.current && !f.current.id && f.head !== undefined) {
+        f.head += text;
+      }
+      if (f.current && !f.current.id && f.head !== undefined) {
+        const m = idLine.exec(f.head);
+        if (m) {
+          f.current.id = m[1].trim();
+          out.set(f.current.id, f.current);
+          f.head = undefined;
+        } else if (f.head.includes('\r\n\r\n')) {
+          f.head = undefined; // headers ended without an id
+        }
+      }
+    } else if (p.srcPort === serverPort && p.payload.length > 0) {
+      const x = flowOf(p.dstPort).current;
+      if (!x) continue;
+      x.lastMs = p.tsMs;
+      if (x.firstTokenMs === undefined && TOKEN.test(p.payload.toString('latin1'))) x.firstTokenMs = p.tsMs;
+    }
+  }
+  return out;
+}
