@@ -63,7 +63,7 @@ describe('trace CLI', () => {
     for (const cmd of ['stats', 'convert', 'slice', 'validate']) {
       const r = trace(cmd, '--help');
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(new RegExp(`^Usage: trace ${cmd}`));
+      expect(r.out).toMatch(new RegExp(`^Usage: llm-replay trace ${cmd}`));
     }
     expect(trace('--help').code).toBe(0);
   });
