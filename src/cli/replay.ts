@@ -11,7 +11,7 @@ import { Registry } from '../engine/metrics';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { preflight } from '../engine/preflight';
 import { onInterrupt } from '../engine/interrupt';
-import { parseSegment, parseSequence, formatSegment } from '../engine/segments';
+import { parseSegment, parseSequence, formatSegment, segmentIndices, SegmentError } from '../engine/segments';
 import { parseThresholdFlag, percentilesNeeded, type Threshold } from '../engine/thresholds';
 import { ProgressReporter } from '../engine/progress';
 import { startWorker, workerCount } from '../engine/workers';
@@ -88,10 +88,13 @@ export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): Repl
   };
   const segment = flags.options.SEGMENT;
   const sequence = flags.options.SEGMENT_SEQUENCE;
-  asUsage(() => {
-    if (segment) parseSegment(segment);
-    if (sequence) parseSequence(sequence);
-  });
+  // Both together (a sequence needs --segment, the segment must be one of it): exit 2 before any work.
+  try {
+    segmentIndices(segment ? parseSegment(segment) : null, sequence ? parseSequence(sequence) : null);
+  } catch (e) {
+    if (e instanceof SegmentError) throw new UsageError(e.message);
+    throw e;
+  }
   let workers: number;
   try {
     workers = workerCount(flags.options.WORKERS, availableParallelism());
@@ -203,7 +206,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const delayed = results.reduce((a, r) => a + r.loop.delayedByConcurrency, 0);
   const extra = {
     interrupted: interrupt.interrupted, notSentInterrupted: notSent, delayedByConcurrency: delayed, workers: s.workers,
-    segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
+    segmentSequence: s.sequence ?? null, skippedTraceRows: trace.skippedCount, thresholds: summaryThresholds(thresholdResults),
   };
   writeJson(cfg.summaryJson, { ...result, engine: extra });
   await outputs.close(log);
