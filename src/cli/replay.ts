@@ -149,7 +149,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const planned = trace.requests.length;
   const lastOffset = trace.requests[planned - 1].atMs;
   const progress = new ProgressReporter({
-    tty: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t), now: nowMs,
+    tty: process.stderr.isTTY === true, columns: process.stderr.columns || 80, write: (t) => process.stderr.write(t), now: nowMs,
     planned, scheduleEndMs: s.startDelayMs + lastOffset,
   });
   const live = { sent: 0, done: 0, failed: 0, inFlight: 0 };
