@@ -1,13 +1,17 @@
-// The scraper against real things: the simulator's live /metrics, the real build/k6 when the
-// engine's /metrics is missing or is not an engine's, and Prometheus' own tool (promtool) on the
-// fixtures the unit tests use and on deploy/'s Prometheus config.
+// The scraper against real things: the simulator's live /metrics, the engine CLI's replay (into a
+// real InfluxDB) when the engine's /metrics is missing, is not an engine's, is turned off or is
+// read by default, and Prometheus' own tool (promtool) on the fixtures the unit tests use and on
+// deploy/'s Prometheus config.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envArgs, K6, readK6Points, runK6, startSim, tempDir, type RunningSim } from './support/processes';
+import { startSim, tempDir, type RunningSim } from './support/processes';
+import { runCli } from './support/replay-cli';
+import { startObserveServer, stopObserveServer, type ObserveServer } from './support/observe-servers';
+import { influxQuery, influxStrings } from '../../src/dashboards/datasources';
 import { parseExposition } from '../../src/observe/exposition';
 import { detectEngine, snapshot } from '../../src/observe/engines';
 import { EngineTracker } from '../../src/observe/tracker';
@@ -15,6 +19,7 @@ import { ENGINE_SCRAPES } from '../../src/observe/names';
 import type { ReplayResult } from '../../src/metrics/summary';
 
 const MODEL = 'sim-model';
+const DB = 'scrape';
 
 async function scrape(sim: RunningSim) {
   const res = await fetch(`${sim.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
@@ -34,13 +39,16 @@ function closedPort(): Promise<number> {
 
 describe('engine scrape against real servers', () => {
   let sim: RunningSim;
+  let influx: ObserveServer | undefined;
   const work = tempDir('observe-scrape');
 
   beforeAll(async () => {
+    influx = startObserveServer('influxdb', 600);
     sim = await startSim(['--preset', 'fast', '--model', MODEL, '--quiet']);
-  });
+  }, 90_000);
   afterAll(async () => {
     await sim?.stop();
+    stopObserveServer(influx);
   });
 
   it("reads the simulator's live /metrics as vLLM, and one request moves the counters by its usage", async () => {
@@ -72,51 +80,69 @@ describe('engine scrape against real servers', () => {
     expect(value('engine_requests_running')).toBe(0);
   });
 
-  const replay = (name: string, scrapeUrl: string) => {
-    const out = join(work, `${name}.json`);
-    return runK6(['run', '--quiet', '--out', `json=${out}`, ...envArgs({
-      TRACE: 'traces/mooncake-sample.jsonl', BASE_URL: sim.url, MODEL, SPEEDUP: 20, MAX_REQUESTS: 8,
-      SCRAPE_URL: scrapeUrl, SCRAPE_INTERVAL_S: 0.5, SUMMARY_JSON: join(work, `${name}-summary.json`), QUIET: 'true',
-    }), 'dist/replay.js'], {}, 120_000).then((r) => ({
+  /** Replays 8 requests on the CLI into InfluxDB; the run's points are read back per measurement. */
+  const replay = async (name: string, scrapeFlags: string[]) => {
+    const runId = `${name}-${Date.now()}`;
+    const summaryPath = join(work, `${name}-summary.json`);
+    const r = await runCli(['replay', '--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--model', MODEL,
+      '--speedup', '20', '--max-requests', '8', '--run-id', runId, '--summary-json', summaryPath, '--quiet',
+      '--out', `influxdb=${influx!.url}/${DB}`, ...scrapeFlags], { K6_INFLUXDB_PUSH_INTERVAL: '500ms' }, 120_000);
+    const where = `WHERE "run" = '${runId}'`;
+    return {
       ...r,
-      points: r.code === 0 ? readK6Points(out, [ENGINE_SCRAPES, 'engine_requests_running', 'llm_requests']) : [],
-      completed: r.code === 0 ? (JSON.parse(readFileSync(join(work, `${name}-summary.json`), 'utf8')) as ReplayResult).requests.completed : -1,
-    }));
+      completed: r.code === 0 ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult).requests.completed : -1,
+      /** Point count per value of `by` (or under "" without it). */
+      count: async (measurement: string, by?: string) => {
+        const series = await influxQuery(influx!.url, DB, `SELECT count("value") FROM "${measurement}" ${where}${by ? ` GROUP BY "${by}"` : ''}`);
+        return Object.fromEntries(series.map((s) => [by ? s.labels[by] : '', s.rows[0][0]]));
+      },
+      /** Point times (epoch ms) of a measurement. */
+      times: async (measurement: string) =>
+        (await influxQuery(influx!.url, DB, `SELECT "value" FROM "${measurement}" ${where}`)).flatMap((s) => s.rows.map((row) => row[0]!)),
+      measurements: () => influxStrings(influx!.url, DB, `SHOW MEASUREMENTS ${where}`, 'name'),
+    };
   };
 
   it('an unreachable /metrics costs one warning and three tries, never the run', async () => {
-    const r = await replay('unreachable', `http://127.0.0.1:${await closedPort()}/metrics`);
+    const r = await replay('unreachable', ['--scrape-url', `http://127.0.0.1:${await closedPort()}/metrics`, '--scrape-interval-s', '0.5']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr.match(/scrape: /g)).toHaveLength(1);
     expect(r.stderr).toMatch(/scrape: cannot read http:\/\/127\.0\.0\.1:\d+\/metrics .*3 tries/);
-    expect(r.points.filter((p) => p.metric === ENGINE_SCRAPES).map((p) => p.tags.outcome)).toEqual(['error', 'error', 'error']);
-    expect(r.points.filter((p) => p.metric === 'engine_requests_running')).toEqual([]);
+    expect(await r.count(ENGINE_SCRAPES, 'outcome')).toEqual({ error: 3 });
+    expect(await r.count('engine_requests_running')).toEqual({});
     // The replay itself went on: every completed request was recorded.
     expect(r.completed).toBeGreaterThan(0);
-    expect(r.points.filter((p) => p.metric === 'llm_requests')).toHaveLength(r.completed);
+    expect(await r.count('llm_requests')).toEqual({ '': r.completed });
   });
 
   it('a /metrics that is not an engine\'s costs one warning, never the run', async () => {
-    const r = await replay('unknown', `${sim.url}/v1/models`);
+    const r = await replay('unknown', ['--scrape-url', `${sim.url}/v1/models`, '--scrape-interval-s', '0.5']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr.match(/scrape: /g)).toHaveLength(1);
     expect(r.stderr).toMatch(/shows no vLLM, SGLang or llama\.cpp metrics/);
-    expect(r.points.filter((p) => p.metric === ENGINE_SCRAPES)).toEqual([]);
+    expect(await r.count(ENGINE_SCRAPES)).toEqual({});
     expect(r.completed).toBeGreaterThan(0);
-    expect(r.points.filter((p) => p.metric === 'llm_requests')).toHaveLength(r.completed);
+    expect(await r.count('llm_requests')).toEqual({ '': r.completed });
   });
 
-  it('SCRAPE=false leaves the scrape scenario out; by default it is there, bounded by the replay', () => {
-    const inspect = (extra: Record<string, string>) => {
-      const r = spawnSync(K6, ['inspect', ...envArgs({ TRACE: `${process.cwd()}/traces/mooncake-sample.jsonl`, MAX_REQUESTS: 8, ...extra }), 'dist/replay.js'], { encoding: 'utf8', timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as { scenarios: Record<string, { exec?: string; maxDuration?: string; gracefulStop?: string }> };
-    };
-    expect(Object.keys(inspect({ SCRAPE: 'false' }).scenarios)).toEqual(['replay']);
-    const on = inspect({});
-    expect(Object.keys(on.scenarios)).toEqual(['replay', 'scrape']);
-    expect(on.scenarios.scrape.exec).toBe('scrape');
-    expect(on.scenarios.scrape.maxDuration).toMatch(/^\d+m?\d*s$/);
+  it('--no-scrape leaves the scrape out; by default it runs beside the replay and ends with it', async () => {
+    const off = await replay('no-scrape', ['--no-scrape']);
+    expect(off.code, off.stderr.slice(-2000)).toBe(0);
+    const offNames = await off.measurements();
+    expect(offNames).toContain('llm_requests');
+    expect(offNames.filter((m) => m.startsWith('engine_'))).toEqual([]);
+
+    const on = await replay('default-scrape', ['--scrape-interval-s', '0.5']);
+    expect(on.code, on.stderr.slice(-2000)).toBe(0);
+    expect(on.stderr).not.toMatch(/scrape: /);
+    const scrapes = await on.count(ENGINE_SCRAPES, 'outcome');
+    expect(scrapes.ok).toBeGreaterThanOrEqual(2);
+    expect(await on.count('engine_requests_running')).toEqual({ '': scrapes.ok });
+    // Bounded by the replay: the last scrape comes right after the last response.
+    const client = Math.max(...(await on.times('llm_requests')));
+    const engine = Math.max(...(await on.times('engine_requests_running')));
+    expect(engine).toBeGreaterThanOrEqual(client);
+    expect(engine - client).toBeLessThan(500 + 1500);
   });
 
   it("the fixtures are valid expositions for Prometheus' own parser (promtool)", () => {
