@@ -24,7 +24,7 @@ deps-observe: ## Debian packages for the observability tests (influxdb, promethe
 	bash scripts/observe/install-deps.sh
 
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
-	npx tsx --eval "import('./src/dashboards/cli.ts').then(async (m) => process.exit(await m.runDashboardsCli([])))"
+	node bin/llm-replay.mjs dashboards
 
 typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export against @types/k6 too
 	npx tsc --noEmit
