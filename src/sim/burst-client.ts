@@ -29,6 +29,13 @@ export interface BurstSend {
   sendMs: number;
   /** Whether the response ended with [DONE]. */
   done: boolean;
+  /** Epoch ms when the first token event was read (the start of the 'data' callback). */
+  firstTokenMs?: number;
+}
+
+interface ResponseSeen {
+  done: boolean;
+  firstTokenMs?: number;
 }
 
 function requestBuffer(host: string, port: number, id: string, promptWords: number, maxTokens: number): Buffer {
@@ -53,19 +60,22 @@ function open(host: string, port: number): Promise<Socket> {
 const ACCEPT_SETTLE_MS = 200;
 
 /**
- * Resolves true when the (chunked, keep-alive) response ends after [DONE], false when the
- * connection closes first.
+ * Resolves when the (chunked, keep-alive) response ends after [DONE] (done) or the connection
+ * closes first, with the read stamp of the first token event.
  */
-function awaitResponse(s: Socket): Promise<boolean> {
+function awaitResponse(s: Socket): Promise<ResponseSeen> {
   return new Promise((resolve) => {
     let tail = '';
     let seen = false;
+    let firstTokenMs: number | undefined;
     const finish = (ok: boolean): void => {
       s.off('data', onData);
       s.off('close', onClose);
-      resolve(ok);
+      resolve({ done: ok, firstTokenMs });
     };
     const onData = (d: string): void => {
+      const readMs = nowMs();
+      if (firstTokenMs === undefined && (tail + d).includes('data: {')) firstTokenMs = readMs;
       tail = (tail + d).slice(-128);
       if (!seen && tail.includes('data: [DONE]')) seen = true;
       if (seen && tail.endsWith('\r\n0\r\n\r\n')) finish(true);
@@ -88,7 +98,7 @@ async function sendBurst(plan: BurstPlan, sockets: Socket[], burst: number): Pro
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, plan.timeoutMs ?? 30_000)));
-  await Promise.race([Promise.all(responses).then((all) => all.forEach((ok, i) => (sends[i].done = ok))), timeout]);
+  await Promise.race([Promise.all(responses).then((all) => all.forEach((r, i) => Object.assign(sends[i], r))), timeout]);
   clearTimeout(timer);
   return sends;
 }

@@ -29,6 +29,8 @@ export interface ExchangeInit {
   /** Microseconds spent parsing, tokenizing and validating the body. */
   prepUs: number;
   spec: SimRequestSpec;
+  /** Full-block hashes of each prompt, computed with the engine's block size by the prep step. */
+  promptHashes?: number[][];
   fault?: FaultPlan;
   reasoningTokens: number;
   toolCall: boolean;
@@ -141,8 +143,8 @@ export class Exchange implements SeqSink {
       return;
     }
     const stall = resolvePos(fault?.stallAfter, spec.maxTokens);
-    for (const ids of spec.prompts) {
-      const seq = new Seq(ids, spec.maxTokens, this);
+    for (const [i, ids] of spec.prompts.entries()) {
+      const seq = new Seq(ids, spec.maxTokens, this, this.init.promptHashes?.[i]);
       if (fault?.stallMs !== undefined && stall !== undefined && stall >= 1 && stall < spec.maxTokens) {
         seq.pauseAfter = stall;
         seq.pauseMs = fault.stallMs;

@@ -29,6 +29,8 @@ export interface SimOptions {
   promptTokensDetails: boolean;
   earlyRole: boolean;
   maxBodyBytes: number;
+  /** Worker threads that parse and tokenize bodies; 0 = in the server thread. */
+  prepThreads: number;
   shutdownGraceMs: number;
   quiet: boolean;
 }
@@ -54,6 +56,7 @@ const OPTS: OptDef[] = [
   { name: 'time-scale', kind: 'string', arg: 'S', group: 'Server', def: '1', help: 'multiply every modelled duration by S (0.1 = 10x faster)' },
   { name: 'spin-ms', kind: 'string', arg: 'MS', group: 'Server', def: '1', help: 'busy-poll the last MS (at most 10% of the step) before each step deadline; 0 = timers only' },
   { name: 'max-body-mb', kind: 'string', arg: 'MB', group: 'Server', def: '64', help: 'largest request body accepted (413 above)' },
+  { name: 'prep-threads', kind: 'string', arg: 'N', group: 'Server', def: '1', help: 'worker threads that parse and tokenize request bodies, off the thread that stamps arrivals and writes tokens; 0 = in that thread' },
   { name: 'shutdown-grace-ms', kind: 'string', arg: 'MS', group: 'Server', def: '2000', help: 'on SIGTERM/SIGINT, let in-flight requests finish this long, then abort them' },
   { name: 'quiet', kind: 'boolean', group: 'Server', help: 'print only the listening line and errors' },
 
@@ -209,6 +212,7 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     promptTokensDetails: !b('no-prompt-tokens-details'),
     earlyRole: b('early-role'),
     maxBodyBytes: Math.round((num(s('max-body-mb'), 'max-body-mb', { gt: 0 }) ?? 64) * 1024 * 1024),
+    prepThreads: num(s('prep-threads'), 'prep-threads', { int: true, min: 0, max: 64 }) ?? 1,
     shutdownGraceMs: num(s('shutdown-grace-ms'), 'shutdown-grace-ms', { min: 0 }) ?? 2000,
     quiet: b('quiet'),
   };

@@ -72,14 +72,17 @@ export class Seq implements KvOwner {
   pauseMs = 0;
   pausedUntil = 0;
 
+  /** `promptHashes`: the prompt's full-block hashes when computed ahead (a prep thread). */
   constructor(
     promptIds: readonly number[],
     maxTokens: number,
     readonly sink: SeqSink,
+    promptHashes?: readonly number[],
   ) {
     if (promptIds.length < 1) throw new Error('a sequence needs at least one prompt token');
     if (!(maxTokens >= 1)) throw new Error('a sequence needs max_tokens >= 1');
     this.ids = promptIds.slice();
+    if (promptHashes) this.hashes = promptHashes.slice();
     this.promptLen = promptIds.length;
     this.maxTokens = maxTokens;
   }

@@ -6,7 +6,6 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ArrivalStamps } from './arrival.js';
-import { nowMs } from './clock.js';
 import { Engine } from './engine.js';
 import { ApiError } from './errors.js';
 import { Exchange, type SimContext, recordRejected } from './exchange.js';
@@ -14,9 +13,9 @@ import { type FaultPlan, FaultSpecError, drawFault, parseFaultSpec } from './fau
 import type { GroundTruthSink } from './ground-truth.js';
 import { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
-import { PrepQueue } from './prep-queue.js';
-import { getTokenizer } from './tokenizer.js';
-import { type Endpoint, type ValidateContext, parseJsonBody, validateRequest } from './validate.js';
+import type { PrepOutcome } from './prepare.js';
+import { startPreparer } from './preparer.js';
+import type { Endpoint } from './validate.js';
 
 export interface SimServer {
   server: Server;
@@ -48,7 +47,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -64,7 +63,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!failed) resolve(Buffer.concat(chunks));
     });
     req.on('error', (e) => {
       if (!failed) {
@@ -85,14 +84,16 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   const engine = new Engine(opts.engine);
   const metrics = new SimMetrics(opts.model, opts.maxModelLen, { blockSize: opts.engine.blockSize, numGpuBlocks: opts.engine.kvBlocks, enablePrefixCaching: opts.engine.prefixCaching }, opts.engine.timeScale);
   const ctx: SimContext = { opts, engine, metrics, gt, inflight: new Set() };
-  const vctx: ValidateContext = {
-    tokenizer: getTokenizer(opts.tokenizer),
+  // Parsing and tokenizing run off the thread that stamps arrivals and writes tokens.
+  const preparer = await startPreparer(opts.prepThreads, {
+    tokenizer: opts.tokenizer,
     servedModel: opts.model,
     strictModel: opts.strictModel,
     defaultMaxTokens: opts.defaultMaxTokens,
     chatTemplateTokens: opts.chatTemplateTokens,
     maxModelLen: opts.maxModelLen,
-  };
+    hashBlockSize: opts.engine.prefixCaching ? opts.engine.blockSize : 0,
+  });
   const startedAt = Math.floor(Date.now() / 1000);
   // Samples every 10 ms how late a timer fires: how long the loop was blocked, which delays
   // arrival timestamps as much as token writes.
@@ -100,10 +101,9 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   loopDelay.enable();
 
   const arrivals = new ArrivalStamps();
-  const prepQueue = new PrepQueue();
 
   async function handleCompletion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number): Promise<void> {
-    let body: string;
+    let body: Buffer;
     try {
       body = await readBody(req, opts.maxBodyBytes);
     } catch (e) {
@@ -116,18 +116,19 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       }
       return;
     }
-    // Parsing and tokenizing wait for a turn of their own, after the sockets ready now are read.
-    prepQueue.push(() => prepare(req, res, endpoint, id, arrivalMs, body));
+    admit(req, res, endpoint, id, arrivalMs, await preparer.prepare(endpoint, body));
   }
 
-  function prepare(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, body: string): void {
-    let stream = false;
+  /** Hands a prepared request to the engine, or answers its error. */
+  function admit(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, outcome: PrepOutcome): void {
+    if (!outcome.ok) {
+      sendError(res, outcome.error);
+      recordRejected(ctx, id, endpoint, arrivalMs, outcome.error.status, outcome.stream);
+      return;
+    }
+    const { spec, promptHashes, prepUs } = outcome.prepared;
+    const stream = spec.stream;
     try {
-      const prepStart = nowMs();
-      const json = parseJsonBody(body);
-      stream = json.stream === true;
-      const spec = validateRequest(endpoint, json, vctx);
-      const prepUs = Math.round((nowMs() - prepStart) * 1000);
       for (const ids of spec.prompts) {
         const why = engine.scheduler.rejectReason(ids.length, spec.maxTokens);
         if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
@@ -154,7 +155,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         recordRejected(ctx, id, endpoint, arrivalMs, 499, stream);
         return;
       }
-      new Exchange(ctx, res, { id, arrivalMs, prepUs, spec, fault, reasoningTokens, toolCall }).start();
+      new Exchange(ctx, res, { id, arrivalMs, prepUs, spec, promptHashes, fault, reasoningTokens, toolCall }).start();
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error).message}`);
       sendError(res, err);
@@ -252,6 +253,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       engine.stop();
       loopDelay.disable();
       server.closeAllConnections();
+      await preparer.close();
       await closed;
       await gt.close();
     })();
