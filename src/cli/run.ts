@@ -1,0 +1,273 @@
+// `llm-replay run FILE`: a user's scenario (TypeScript on the scripting API, src/engine/api.ts)
+// compiled with esbuild and run on the engine: preflight, outputs, progress, Ctrl-C, then the
+// standard table, the custom metrics, thresholds (CLI and the scenario's own), the summary JSON,
+// the scenario's handleSummary, and the exit code (0 passed, 99 threshold, 2 usage, 1 failed).
+
+import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { COMMON_RUN_FLAGS, TARGET_FLAGS, timeoutsFrom } from './common-flags';
+import { openOutputs } from './outputs';
+import { EnvReader, OptionError } from '../config/env';
+import { Registry } from '../engine/metrics';
+import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { preflight } from '../engine/preflight';
+import { onInterrupt } from '../engine/interrupt';
+import { ProgressReporter } from '../engine/progress';
+import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../engine/segments';
+import { parseThresholdFlag, parseThresholdOptions, percentilesNeeded, renderThresholds, summaryThresholds, type Threshold } from '../engine/thresholds';
+import { checkThresholds, finishRun, writeJson } from '../engine/summary';
+import { nowMs, nowUnixMs } from '../engine/clock';
+import { buildResult, renderTable, type RunInfo } from '../metrics/summary';
+import { isTimeMetric } from '../metrics/units';
+import { compileScenario, CompileError } from '../engine/scripting/compile';
+import { scenarioOf, ScenarioModuleError, type Scenario, type SummaryData } from '../engine/scripting/scenario';
+import { RequestClient } from '../engine/scripting/client';
+import { Context } from '../engine/scripting/context';
+import { requestRecord, type Endpoint } from '../engine/scripting/request';
+import { applySummaryOutput, renderCustomMetrics } from '../engine/scripting/summary';
+
+/** The summary JSON's default path differs from replay's. */
+const RUN_COMMON_FLAGS: FlagSpec[] = COMMON_RUN_FLAGS.map((f) => (f.flag === 'summary-json' ? { ...f, default: 'results/run-summary.json' } : f));
+
+export const RUN_FLAGS: FlagSpec[] = [...TARGET_FLAGS, ...RUN_COMMON_FLAGS];
+
+const USAGE = `usage: llm-replay run SCENARIO.ts [--base-url URL] [--model NAME] [flags]
+
+Runs your own scenario: a TypeScript (or JavaScript) module on the scripting API
+(import { defineScenario } from 'k6-llm-replay'), compiled with esbuild. Requests are measured
+and recorded as in replay (TTFT, ITL, TPOT, E2E, tokens); the run ends with the same table,
+your custom metrics and thresholds (your --threshold flags and the scenario's options).
+Guide: docs/scripting.md; a complete scenario: examples/scenario.ts.
+The API key is read from OPENAI_API_KEY or API_KEY (never from a flag, never printed).`;
+
+const EXAMPLE = `example:
+  llm-replay run examples/scenario.ts --base-url http://127.0.0.1:8000 --threshold 'ttft:p(99)<2000'`;
+
+export interface RunSettings {
+  file: string;
+  baseUrl: string;
+  model?: string;
+  endpoint: Endpoint;
+  stream: boolean;
+  reuseConnections: boolean;
+  preflight: boolean;
+  requestIdHeader: string;
+  timeouts: Timeouts;
+  graceMs: number;
+  segment?: string;
+  sequence?: string;
+  thresholds: Threshold[];
+  outs: string[];
+  summaryJson: string;
+  runId: string;
+  quiet: boolean;
+  apiKey?: string;
+}
+
+/** The command line of `run`; bad flags throw UsageError naming them. */
+export function readRunSettings(argv: string[], env: NodeJS.ProcessEnv, now = new Date()): RunSettings | 'help' {
+  const flags = parseFlags(argv, RUN_FLAGS, 'llm-replay run');
+  if (flags.help) return 'help';
+  if (flags.positional.length !== 1) {
+    throw new UsageError(flags.positional.length === 0
+      ? 'llm-replay run: name the scenario file, e.g. llm-replay run examples/scenario.ts (see --help)'
+      : `llm-replay run: one scenario file at a time, got ${flags.positional.join(' ')}`);
+  }
+  const file = flags.positional[0];
+  if (!existsSync(file)) throw new UsageError(`llm-replay run: no such scenario file: ${file}`);
+  const label = flagLabel(RUN_FLAGS);
+  const r = new EnvReader(flags.options, label);
+  try {
+    const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`${label('BASE_URL', baseUrl)}: must start with http:// or https://`);
+    const workers = r.string('WORKERS', '1');
+    if (workers !== '1') throw new OptionError(`${label('WORKERS', workers)}: run executes a scenario in one thread; split a run over processes with --segment and --segment-sequence`);
+    const segment = r.string('SEGMENT');
+    const sequence = r.string('SEGMENT_SEQUENCE');
+    try {
+      if (segment) parseSegment(segment);
+      if (sequence) parseSequence(sequence);
+    } catch (e) {
+      throw new OptionError((e as Error).message);
+    }
+    const totalMs = r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0');
+    return {
+      file, baseUrl, model: r.string('MODEL'),
+      endpoint: r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat'),
+      stream: r.bool('STREAM', true),
+      reuseConnections: r.bool('CONN_REUSE', true),
+      preflight: r.bool('PREFLIGHT', true),
+      requestIdHeader: r.string('REQUEST_ID_HEADER', 'X-Request-Id'),
+      timeouts: timeoutsFrom(flags.options, label, totalMs),
+      graceMs: r.number('GRACE_S', 30, (n) => n >= 0, 'seconds >= 0') * 1000,
+      segment, sequence,
+      thresholds: (flags.lists.THRESHOLD ?? []).map((t) => parseThresholdFlag(t)),
+      outs: flags.lists.OUT ?? [],
+      summaryJson: r.string('SUMMARY_JSON', 'results/run-summary.json'),
+      runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),
+      quiet: r.bool('QUIET', false),
+      apiKey: env.OPENAI_API_KEY || env.API_KEY || undefined,
+    };
+  } catch (e) {
+    if (e instanceof OptionError || (e as Error).name === 'ThresholdError') throw new UsageError((e as Error).message);
+    throw e;
+  }
+}
+
+/** Compiles and imports the scenario; syntax and shape errors are usage errors (exit 2). */
+async function loadScenario(file: string): Promise<{ scenario: Scenario; dispose: () => void }> {
+  let compiled;
+  try {
+    compiled = await compileScenario(file);
+  } catch (e) {
+    if (e instanceof CompileError) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    // Stack traces of the user's code point at their file through the inline source map.
+    process.setSourceMapsEnabled?.(true);
+    const mod = (await import(compiled.url)) as Record<string, unknown>;
+    return { scenario: scenarioOf(mod, file), dispose: compiled.dispose };
+  } catch (e) {
+    compiled.dispose();
+    if (e instanceof ScenarioModuleError) throw new UsageError(e.message);
+    throw new Error(`${file}: the scenario failed while loading: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function scenarioThresholds(s: Scenario, file: string): Threshold[] {
+  try {
+    return parseThresholdOptions(s.options?.thresholds ?? {}, `${file}: options.thresholds`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const s = readRunSettings(argv, process.env);
+  if (s === 'help') {
+    process.stdout.write(renderHelp(USAGE, RUN_FLAGS, EXAMPLE));
+    return EXIT.ok;
+  }
+  const { scenario, dispose } = await loadScenario(s.file);
+  try {
+    return await runScenario(s, scenario);
+  } finally {
+    dispose();
+  }
+}
+
+async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> {
+  const thresholds = [...s.thresholds, ...scenarioThresholds(scenario, s.file)];
+  const log = (t: string) => process.stderr.write(t.endsWith('\n') ? t : t + '\n');
+  const auth: Record<string, string> = s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {};
+  const transport = new Transport({ reuseConnections: s.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...s.timeouts } });
+  let model = s.model ?? '';
+  try {
+    if (s.preflight) model = (await preflight(transport, s.baseUrl, s.model, auth)).model;
+    else if (!model) throw new UsageError('--no-preflight needs --model NAME (the model cannot be asked of the server)');
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+
+  const name = scenario.options?.name ?? basename(s.file);
+  const runTags = { run: s.runId, trace: name, endpoint: s.endpoint, model, scenario: name };
+  // Custom trends say themselves whether they hold times; the context declares them.
+  let ctx: Context | undefined;
+  const registry = new Registry(runTags, (m) => isTimeMetric(m) || m === 'iteration_duration' || ctx?.metrics.isTime(m) === true);
+  const outputs = await openOutputs(s.outs, registry);
+  const interrupt = onInterrupt(s.graceMs, (t) => progress.message(t));
+  const progress = new ProgressReporter({
+    tty: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t), now: nowMs, planned: null,
+  });
+  const live = { sent: 0, done: 0, failed: 0, inFlight: 0 };
+  const ticker = setInterval(() => progress.update({ ...live, inFlight: live.sent - live.done }), 100);
+  let failuresLogged = 0;
+  const originUnixMs = nowUnixMs();
+  const client = new RequestClient({
+    transport, sink: registry, target: { baseUrl: s.baseUrl, model, endpoint: s.endpoint, stream: s.stream }, originUnixMs,
+    headers: auth, requestIdHeader: s.requestIdHeader, idPrefix: s.runId, abortInFlight: interrupt.abortInFlight,
+  });
+  const share = s.segment || s.sequence ? segmentIndices(s.segment ? parseSegment(s.segment) : null, s.sequence ? parseSequence(s.sequence) : null) : undefined;
+  ctx = new Context({
+    client, sink: registry, runId: s.runId, stopSending: interrupt.stopSending, share,
+    hooks: {
+      log: (t) => progress.message(t),
+      onSend: () => live.sent++,
+      onResult: (r, place) => {
+        live.done++;
+        if (!r.ok) {
+          live.failed++;
+          if (!s.quiet && failuresLogged < 10) {
+            failuresLogged++;
+            progress.message(`request ${r.id} failed: ${r.reason}: ${r.detail ?? ''}${failuresLogged === 10 ? ' (further failures are counted, not logged)' : ''}`);
+          }
+        }
+        outputs.jsonl?.write(requestRecord(r, place));
+      },
+    },
+  });
+
+  const startedMs = nowMs();
+  let scenarioError: Error | undefined;
+  try {
+    await scenario.run(ctx);
+  } catch (e) {
+    scenarioError = e as Error;
+  } finally {
+    clearInterval(ticker);
+    interrupt.dispose();
+    await transport.close();
+  }
+  progress.finish();
+  if (scenarioError) log(`${s.file}: the scenario threw: ${scenarioError.stack ?? scenarioError.message}`);
+
+  const durationMs = nowMs() - startedMs;
+  const data = registry.summaryData(durationMs, percentilesNeeded(thresholds));
+  const thresholdResults = checkThresholds(thresholds, data);
+  const sent = registry.counterValue('llm_requests_sent');
+  const run: RunInfo = {
+    runId: s.runId, trace: name, format: 'scenario', baseUrl: s.baseUrl, endpoint: s.endpoint, model, platform: 'engine',
+    speedup: 1, plannedRequests: sent + ctx.loopTotals.notSent, executionSegment: s.segment ? formatSegment(parseSegment(s.segment)) : null,
+  };
+  const result = buildResult(data, run, (n) => registry.histogramOf(n));
+  const custom = Object.fromEntries([...ctx.metrics.declared.keys()].map((k) => [k, data.metrics[k]?.values ?? null]));
+  writeJson(s.summaryJson, {
+    ...result,
+    engine: { interrupted: interrupt.interrupted, notSentInterrupted: ctx.loopTotals.notSent, delayedByConcurrency: ctx.loopTotals.delayedByConcurrency, scenarioError: scenarioError?.message ?? null, thresholds: summaryThresholds(thresholdResults) },
+    custom,
+  });
+  await outputs.close(log);
+
+  const customBlock = renderCustomMetrics(data, ctx.metrics.declared);
+  const table = renderTable(result) + (customBlock ? `\n${customBlock}` : '');
+  const color = process.stdout.isTTY === true;
+  const write = (t: string) => process.stdout.write(t);
+  let code: number;
+  if (scenario.handleSummary) {
+    const thresholdBlock = renderThresholds(thresholdResults);
+    const text = table + (thresholdBlock ? `\n${thresholdBlock}\n` : '');
+    const marks = summaryThresholds(thresholdResults);
+    const metrics: SummaryData['metrics'] = {};
+    for (const [k, m] of Object.entries(data.metrics)) if (m) metrics[k] = marks[k] ? { ...m, thresholds: marks[k] } : m;
+    const summary: SummaryData = { metrics, state: { testRunDurationMs: durationMs, isInterrupted: interrupt.interrupted }, result, text };
+    let writes;
+    try {
+      writes = applySummaryOutput(await scenario.handleSummary(summary), process.cwd());
+    } catch (e) {
+      log(`${s.file}: handleSummary failed: ${(e as Error).message}; printing the default summary`);
+      writes = { files: [] as string[] };
+    }
+    if (writes.stderr) process.stderr.write(writes.stderr);
+    for (const f of writes.files) log(`handleSummary wrote ${f}`);
+    // As k6: a `stdout` from handleSummary takes the place of the default text.
+    code = writes.stdout !== undefined ? finishRun('', thresholdResults, interrupt.interrupted, () => {}, false) : finishRun(table, thresholdResults, interrupt.interrupted, write, color);
+    if (writes.stdout !== undefined) write(writes.stdout);
+  } else {
+    code = finishRun(table, thresholdResults, interrupt.interrupted, write, color);
+  }
+  if (scenarioError && code !== EXIT.thresholds) return EXIT.startFailed;
+  return code;
+}

@@ -1,0 +1,121 @@
+// Requests of the scripting API: what a scenario asks for (LlmRequest), the body and headers
+// serialised ahead of the send (PreparedRequest), and what came back (LlmResult: the measured
+// outcome plus the send's identity and timing). Pure, so bodies and records are unit-tested.
+
+import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../../openai/request';
+import type { RequestOutcome } from '../../openai/outcome';
+import type { RequestRecord } from '../../outputs/jsonl';
+import type { EngineRequest } from '../transport';
+
+export type { Endpoint };
+
+/** One chat message, as the OpenAI chat API takes it (extra fields pass through). */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
+  content: string;
+  [field: string]: unknown;
+}
+
+/** The server a run talks to (from --base-url, --model or the preflight, --endpoint, --stream). */
+export interface Target {
+  /** Server root without a trailing slash, e.g. http://127.0.0.1:8000. */
+  baseUrl: string;
+  /** The model every request names unless it says otherwise. */
+  model: string;
+  /** Default endpoint: chat (/v1/chat/completions) or completions (/v1/completions). */
+  endpoint: Endpoint;
+  /** Default for streaming (TTFT and ITL need it). */
+  stream: boolean;
+}
+
+/** A chat or completion request. Everything but the prompt has a default from the run's flags. */
+export interface LlmRequest {
+  /** chat or completions; default: the run's --endpoint. */
+  endpoint?: Endpoint;
+  /** The user message (chat) or the prompt (completions: text or token ids). */
+  prompt?: string | number[];
+  /** The whole conversation (chat); takes the place of `prompt`. */
+  messages?: ChatMessage[];
+  /** max_tokens; omitted from the body when not given. */
+  maxTokens?: number;
+  /** Ask the server to generate exactly maxTokens (ignore_eos + min_tokens, vLLM/SGLang). Default false. */
+  ignoreEos?: boolean;
+  /** Stream the response; default: the run's --stream (true). */
+  stream?: boolean;
+  /** Model for this request; default: the run's model. */
+  model?: string;
+  /** Extra body fields, merged last (temperature, seed, ...). */
+  body?: Record<string, unknown>;
+  /** Extra HTTP headers. */
+  headers?: Record<string, string>;
+  /** Request id (sent in the run's request-id header); default: RUNID-N. */
+  id?: string;
+  /** Keep the generated text in the result (`text`); off by default, it costs memory. */
+  keepText?: boolean;
+}
+
+/** A request serialised ahead of its send: the send itself is then nearly free. */
+export interface PreparedRequest extends EngineRequest {
+  id: string;
+  /** Prompt length to record when the server reports no usage (a replayed trace knows it). */
+  promptTokensHint?: number;
+}
+
+/** A measured request: the outcome (src/openai/outcome.ts) plus who it was and when it went. */
+export interface LlmResult extends RequestOutcome {
+  id: string;
+  /** HTTP status; 0 when no response arrived. */
+  status: number;
+  /** Unix ms of the send (sub-ms). */
+  sendUnixMs: number;
+  /** Actual minus scheduled send time (ms); 0 for a request sent as soon as asked. */
+  lagMs: number;
+  /** The generated text, when the request asked for it (keepText). */
+  text?: string;
+}
+
+/** The JSON body of a request (pure). */
+export function requestBody(req: LlmRequest, target: Target): Record<string, unknown> {
+  const endpoint = req.endpoint ?? target.endpoint;
+  if (req.prompt === undefined && (endpoint === 'completions' || req.messages === undefined)) {
+    throw new TypeError(endpoint === 'chat' ? 'a chat request needs `prompt` or `messages`' : 'a completions request needs `prompt` (text or token ids)');
+  }
+  if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens >= 1)) {
+    throw new TypeError(`maxTokens must be a whole number >= 1, got ${req.maxTokens}`);
+  }
+  return buildBody({
+    endpoint, model: req.model ?? target.model, prompt: req.prompt ?? '', messages: req.messages, maxTokens: req.maxTokens,
+    stream: req.stream ?? target.stream, ignoreEos: req.ignoreEos === true, extra: req.body,
+  });
+}
+
+/** Serialises a request: URL, body bytes, headers (`baseHeaders` carry content type and auth). */
+export function prepareRequest(req: LlmRequest, target: Target, id: string, baseHeaders: Record<string, string>, idHeader: string): PreparedRequest {
+  const url = target.baseUrl + ENDPOINT_PATHS[req.endpoint ?? target.endpoint];
+  const body = Buffer.from(JSON.stringify(requestBody(req, target)));
+  const headers = req.headers ? { ...baseHeaders, ...req.headers, [idHeader]: id } : { ...baseHeaders, [idHeader]: id };
+  return { url, body, headers, id, keepEvents: req.keepText === true };
+}
+
+/** Mean and max of the gaps between token chunks (undefined when there are none). */
+export function gapStats(gaps: readonly number[]): { mean?: number; max?: number } {
+  if (gaps.length === 0) return {};
+  let sum = 0;
+  let max = 0;
+  for (const g of gaps) {
+    sum += g;
+    if (g > max) max = g;
+  }
+  return { mean: sum / gaps.length, max };
+}
+
+/** The --out jsonl record of a result. */
+export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs: number; line?: number }): RequestRecord {
+  const itl = gapStats(r.itlGapsMs);
+  return {
+    id: r.id, index: at.index, line: at.line, scheduledUnixMs: at.scheduledUnixMs, sendUnixMs: r.sendUnixMs,
+    lagMs: r.lagMs, ok: r.ok, reason: r.reason, status: r.status, ttfbMs: r.ttfbMs, ttftMs: r.ttftMs, e2eMs: r.e2eMs, tpotMs: r.tpotMs,
+    itlMeanMs: itl.mean, itlMaxMs: itl.max, connectMs: r.connectMs, promptTokens: r.promptTokens, outputTokens: r.outputTokens,
+    cachedTokens: r.cachedTokens, tokenSource: r.tokenSource,
+  };
+}
