@@ -2,7 +2,7 @@
 // request options (server, model, endpoint, prompts, connections, run id, API key) are the
 // replay's own, read by readReplayConfig so both scripts take them the same way.
 
-import { EnvReader, OptionError, type EnvMap } from './env';
+import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
 import { readReplayConfig, type ReplayConfig } from './replay';
 import { TIMING_MODES, type TimingMode } from '../sessions/timing';
 import type { JoinRule } from '../sessions/plan';
@@ -84,47 +84,49 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (build
 `;
 
 /** "300", "300s", "5m", "1.5h" -> seconds. */
-export function parseDurationS(name: string, raw: string): number {
+export function parseDurationS(name: string, raw: string, label: OptionLabel = k6Label): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!m) throw new OptionError(`-e ${name}=${raw}: must be a duration such as 300, 300s, 5m or 1h`);
+  if (!m) throw new OptionError(`${label(name, raw)}: must be a duration such as 300, 300s, 5m or 1h`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const s = unit === 'ms' ? n / 1000 : unit === 's' ? n : unit === 'm' ? n * 60 : n * 3600;
-  if (!(s > 0)) throw new OptionError(`-e ${name}=${raw}: must be longer than 0`);
+  if (!(s > 0)) throw new OptionError(`${label(name, raw)}: must be longer than 0`);
   return s;
 }
 
-function parseHeaders(raw: string | undefined): Record<string, string> {
+function parseHeaders(raw: string | undefined, label: OptionLabel): Record<string, string> {
   if (raw === undefined) return {};
+  const bad = `${label('HEADERS', raw)}: must be a JSON object of header names to strings`;
   let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch {
-    throw new OptionError(`-e HEADERS=${raw}: must be a JSON object of header names to strings`);
+    throw new OptionError(bad);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new OptionError(`-e HEADERS=${raw}: must be a JSON object of header names to strings`);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new OptionError(bad);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof val !== 'string' && typeof val !== 'number') throw new OptionError(`-e HEADERS: header ${k} must be a string`);
-    if (/^authorization$/i.test(k)) throw new OptionError('-e HEADERS: pass the API key in OPENAI_API_KEY, not in HEADERS (it would be logged)');
+    if (typeof val !== 'string' && typeof val !== 'number') throw new OptionError(`${label('HEADERS', raw)}: header ${k} must be a string`);
+    if (/^authorization$/i.test(k)) throw new OptionError(`${label('HEADERS', raw)}: pass the API key in OPENAI_API_KEY, not in the headers (it would be logged)`);
     out[k] = String(val);
   }
   return out;
 }
 
-export function readSessionsConfig(env: EnvMap, now: Date = new Date()): SessionsConfig {
-  const r = new EnvReader(env);
+export function readSessionsConfig(env: EnvMap, now: Date = new Date(), label: OptionLabel = k6Label): SessionsConfig {
+  const r = new EnvReader(env, label);
   const traces = r.string('TRACES');
-  if (!traces) throw new OptionError('no traces given: pass -e TRACES=file, a comma-separated list, or a directory with an index.txt (see -e HELP=1)');
-  const req = readReplayConfig({ ...env, TRACE: traces }, now);
+  if (!traces) throw new OptionError(`no traces given: pass ${label('TRACES', 'FILE')} (a file, a comma-separated list, or a directory)`);
+  const req = readReplayConfig({ ...env, TRACE: traces }, now, label);
   const whole = (n: number) => Number.isInteger(n) && n >= 1;
   const users = r.number('USERS', undefined, whole, 'a whole number >= 1');
   const sessions = r.number('SESSIONS', undefined, whole, 'a whole number >= 1');
   const duration = r.string('DURATION');
   if (users === undefined && (sessions !== undefined || duration !== undefined)) {
-    throw new OptionError('SESSIONS and DURATION need USERS (without USERS every session starts at its recorded time)');
+    const given = sessions !== undefined ? label('SESSIONS', String(sessions)) : label('DURATION', duration ?? '');
+    throw new OptionError(`${given}: SESSIONS and DURATION need USERS (without USERS every session starts at its recorded time)`);
   }
-  if (sessions !== undefined && duration !== undefined) throw new OptionError('pass SESSIONS or DURATION, not both');
+  if (sessions !== undefined && duration !== undefined) throw new OptionError(`pass ${label('SESSIONS', String(sessions))} or ${label('DURATION', duration)}, not both`);
   const warmPrefix = r.number('WARM_PREFIX', 0, (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
   const maxDelayS = r.number('MAX_DELAY_S', undefined, (n) => n >= 0, 'seconds >= 0');
   const maxDuration = r.string('MAX_DURATION', '24h');
@@ -150,7 +152,7 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date()): Session
     quiet: req.quiet,
     users,
     sessions,
-    durationS: duration === undefined ? undefined : parseDurationS('DURATION', duration),
+    durationS: duration === undefined ? undefined : parseDurationS('DURATION', duration, label),
     seed: r.number('SEED', 1, (n) => Number.isInteger(n), 'a whole number'),
     timing: r.oneOf('TIMING', TIMING_MODES, 'think-only'),
     timeScale: r.positive('TIME_SCALE', 1),
@@ -163,7 +165,7 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date()): Session
     blockScope: r.oneOf('BLOCK_SCOPE', ['file', 'global'] as const, 'file'),
     maxContext: r.number('MAX_CONTEXT', undefined, whole, 'a whole number of tokens >= 1'),
     vus: r.number('VUS', undefined, whole, 'a whole number >= 1'),
-    maxDurationS: parseDurationS('MAX_DURATION', maxDuration),
+    maxDurationS: parseDurationS('MAX_DURATION', maxDuration, label),
     gracefulStopS: r.number('GRACEFUL_STOP_S', 300, (n) => n >= 0, 'seconds >= 0'),
     leadMs: r.number('LEAD_MS', 500, (n) => n >= 0, 'a time in ms >= 0'),
     gpus: r.number('GPUS', undefined, whole, 'a whole number >= 1'),
@@ -172,6 +174,6 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date()): Session
     warmupFraction: r.number('WARMUP_FRACTION', 0.2, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
     summaryJson: r.string('SUMMARY_JSON', 'results/sessions-summary.json'),
     debugBodies: r.bool('DEBUG_BODIES', false),
-    headers: parseHeaders(r.string('HEADERS')),
+    headers: parseHeaders(r.string('HEADERS'), label),
   };
 }

@@ -1,0 +1,61 @@
+// Reading the flags every load command shares (COMMON_RUN_FLAGS of common-flags.ts): thresholds,
+// outputs, workers, segments, the grace period, timeouts and the preflight switch, each bad
+// value a usage error naming the flag.
+
+import { availableParallelism } from 'node:os';
+import type { EnvMap, OptionLabel } from '../config/env';
+import { asUsage, UsageError, type ParsedFlags } from './flags';
+import { parseSegment, parseSequence } from '../engine/segments';
+import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
+import { workerCount } from '../engine/workers';
+import type { Timeouts } from '../engine/transport';
+import { timeoutsFrom } from './common-flags';
+
+export interface RunFlags {
+  thresholds: Threshold[];
+  outs: string[];
+  workers: number;
+  segment?: string;
+  sequence?: string;
+  graceMs: number;
+  timeouts: Timeouts;
+  preflight: boolean;
+}
+
+/** A number flag >= min, or undefined when not given. */
+export function numberFlag(options: EnvMap, label: OptionLabel, name: string, min: number): number | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`${label(name, raw)}: must be a number >= ${min}`);
+  return n;
+}
+
+function usage<T>(read: () => T): T {
+  try {
+    return asUsage(read);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeoutMs: number): RunFlags {
+  const o = flags.options;
+  const segment = o.SEGMENT;
+  const sequence = o.SEGMENT_SEQUENCE;
+  usage(() => {
+    if (segment) parseSegment(segment);
+    if (sequence) parseSequence(sequence);
+  });
+  return {
+    thresholds: (flags.lists.THRESHOLD ?? []).map((t) => usage(() => parseThresholdFlag(t))),
+    outs: flags.lists.OUT ?? [],
+    workers: usage(() => workerCount(o.WORKERS, availableParallelism())),
+    segment,
+    sequence,
+    graceMs: (numberFlag(o, label, 'GRACE_S', 0) ?? 30) * 1000,
+    timeouts: timeoutsFrom(o, label, totalTimeoutMs),
+    preflight: o.PREFLIGHT !== 'false',
+  };
+}

@@ -1,0 +1,248 @@
+// `llm-replay sessions`: closed-loop replay of agentic sessions on the engine. Reads the options,
+// plans the traces (a bad row stops the run before anything is sent), asks the server once
+// (preflight), starts the outputs and the engine scrape, runs the sessions in this thread or in
+// worker threads (each a share of the draws by k6's segment arithmetic), shows progress, and
+// ends with the vLLM-style table, the sessions and workload tables, thresholds, the result JSON
+// and the exit code.
+
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
+import { asUsage, EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS } from './common-flags';
+import { readRunFlags, type RunFlags } from './run-flags';
+import { Registry } from '../engine/metrics';
+import { Transport, DEFAULT_TIMEOUTS } from '../engine/transport';
+import { preflight } from '../engine/preflight';
+import { onInterrupt } from '../engine/interrupt';
+import { formatSegment, parseSegment } from '../engine/segments';
+import { percentilesNeeded } from '../engine/thresholds';
+import { ProgressReporter } from '../engine/progress';
+import { startWorker } from '../engine/workers';
+import { nowMs, nowUnixMs } from '../engine/clock';
+import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../engine/summary';
+import type { RunInfo } from '../metrics/summary';
+import { isTimeMetric } from '../metrics/units';
+import { COUNTERS } from '../metrics/names';
+import { buildSessionsResult, renderSessions, type SessionsInfo } from '../sessions/summary';
+import { plannedWork, traceTag, type SessionsMeta } from '../sessions/load';
+import { DEBUG_PREFIX } from '../sessions/debug';
+import { loadSessionGroups } from '../scenarios/sessions-data';
+import { sessionsThread, threadShare, type SessionsJob, type SessionsThreadResult } from '../scenarios/sessions-thread';
+import { runEngineScrape } from '../scenarios/scrape';
+import { readScrapeConfig } from '../observe/config';
+import { openOutputs } from './outputs';
+import type { RequestRecord } from '../outputs/jsonl';
+import type { Sample } from '../outputs/sample';
+
+const SUMMARY_DEFAULT = 'results/sessions-summary.json';
+
+export const SESSIONS_FLAGS: FlagSpec[] = [
+  { flag: 'traces', value: 'PATH', help: 'session trace file, comma-separated files, or a directory (its index.txt, else its *.json/*.jsonl)' },
+  { flag: 'format', value: 'NAME', default: 'auto', help: 'trace format (kvcache-tester, trie, aiperf, ...)' },
+  { flag: 'skip-bad', kind: 'bool', help: 'skip and count bad trace rows instead of stopping at the first' },
+  ...TARGET_FLAGS,
+  { flag: 'users', value: 'N', help: 'N concurrent users drawing sessions (default: every session at its recorded start)' },
+  { flag: 'sessions', value: 'N', help: 'with --users: run N sessions (default: each session of the traces once)' },
+  { flag: 'duration', value: 'TIME', help: 'with --users: start new sessions for this long (300s, 5m, 1h) instead' },
+  { flag: 'seed', value: 'N', default: '1', help: 'seed of the session draw (without replacement until every session was drawn)' },
+  { flag: 'timing', value: 'MODE', default: 'think-only', help: 'think-only | original | api-scaled | no-wait (docs/sessions.md)' },
+  { flag: 'time-scale', value: 'X', default: '1', help: 'multiply every recorded wait (0.1 = ten times faster)' },
+  { flag: 'api-scale', value: 'X', default: '1', help: 'api-scaled: factor on the recorded server time of the anchor request' },
+  { flag: 'max-delay-s', value: 'S', help: 'cap on any one recorded wait, before --time-scale' },
+  { flag: 'subagent-join', value: 'RULE', default: 'recorded', help: 'recorded | next: which parent turn waits for a sub-agent' },
+  { flag: 'warm-prefix', value: 'F', default: '0', help: 'share this fraction (0..1) of each session\'s system+tool tokens across sessions' },
+  { flag: 'warm-prefix-tokens', value: 'N', help: 'share this many leading tokens instead' },
+  { flag: 'unique-prefix', kind: 'bool', default: 'true', help: 'every replayed session gets its own prompt text (--no-unique-prefix)' },
+  { flag: 'block-scope', value: 'file|global', default: 'file', help: 'are equal block ids in two files the same content?' },
+  { flag: 'max-context', value: 'N', help: 'leave out requests over N prompt tokens (and the rest of their agent)' },
+  { flag: 'max-duration', value: 'TIME', default: '24h', help: 'limit of the whole run: no new session after it' },
+  { flag: 'graceful-stop-s', value: 'S', default: '300', help: 'how long running sessions may finish after --duration / --max-duration' },
+  { flag: 'lead-ms', value: 'MS', default: '500', help: 'recorded starts: wait before the first one' },
+  { flag: 'headers', value: 'JSON', help: 'extra request headers, e.g. \'{"x-sim-reasoning":"3"}\'' },
+  { flag: 'debug-bodies', name: 'DEBUG_BODIES_FILE', value: 'FILE', help: 'write every request and response body (API key redacted) to FILE, one JSON line each' },
+  { flag: 'gpus', value: 'N', help: 'add a "Steady / GPU" column to the workload table' },
+  { flag: 'workload-bucket-s', value: 'S', default: '1', help: 'time resolution of the workload table' },
+  { flag: 'last-window-s', value: 'S', default: '30', help: 'the workload table\'s last window' },
+  { flag: 'warmup-fraction', value: 'F', default: '0.2', help: 'share of wall time the steady state leaves out' },
+  ...PROMPT_FLAGS,
+  ...COMMON_RUN_FLAGS.map((f) => (f.flag === 'summary-json' ? { ...f, default: SUMMARY_DEFAULT } : f)),
+  ...SCRAPE_FLAGS,
+];
+
+const USAGE = `usage: llm-replay sessions --traces PATH [--users N [--sessions M | --duration T]] [--base-url URL] [flags]
+
+Closed-loop replay of agentic sessions: each request goes after what it depends on ended (the
+agent's previous turn, a spawning parent turn, joined sub-agents) plus the recorded wait of the
+timing mode; sub-agents run beside their parent; context grows turn by turn. Ends with the
+"Serving Benchmark Result" table, the per-session table (TTFT, TTFAT, latency, decode TPS, cache
+and eligible cache hit rates) and the workload table, and writes the result JSON.
+The API key is read from OPENAI_API_KEY or API_KEY (never from a flag, never printed).`;
+
+const EXAMPLE = `examples:
+  llm-replay sessions --traces traces/sessions/kvcache-tester-0282-excerpt.json --time-scale 0.01
+  llm-replay sessions --traces traces/sessions/ --users 32 --sessions 200 --seed 7 --warm-prefix 0.5 --gpus 8`;
+
+export interface SessionsSettings extends RunFlags {
+  cfg: SessionsConfig;
+  options: Record<string, string | undefined>;
+  debugFile?: string;
+}
+
+export function readSessionsSettings(argv: string[], env: NodeJS.ProcessEnv, now = new Date()): SessionsSettings | 'help' {
+  const flags = parseFlags(argv, SESSIONS_FLAGS, 'llm-replay sessions');
+  if (flags.help) return 'help';
+  if (flags.positional.length) throw new UsageError(`llm-replay sessions: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
+  const label = flagLabel(SESSIONS_FLAGS);
+  const debugFile = flags.options.DEBUG_BODIES_FILE;
+  // The API key comes from the environment only.
+  const options: Record<string, string | undefined> = { ...flags.options, DEBUG_BODIES: debugFile ? 'true' : 'false', OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY };
+  const cfg = asUsage(() => readSessionsConfig(options, now, label));
+  // Worker threads read the options again: give them this run's id.
+  options.RUN_ID = cfg.runId;
+  const run = readRunFlags(flags, label, cfg.timeoutMs);
+  if (debugFile && run.workers > 1) throw new UsageError(`--debug-bodies ${debugFile}: needs --workers 1 (one thread writes the file)`);
+  return { ...run, cfg, options, debugFile };
+}
+
+function sessionsInfo(cfg: SessionsConfig, planned: number | undefined): SessionsInfo {
+  return {
+    planned, timing: cfg.timing === 'api-scaled' ? `api-scaled (API_SCALE=${cfg.apiScale})` : cfg.timing,
+    timeScale: cfg.timeScale, users: cfg.users, subagentJoin: cfg.join,
+    warmPrefix: cfg.warmPrefixTokens !== undefined ? `${cfg.warmPrefixTokens} tokens` : cfg.warmPrefix > 0 ? `${cfg.warmPrefix * 100}% of system+tools` : 'off',
+    uniquePrefix: cfg.uniquePrefix,
+  };
+}
+
+/** The run's warnings about the traces, before anything is sent. */
+function traceWarnings(cfg: SessionsConfig, meta: SessionsMeta, log: (t: string) => void): void {
+  if (meta.skippedCount > 0) log(`skipped ${meta.skippedCount} bad trace row(s) (--skip-bad); first: ${meta.skipped.join(' | ')}`);
+  if (meta.truncated > 0) log(`--max-context ${cfg.maxContext}: ${meta.truncated} request(s) over the limit (and the rest of their agents) are left out`);
+}
+
+function openDebug(path: string): WriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return createWriteStream(path, { flags: 'w' });
+}
+
+export async function sessionsCommand(argv: string[]): Promise<number> {
+  const s = readSessionsSettings(argv, process.env);
+  if (s === 'help') {
+    process.stdout.write(renderHelp(USAGE, SESSIONS_FLAGS, EXAMPLE));
+    return EXIT.ok;
+  }
+  const { cfg } = s;
+  const log = (t: string) => process.stderr.write(t.endsWith('\n') ? t : t + '\n');
+  // Plan the traces here: a bad row or a missing file stops the run before anything is sent.
+  const { groups, meta } = loadSessionGroups(cfg);
+  traceWarnings(cfg, meta, log);
+  // This process's share (--segment): its workers split it further.
+  const share = threadShare({ segment: s.segment, sequence: s.sequence, workers: 1, worker: 0 });
+  const work = plannedWork(cfg, meta.groupRequests, share ? (i) => share.owns(i) : undefined);
+
+  const auth: Record<string, string> = cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {};
+  const probe = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+  let model = cfg.model ?? '';
+  try {
+    if (s.preflight) model = (await preflight(probe, cfg.baseUrl, cfg.model, auth)).model;
+    else if (!model) throw new UsageError('--no-preflight needs --model NAME (the model cannot be asked of the server)');
+  } finally {
+    await probe.close();
+  }
+
+  const runTags = { run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
+  const registry = new Registry(runTags, isTimeMetric);
+  const outputs = await openOutputs(s.outs, registry);
+  const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
+  const interrupt = onInterrupt(s.graceMs, (t) => progress.message(t));
+  const progress = new ProgressReporter({
+    tty: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t), now: nowMs,
+    planned: work.requests ?? null,
+  });
+  const live = { sent: 0, done: 0, failed: 0 };
+  const ticker = setInterval(() => progress.update({ ...live, inFlight: live.sent - live.done }), 100);
+  let failuresLogged = 0;
+  const onRecord = (r: RequestRecord | undefined, ok: boolean, line?: string) => {
+    live.done++;
+    if (!ok) {
+      live.failed++;
+      if (!cfg.quiet && line && failuresLogged < 10) {
+        failuresLogged++;
+        progress.message(`request ${line}${failuresLogged === 10 ? ' (further failures are counted, not logged)' : ''}`);
+      }
+    }
+    if (r) outputs.jsonl?.write(r);
+  };
+  const onSamples = (samples: Sample[]) => outputs.add(samples);
+
+  const job: Omit<SessionsJob, 'worker'> = {
+    options: s.options, runId: cfg.runId, model, originUnixMs: nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
+    timeouts: s.timeouts, runTags, wantSamples: outputs.wantsSamples, wantRecords: outputs.jsonl !== undefined,
+  };
+  // The engine's /metrics beside the run, into the main registry (and so the outputs).
+  const scrapeStop = new AbortController();
+  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(SESSIONS_FLAGS));
+  const limitMs = ((cfg.durationS ?? cfg.maxDurationS) + cfg.gracefulStopS) * 1000;
+  const scrape = scrapeConfig.enabled
+    ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: limitMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(`scrape: ${m}`), info: () => {} } })
+    : Promise.resolve(undefined);
+  const startedMs = nowMs();
+  let results: SessionsThreadResult[];
+  try {
+    results = s.workers === 1 ? [await runHere(job)] : await runInWorkers(job);
+  } finally {
+    clearInterval(ticker);
+    interrupt.dispose();
+    scrapeStop.abort();
+    await scrape;
+    if (debug) await new Promise((r) => debug.end(r));
+  }
+  progress.finish();
+  for (const r of results) registry.merge(r.state);
+
+  const data = registry.summaryData(nowMs() - startedMs, percentilesNeeded(s.thresholds));
+  const thresholdResults = checkThresholds(s.thresholds, data);
+  const run: RunInfo = {
+    runId: cfg.runId, trace: cfg.traces, format: meta.formats.join(','), baseUrl: cfg.baseUrl, endpoint: cfg.endpoint, model, platform: 'engine',
+    speedup: 1 / cfg.timeScale, plannedRequests: work.requests ?? data.metrics[COUNTERS.sent]?.values.count ?? 0,
+    executionSegment: s.segment ? formatSegment(parseSegment(s.segment)) : null,
+  };
+  const result = buildSessionsResult(data, run, sessionsInfo(cfg, work.sessions), (name) => registry.histogramOf(name), {
+    bucketMs: cfg.bucketMs, lastWindowMs: cfg.lastWindowMs, warmupFraction: cfg.warmupFraction, gpus: cfg.gpus,
+  });
+  const extra = {
+    interrupted: interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
+    segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
+  };
+  writeJson(cfg.summaryJson, { ...result, engine: extra });
+  await outputs.close(log);
+  return finishRun(renderSessions(result), thresholdResults, interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
+
+  function runHere(j: Omit<SessionsJob, 'worker'>): Promise<SessionsThreadResult> {
+    // The traces planned above: not read a second time after the origin is set.
+    return sessionsThread({ ...j, worker: 0 }, {
+      stopSending: interrupt.stopSending, abortInFlight: interrupt.abortInFlight,
+      onSend: () => live.sent++,
+      onSamples: j.wantSamples ? onSamples : undefined,
+      debug: debug ? (line) => debug.write(line.slice(DEBUG_PREFIX.length) + '\n') : undefined,
+      onRecord: (r, t) => onRecord(j.wantRecords ? r : undefined, t.o.ok, t.o.ok ? undefined : `${r.id} (trace line ${r.line ?? '?'}) failed: ${t.o.reason}: ${t.o.detail ?? ''}`),
+    }, groups);
+  }
+
+  async function runInWorkers(j: Omit<SessionsJob, 'worker'>): Promise<SessionsThreadResult[]> {
+    const entry = new URL('../scenarios/sessions-worker.ts', import.meta.url);
+    let ready = 0;
+    const runs = Array.from({ length: j.workers }, (_, w) => startWorker(entry, { ...j, worker: w }, (m) => {
+      // The common origin is set once every worker has planned the traces and can send.
+      if (m.type === 'ready' && ++ready === j.workers) {
+        const originUnixMs = nowUnixMs();
+        runs.forEach((r) => r.post({ type: 'start', originUnixMs }));
+      } else if (m.type === 'send') live.sent++;
+      else if (m.type === 'samples') onSamples(m.samples as Sample[]);
+      else if (m.type === 'record') onRecord(m.record as RequestRecord | undefined, m.ok, m.line);
+    }));
+    interrupt.stopSending.addEventListener('abort', () => runs.forEach((r) => r.post({ type: 'stop' })));
+    interrupt.abortInFlight.addEventListener('abort', () => runs.forEach((r) => r.post({ type: 'abort' })));
+    return (await Promise.all(runs.map((r) => r.result))) as SessionsThreadResult[];
+  }
+}
