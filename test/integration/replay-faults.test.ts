@@ -1,74 +1,130 @@
-// Every fault the simulator can inject, survived by a real k6 replay: the run completes, each
-// failed request is counted under the reason its fault implies, and nothing measured is lost.
+// Every fault the simulator can inject, survived by a real engine replay: the run completes,
+// each failed request is counted under the reason its fault implies (in the summary and in its
+// --out jsonl record), and nothing measured is lost. A second run with tight timeouts turns the
+// slow faults into the transport's "timeout".
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envArgs, groundTruthFor, readK6Points, runK6, startSim, tempDir, type RunningSim } from './support/processes';
-import type { GroundTruthRecord } from '../../src/sim/ground-truth';
+import { groundTruthFor, readRecords, runCli, startSim, tempDir, type CliRun, type RunningSim } from './support/processes';
+import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
+import type { RequestRecord } from '../../src/outputs/jsonl';
 
 const KINDS = ['status=429', 'status=500', 'status=503', 'stall=300', 'cut=3', 'malformed=2', 'mid-error=2', 'slow-first-byte=300'];
 
 /** The failure reason each fault must produce; null = the request still succeeds (only slower). */
-function expectedReason(fault: string | null): string | null {
+function expectedReason(fault: string | null, timeouts = false): string | null {
   if (!fault) return null;
   if (fault.startsWith('status=')) return `http_${fault.slice('status='.length)}`;
   if (fault.startsWith('cut')) return 'stream_eof';
   if (fault.startsWith('malformed')) return 'malformed_chunk';
   if (fault.startsWith('mid-error')) return 'stream_error';
-  return null; // stall, slow-first-byte
+  return timeouts ? 'timeout' : null; // stall, slow-first-byte
+}
+
+interface FaultRun {
+  run: CliRun;
+  summary: ReplayResult;
+  records: RequestRecord[];
+  gt: GroundTruthRecord[];
+}
+
+async function replayFaulty(sim: RunningSim, dir: string, runId: string, n: number, extra: string[]): Promise<FaultRun> {
+  const summaryPath = join(dir, `${runId}.summary.json`);
+  const jsonl = join(dir, `${runId}.jsonl`);
+  const run = await runCli(['replay', '--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--model', 'sim-model', '--speedup', '20',
+    '--max-requests', String(n), '--run-id', runId, '--summary-json', summaryPath, '--out', `jsonl=${jsonl}`, '--no-scrape', ...extra]);
+  const summary = run.code === 0 ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult) : (undefined as unknown as ReplayResult);
+  const records = run.code === 0 ? readRecords(jsonl) : [];
+  return { run, summary, records, gt: await groundTruthFor<GroundTruthRecord>(sim.groundTruth, `${runId}-`, n) };
+}
+
+/** The summary's errors and each record's reason are what the ground truth's faults imply. */
+function expectReasons(r: FaultRun, timeouts: boolean): void {
+  const fault = new Map(r.gt.map((g) => [g.id, g.fault]));
+  const want: Record<string, number> = {};
+  for (const g of r.gt) {
+    const reason = expectedReason(g.fault, timeouts);
+    if (reason) want[reason] = (want[reason] ?? 0) + 1;
+  }
+  expect(r.summary.errors).toEqual(want);
+  expect(r.summary.requests.failed).toBe(Object.values(want).reduce((a, b) => a + b, 0));
+  for (const rec of r.records) {
+    const reason = expectedReason(fault.get(rec.id) ?? null, timeouts);
+    expect({ id: rec.id, fault: fault.get(rec.id), ok: rec.ok, reason: rec.reason }).toEqual({ id: rec.id, fault: fault.get(rec.id), ok: reason === null, reason: reason ?? undefined });
+  }
 }
 
 describe('a replay against a faulty server', () => {
   let sim: RunningSim;
   const dir = tempDir('faults');
   const N = 80;
-  const runId = 'faults';
-  let run: Awaited<ReturnType<typeof runK6>>;
-  let summary: ReplayResult;
-  let gt: GroundTruthRecord[];
+  let r: FaultRun;
 
   beforeAll(async () => {
     sim = await startSim(['--preset', 'fast', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet',
       '--fault-rate', '0.6', '--fault-kinds', KINDS.join(','), '--seed', '3']);
-    run = await runK6(['run', '--quiet', '--out', `json=${join(dir, 'k6.json')}`, ...envArgs({
-      TRACE: 'traces/mooncake-sample.jsonl', BASE_URL: sim.url, MODEL: 'sim-model', SPEEDUP: 20, MAX_REQUESTS: N,
-      RUN_ID: runId, SUMMARY_JSON: join(dir, 'summary.json'), SCRAPE: 'false',
-    }), 'dist/replay.js']);
-    if (run.code === 0) summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as ReplayResult;
-    gt = await groundTruthFor<GroundTruthRecord>(sim.groundTruth, `${runId}-`, N);
+    r = await replayFaulty(sim, dir, 'faults', N, ['--quiet']);
   }, 240_000);
   afterAll(async () => {
     await sim?.stop();
   });
 
   it('completes, with every kind of fault drawn at least once', () => {
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(gt).toHaveLength(N);
-    const drawn = new Set(gt.map((r) => r.fault));
+    expect(r.run.code, r.run.stdout + r.run.stderr).toBe(0);
+    expect(r.gt).toHaveLength(N);
+    const drawn = new Set(r.gt.map((g) => g.fault));
     for (const k of KINDS) expect(drawn.has(k), `fault ${k} was never drawn`).toBe(true);
   });
 
-  it('counts each failure under the reason its fault implies', () => {
-    const want: Record<string, number> = {};
-    for (const r of gt) {
-      const reason = expectedReason(r.fault);
-      if (reason) want[reason] = (want[reason] ?? 0) + 1;
-    }
-    expect(summary.errors).toEqual(want);
-    expect(summary.requests.failed).toBe(Object.values(want).reduce((a, b) => a + b, 0));
+  it('counts each failure under the reason its fault implies, in the summary and in every record', () => {
+    expectReasons(r, false);
+    expect(r.run.stdout).toMatch(new RegExp(`Failed requests:\\s+${r.summary.requests.failed}\\n`));
   });
 
   it('loses nothing: every request is sent once and accounted for, the slow ones measured', () => {
-    expect(summary.requests).toMatchObject({ planned: N, sent: N, completed: N, notSent: 0 });
-    const outcomes = readK6Points(join(dir, 'k6.json'), ['llm_requests']);
-    expect(new Set(outcomes.map((p) => p.requestId)).size).toBe(N);
+    expect(r.summary.requests).toMatchObject({ planned: N, sent: N, completed: N, notSent: 0 });
+    expect(new Set(r.records.map((x) => x.id)).size).toBe(N);
+    expect(r.records).toHaveLength(N);
     // Requests that only stalled or started slowly succeed, and their TTFT was recorded.
-    const slow = gt.filter((r) => r.fault && expectedReason(r.fault) === null).map((r) => r.id);
-    const ttft = new Set(readK6Points(join(dir, 'k6.json'), ['llm_ttft']).map((p) => p.requestId));
-    expect(slow.length).toBeGreaterThan(0);
-    for (const id of slow) expect(ttft.has(id), `${id} has no TTFT`).toBe(true);
-    expect(summary.requests.succeeded).toBe(N - summary.requests.failed);
+    const slow = new Set(r.gt.filter((g) => g.fault && expectedReason(g.fault) === null).map((g) => g.id));
+    expect(slow.size).toBeGreaterThan(0);
+    for (const rec of r.records.filter((x) => slow.has(x.id))) expect(rec.ttftMs, `${rec.id} has no TTFT`).toBeGreaterThan(0);
+    expect(r.summary.requests.succeeded).toBe(N - r.summary.requests.failed);
+  });
+});
+
+describe('slow faults against tight timeouts', () => {
+  // Fault durations far beyond the timeouts, the timeouts far beyond a normal request's gaps.
+  const SLOW = ['stall=4000', 'slow-first-byte=4000'];
+  let sim: RunningSim;
+  const dir = tempDir('timeouts');
+
+  beforeAll(async () => {
+    sim = await startSim(['--preset', 'fast', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet',
+      '--fault-rate', '0.5', '--fault-kinds', SLOW.join(','), '--seed', '5']);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('counts a stalled stream (idle timeout) and a late first byte (first-byte timeout) as "timeout"', async () => {
+    const N = 24;
+    const r = await replayFaulty(sim, dir, 'timeouts', N, ['--quiet', '--idle-timeout-ms', '1500', '--first-byte-timeout-ms', '1500']);
+    expect(r.run.code, r.run.stdout + r.run.stderr).toBe(0);
+    const drawn = new Set(r.gt.map((g) => g.fault));
+    for (const k of SLOW) expect(drawn.has(k), `fault ${k} was never drawn`).toBe(true);
+    expect(r.summary.requests).toMatchObject({ planned: N, sent: N, completed: N });
+    expectReasons(r, true);
+    // Each gave up before its fault was over (undici's timers for limits >= 1 s tick coarsely,
+    // so "near the limit" means within the 4 s fault, not at 1.5 s sharp): the late first byte
+    // by the engine's clock, the stall by the simulator's (its last token to the client leaving).
+    const gt = new Map(r.gt.map((g) => [g.id, g]));
+    for (const rec of r.records.filter((x) => x.reason === 'timeout')) {
+      const g = gt.get(rec.id)!;
+      if (g.fault!.startsWith('slow-first-byte')) expect(rec.e2eMs, rec.id).toBeLessThan(4000);
+      else expect(g.finishMs - decodeTokenTimes(g).at(-1)!, rec.id).toBeLessThan(4000);
+    }
   });
 });
