@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DASHBOARD_FILES, PROVISIONED_DATASOURCES } from '../../src/dashboards/build';
+import { parseInfluxDbUrl } from '../../src/outputs/influxdb';
+import { parseRemoteWriteUrl } from '../../src/outputs/prometheus-rw';
 
 // The compose file cannot run here (no Docker engine): check what it wires together instead.
 const yaml = (path: string) => parse(readFileSync(path, 'utf8'));
@@ -17,6 +19,23 @@ describe('deploy/: compose file and Grafana provisioning', () => {
     expect(influxdb.environment?.INFLUXDB_DB).toBe('k6');
     expect(prometheus.command).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=native-histograms']));
     expect(grafana.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+  });
+
+  it('tells users to run the engine CLI (not k6) with both outputs at the published ports and database', () => {
+    const text = readFileSync('deploy/docker-compose.yml', 'utf8');
+    const usage = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    expect(usage).toMatch(/llm-replay replay /);
+    const outs = [...usage.matchAll(/--out (influxdb|prometheus-rw)=(\S+)/g)].map((m) => [m[1], m[2]]);
+    expect(outs.map((o) => o[0])).toEqual(['influxdb', 'prometheus-rw']);
+    const influx = parseInfluxDbUrl(outs[0][1]);
+    expect(influx.db).toBe(compose.services.influxdb.environment?.INFLUXDB_DB);
+    expect(compose.services.influxdb.ports).toContain(`127.0.0.1:${new URL(influx.base.shown).port}:8086`);
+    const rw = new URL(parseRemoteWriteUrl(outs[1][1]).shown);
+    expect(rw.pathname).toBe('/api/v1/write');
+    expect(compose.services.prometheus.ports).toContain(`127.0.0.1:${rw.port}:9090`);
+    for (const f of ['deploy/docker-compose.yml', 'deploy/prometheus/prometheus.yml', 'deploy/grafana/provisioning/datasources/k6-llm-replay.yml']) {
+      expect(readFileSync(f, 'utf8'), f).not.toMatch(/build\/k6|dist\/replay\.js/);
+    }
   });
 
   it('publishes ports on loopback only', () => {
