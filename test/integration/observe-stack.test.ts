@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSim, tempDir, type RunningSim } from './support/processes';
-import { runCli, type CliRun } from './support/replay-cli';
+import { runCli, startSim, tempDir, type CliRun, type RunningSim } from './support/processes';
 import { startObserveServer, stopObserveServer, type ObserveServer } from './support/observe-servers';
 import { DASHBOARD_FILES, expectations } from '../../src/dashboards/build';
 import { verifyAnnotations, verifyPanels, verifyVariables, type Connection, type QueryResult } from '../../src/dashboards/verify';
