@@ -50,7 +50,7 @@ export function checkOpenSchedule(s: OpenSchedule): void {
 
 /** How many arrivals the schedule has in all (every process). */
 export function arrivalCount(s: OpenSchedule): number {
-  return 'offsetsMs' in s ? s.offsetsMs.length : Math.ceil((s.durationMs * s.rate) / 1000 - 1e-9);
+  return 'offsetsMs' in s ? s.offsetsMs.length : Math.max(0, Math.ceil((s.durationMs * s.rate) / 1000 - 1e-9));
 }
 
 /** Offset of arrival i: the listed one, or i / rate (constant rate: the first at 0). */

@@ -28,7 +28,7 @@ export function renderCustomMetrics(data: K6SummaryData, declared: ReadonlyMap<s
     const unit = d.isTime ? 'ms' : '';
     const text = d.kind === 'trend'
       ? ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'].map((k) => `${k}=${fmt(v[k], unit)}`).join(' ')
-      : d.kind === 'counter' ? `${fmt(v.count, '')} ${fmt(v.rate, '/s')}` : fmt(v.value, '');
+      : d.kind === 'counter' ? `${fmt(v.count, '')} ${Number.isFinite(v.rate) ? v.rate.toFixed(2) : 'n/a'}/s` : fmt(v.value, '');
     return `    ${`${name}`.padEnd(width, '.')}: ${text}`;
   });
   return ['  █ CUSTOM METRICS', '', ...lines, ''].join('\n');
