@@ -19,7 +19,7 @@ const topics = ['caching', 'batching', 'scheduling', 'quantization'];
 
 /** The open loop's request for arrival i: prompts of two sizes, tagged for the custom counter. */
 function shortOrLong(i: number): LlmRequest {
-  const long = i % 4 === 0;
+  const long = i % 5 === 0;
   return {
     prompt: `Explain ${topics[i % topics.length]} in inference servers. `.repeat(long ? 40 : 4),
     maxTokens: long ? 48 : 16,
