@@ -254,7 +254,9 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
         if (o.reason === 'aborted') aborted = true;
       }
       prompts.reply(x, o, turn, key);
-      prev = { sendMs: x.startUnixMs, endMs: x.startUnixMs + o.e2eMs };
+      // The send-to-send anchor is when the request went out: after the connection setup that
+      // a new connection's times count from (the server sees the request then).
+      prev = { sendMs: x.startUnixMs + x.connectMs, endMs: x.startUnixMs + o.e2eMs };
       prevResult = result;
       if (!aborted) for (const c of turn.spawns) spawn(c, prev.endMs, prev);
     }

@@ -1,11 +1,12 @@
 // Sessions under load: the eligible cache hit rate the real simulator's prefix cache gives with
 // ample and with scarce KV cache, and 32 concurrent users on the shipped session traces with the
-// k6 process's memory sampled while it runs.
+// engine CLI's memory sampled while it runs.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envArgs, groundTruthFor, runK6, startSim, tempDir, type RunningSim } from './support/processes';
+import { groundTruthFor, runCli, startCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { flagArgs } from './support/flags';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { SessionsResult } from '../../src/sessions/summary';
 
@@ -52,12 +53,12 @@ describe('sessions under load', () => {
     sim = undefined;
   });
 
-  async function hitRate(kvBlocks: number): Promise<{ k6: number; truth: number }> {
+  async function hitRate(kvBlocks: number): Promise<{ engine: number; truth: number }> {
     sim = await startSim(['--preset', 'fast', '--time-scale', '0.02', '--max-model-len', '200000', '--kv-blocks', String(kvBlocks), '--quiet']);
     const runId = `kv${kvBlocks}`;
-    const run = await runK6(['run', '--quiet', ...envArgs({
-      TRACES: EXCERPT, BASE_URL: sim.url, MODEL: 'sim-model', RUN_ID: runId, USERS: 4, SESSIONS: 4, TIME_SCALE: 0.01, SUMMARY_JSON: join(dir, `${runId}.json`),
-    }), 'dist/sessions.js'], {}, 120_000);
+    const run = await runCli(['sessions', ...flagArgs({
+      traces: EXCERPT, 'base-url': sim.url, model: 'sim-model', 'run-id': runId, users: 4, sessions: 4, 'time-scale': 0.01, 'summary-json': join(dir, `${runId}.json`),
+    })], {}, 120_000);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(readFileSync(join(dir, `${runId}.json`), 'utf8')) as SessionsResult;
     expect(r.sessions).toMatchObject({ started: 4, ok: 4 });
@@ -65,41 +66,33 @@ describe('sessions under load', () => {
     expect(recs.length).toBe(4 * 17);
     await sim.stop();
     sim = undefined;
-    return { k6: r.eligibleHitRate!, truth: eligibleHitRate(recs) };
+    return { engine: r.eligibleHitRate!, truth: eligibleHitRate(recs) };
   }
 
   it('eligible cache hit rate is near 100% with ample KV cache and falls as the cache shrinks', async () => {
     const ample = await hitRate(100_000);
     const scarce = await hitRate(6_000);
-    console.log(`eligible cache hit rate (k6 / ground truth): ample ${(ample.k6 * 100).toFixed(1)}% / ${(ample.truth * 100).toFixed(1)}%, ` +
-      `6000 blocks ${(scarce.k6 * 100).toFixed(1)}% / ${(scarce.truth * 100).toFixed(1)}%`);
+    console.log(`eligible cache hit rate (engine / ground truth): ample ${(ample.engine * 100).toFixed(1)}% / ${(ample.truth * 100).toFixed(1)}%, ` +
+      `6000 blocks ${(scarce.engine * 100).toFixed(1)}% / ${(scarce.truth * 100).toFixed(1)}%`);
     // Sibling sub-agents share their opening blocks, so cached can exceed eligible a little.
-    expect(ample.k6).toBeGreaterThan(0.95);
-    expect(scarce.k6).toBeLessThan(0.8 * ample.k6);
-    for (const x of [ample, scarce]) expect(x.k6 / x.truth).toBeCloseTo(1, 6);
+    expect(ample.engine).toBeGreaterThan(0.95);
+    expect(scarce.engine).toBeLessThan(0.8 * ample.engine);
+    for (const x of [ample, scarce]) expect(x.engine / x.truth).toBeCloseTo(1, 6);
   });
 
   it('32 users on the shipped session traces: every session completes, memory stays flat', async () => {
     sim = await startSim(['--preset', 'fast', '--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '400000', '--quiet']);
     const runId = 'users32';
-    const SESSIONS = 256; // 8 rounds of 32: long enough for k6's heap to reach its steady size
+    const SESSIONS = 256; // 8 rounds of 32: long enough for the heap to reach its steady size
     const samples: Array<{ at: number; kb: number }> = [];
     const started = Date.now();
-    const runP = runK6(['run', '--quiet', ...envArgs({
-      TRACES: 'traces/sessions/', BASE_URL: sim.url, MODEL: 'sim-model', RUN_ID: runId, USERS: 32, SESSIONS, TIME_SCALE: 0.01, SEED: 7,
-      SUMMARY_JSON: join(dir, `${runId}.json`),
-    }), 'dist/sessions.js'], {}, 240_000);
-    // runK6 spawns build/k6 directly: find its pid to sample.
-    let stop = () => {};
-    for (let i = 0; i < 50 && samples.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const pid = findK6(runId);
-      if (pid) {
-        stop = sampleRss(pid, samples);
-        break;
-      }
-    }
-    const run = await runP;
+    const cli = startCli(['sessions', ...flagArgs({
+      traces: 'traces/sessions/', 'base-url': sim.url, model: 'sim-model', 'run-id': runId, users: 32, sessions: SESSIONS, 'time-scale': 0.01, seed: 7,
+      'summary-json': join(dir, `${runId}.json`),
+    })], {}, 240_000);
+    // The CLI is node itself (no launcher): its pid is the process that runs the sessions.
+    const stop = sampleRss(cli.proc.pid!, samples);
+    const run = await cli.done;
     stop();
     const wallS = (Date.now() - started) / 1000;
     expect(run.code, run.stderr).toBe(0);
@@ -119,7 +112,7 @@ describe('sessions under load', () => {
     const middle = phase(0.25, 0.75);
     const last = phase(0.75, 1);
     console.log(`32 users, ${SESSIONS} sessions, ${r.serving.requests.sent} requests: wall ${wallS.toFixed(1)} s (benchmark ${r.serving.durationS.toFixed(1)} s), ` +
-      `k6 peak RSS ${(peak / 1024).toFixed(0)} MiB (first quarter ${(phase(0, 0.25) / 1024).toFixed(0)}, middle half ${(middle / 1024).toFixed(0)}, last quarter ${(last / 1024).toFixed(0)})`);
+      `engine peak RSS ${(peak / 1024).toFixed(0)} MiB (first quarter ${(phase(0, 0.25) / 1024).toFixed(0)}, middle half ${(middle / 1024).toFixed(0)}, last quarter ${(last / 1024).toFixed(0)})`);
     // Bounded: once every user is busy, memory does not grow with the sessions run (the last
     // quarter's peak is not above the middle's, give or take the garbage collector), and the
     // whole run stays within 1 GiB.
@@ -127,17 +120,3 @@ describe('sessions under load', () => {
     expect(peak).toBeLessThan(1024 * 1024);
   });
 });
-
-/** The pid of the build/k6 process running `runId` (from /proc, our own child). */
-function findK6(runId: string): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.startsWith('build/k6') && cmd.includes(`RUN_ID=${runId}`)) return Number(d);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}

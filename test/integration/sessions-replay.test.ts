@@ -1,4 +1,4 @@
-// Closed-loop sessions end to end: the real build/k6 runs dist/sessions.js against the real
+// Closed-loop sessions end to end: the engine CLI (llm-replay sessions) runs against the real
 // simulator, whose ground truth (one record per X-Request-Id "<run>-s<draw>-a<agent>-t<turn>")
 // says what arrived when. Timings are compared as ratios of recorded waits, never as absolute
 // thresholds.
@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envArgs, groundTruthFor, runK6, startSim, tempDir, type RunningSim } from './support/processes';
+import { groundTruthFor, runCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { flagArgs } from './support/flags';
 import { readTrace } from '../../src/trace/read';
 import { planSessions, type SessionGroup } from '../../src/sessions/plan';
 import { sendAtMs, type TimingOptions } from '../../src/sessions/timing';
-import { DEBUG_PREFIX } from '../../src/sessions/debug';
 import { percentile } from '../../src/metrics/formulas';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { SessionsResult } from '../../src/sessions/summary';
@@ -35,8 +35,8 @@ async function turns(sim: RunningSim, runId: string, count: number): Promise<Map
   return m;
 }
 
-function args(sim: RunningSim, dir: string, runId: string, traces: string, extra: Record<string, string | number> = {}): string[] {
-  return ['run', '--quiet', ...envArgs({ TRACES: traces, BASE_URL: sim.url, MODEL: 'sim-model', RUN_ID: runId, SUMMARY_JSON: join(dir, `${runId}.json`), ...extra }), 'dist/sessions.js'];
+function args(sim: RunningSim, dir: string, runId: string, traces: string, extra: Record<string, string | number | boolean> = {}): string[] {
+  return ['sessions', ...flagArgs({ traces, 'base-url': sim.url, model: 'sim-model', 'run-id': runId, 'summary-json': join(dir, `${runId}.json`), ...extra })];
 }
 
 interface Gap {
@@ -87,7 +87,7 @@ describe('closed-loop sessions against the simulator', () => {
   it('replays a kv-cache-tester session with sub-agents: every request once, in order, think times kept, sub-agents beside the parent', async () => {
     const g = plan(EXCERPT);
     const TIME_SCALE = 0.02;
-    const run = await runK6(args(sim, dir, 'excerpt', EXCERPT, { TIME_SCALE }), {}, 120_000);
+    const run = await runCli(args(sim, dir, 'excerpt', EXCERPT, { 'time-scale': TIME_SCALE }), {}, 120_000);
     expect(run.code, run.stderr).toBe(0);
     const gt = await turns(sim, 'excerpt', g.requests);
 
@@ -139,11 +139,11 @@ describe('closed-loop sessions against the simulator', () => {
     expect(run.stdout).toMatch(/Workload: 1\/1 sessions completed/);
   });
 
-  it('lands every turn on its recorded prompt length through a chat template (TEMPLATE_TOKENS)', async () => {
+  it('lands every turn on its recorded prompt length through a chat template (--template-tokens)', async () => {
     const templated = await startSim(['--preset', 'fast', '--time-scale', '0.02', '--chat-template-tokens', '9', '--max-model-len', '200000', '--kv-blocks', '100000', '--quiet']);
     try {
       const g = plan(EXCERPT);
-      const run = await runK6(args(templated, dir, 'template', EXCERPT, { TIME_SCALE: 0.02, TEMPLATE_TOKENS: 9 }), {}, 120_000);
+      const run = await runCli(args(templated, dir, 'template', EXCERPT, { 'time-scale': 0.02, 'template-tokens': 9 }), {}, 120_000);
       expect(run.code, run.stderr).toBe(0);
       const gt = await turns(templated, 'template', g.requests);
       g.agents.forEach((agent, a) => agent.turns.forEach((t, i) => expect(gt.get(`${a}/${i}`)?.promptTokens, `agent ${a} turn ${i}`).toBe(t.inputTokens)));
@@ -154,14 +154,14 @@ describe('closed-loop sessions against the simulator', () => {
 
   it('TTFAT is session start -> first token of the final turn (hand-built trace)', async () => {
     const g = plan(HAND);
-    const run = await runK6(args(sim, dir, 'ttfat', HAND, { TIME_SCALE: 0.5 }), {}, 60_000);
+    const run = await runCli(args(sim, dir, 'ttfat', HAND, { 'time-scale': 0.5 }), {}, 60_000);
     expect(run.code, run.stderr).toBe(0);
     const gt = await turns(sim, 'ttfat', g.requests);
     const summary = JSON.parse(readFileSync(join(dir, 'ttfat.json'), 'utf8')) as SessionsResult;
     // The session starts when its first request is sent: the server sees it a moment later.
     const expected = gt.get('0/2')!.firstTokenMs! - gt.get('0/0')!.arrivalMs;
     const measured = summary.perSession.ttfatS!.mean * 1000;
-    console.log(`TTFAT: k6 ${measured.toFixed(2)} ms, ground truth ${expected.toFixed(2)} ms`);
+    console.log(`TTFAT: engine ${measured.toFixed(2)} ms, ground truth ${expected.toFixed(2)} ms`);
     expect(summary.perSession.ttfatS!.count).toBe(1);
     expect(measured / expected).toBeGreaterThan(0.99);
     expect(measured / expected).toBeLessThan(1.01);
@@ -175,10 +175,10 @@ describe('closed-loop sessions against the simulator', () => {
 
   it('timing modes: original keeps send-to-send spacing, api-scaled adds scaled server time, no-wait sends at once', async () => {
     const g = plan(HAND);
-    for (const [mode, extra] of [['original', {}], ['api-scaled', { API_SCALE: 0.5 }], ['no-wait', {}]] as const) {
+    for (const [mode, extra] of [['original', {}], ['api-scaled', { 'api-scale': 0.5 }], ['no-wait', {}]] as const) {
       const runId = `mode-${mode}`;
-      const o: TimingOptions = { mode, timeScale: 0.3, apiScale: 'API_SCALE' in extra ? extra.API_SCALE : 1 };
-      const run = await runK6(args(sim, dir, runId, HAND, { TIMING: mode, TIME_SCALE: o.timeScale, ...extra }), {}, 60_000);
+      const o: TimingOptions = { mode, timeScale: 0.3, apiScale: 'api-scale' in extra ? extra['api-scale'] : 1 };
+      const run = await runCli(args(sim, dir, runId, HAND, { timing: mode, 'time-scale': o.timeScale, ...extra }), {}, 60_000);
       expect(run.code, run.stderr).toBe(0);
       const gt = await turns(sim, runId, g.requests);
       expect(gt.size).toBe(5);
@@ -190,23 +190,18 @@ describe('closed-loop sessions against the simulator', () => {
     }
   });
 
-  it('reasoning counts as output; NO_MAX_TOKENS; DEBUG_BODIES writes every body with the API key redacted', async () => {
+  it('reasoning counts as output; --no-max-tokens; --debug-bodies writes every body with the API key redacted', async () => {
     const secret = 'sk-test-0123456789abcdef';
-    const consoleFile = join(dir, 'console.log');
+    const debugFile = join(dir, 'bodies.jsonl');
     const runId = 'debug';
-    const run = await runK6([
-      'run', '--quiet', '--log-format=raw', `--console-output=${consoleFile}`,
-      ...envArgs({
-        TRACES: HAND, BASE_URL: sim.url, MODEL: 'sim-model', RUN_ID: runId, SUMMARY_JSON: join(dir, `${runId}.json`), TIME_SCALE: 0.1,
-        DEBUG_BODIES: 'true', NO_MAX_TOKENS: 'true', HEADERS: JSON.stringify({ 'x-sim-reasoning': '3' }),
-      }),
-      'dist/sessions.js',
-    ], { OPENAI_API_KEY: secret }, 60_000);
+    const run = await runCli(args(sim, dir, runId, HAND, {
+      'time-scale': 0.1, 'debug-bodies': debugFile, 'no-max-tokens': true, headers: JSON.stringify({ 'x-sim-reasoning': '3' }),
+    }), { OPENAI_API_KEY: secret }, 60_000);
     expect(run.code, run.stderr).toBe(0);
     const gt = await turns(sim, runId, 5);
     // The simulator's default output length applies when no max_tokens is sent.
     for (const r of gt.values()) expect(r.maxTokens).toBe(16);
-    const lines = readFileSync(consoleFile, 'utf8').split('\n').filter((l) => l.startsWith(DEBUG_PREFIX)).map((l) => JSON.parse(l.slice(DEBUG_PREFIX.length)));
+    const lines = readFileSync(debugFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     for (const l of lines) {
       expect(l.request).not.toHaveProperty('max_tokens');
@@ -215,7 +210,7 @@ describe('closed-loop sessions against the simulator', () => {
       expect(l.events[l.events.length - 1]).toBe('[DONE]');
     }
     const summary = readFileSync(join(dir, `${runId}.json`), 'utf8');
-    for (const text of [run.stdout, run.stderr, readFileSync(consoleFile, 'utf8'), summary]) expect(text).not.toContain(secret);
+    for (const text of [run.stdout, run.stderr, readFileSync(debugFile, 'utf8'), summary]) expect(text).not.toContain(secret);
     const r = JSON.parse(summary) as SessionsResult;
     // 16 tokens per request, the first 3 of each as reasoning: all counted as output.
     expect(r.serving.tokens.output).toBe(5 * 16);
