@@ -21,6 +21,8 @@ export interface BurstPlan {
   gapMs: number;
   /** Bound on each burst's wait for its responses. */
   timeoutMs?: number;
+  /** Number of the first burst (ids are `burst<n>-<i>`), to keep ids unique across plans. */
+  firstBurst?: number;
 }
 
 export interface BurstSend {
@@ -115,7 +117,7 @@ export async function sendBursts(plan: BurstPlan): Promise<BurstSend[]> {
     const out: BurstSend[] = [];
     for (let b = 0; b < plan.bursts; b++) {
       if (b > 0) await new Promise((r) => setTimeout(r, plan.gapMs));
-      out.push(...(await sendBurst(plan, sockets, b)));
+      out.push(...(await sendBurst(plan, sockets, (plan.firstBurst ?? 0) + b)));
     }
     return out;
   } finally {
