@@ -26,6 +26,8 @@ export interface OpenLoopOptions<T> {
   prepare(item: OpenLoopItem): T;
   /** Sends a prepared request; `scheduledMs` is its due monotonic time. Resolves when it is done. */
   send(item: OpenLoopItem, prepared: T, scheduledMs: number): Promise<void>;
+  /** Told, while waiting, how many requests are due within WARM_MS (open connections for them). */
+  warm?(dueSoon: number): void;
   /** Stops sending (Ctrl-C): the driver returns once the requests in flight have ended. */
   signal?: AbortSignal;
 }
@@ -43,6 +45,8 @@ export interface OpenLoopResult {
 const PRECISE_MS = 1.5;
 /** Prepare another body only if the next send is at least this far away. */
 const PREPARE_GAP_MS = 3;
+/** Connections are opened for the requests due within this window (a burst finds them open). */
+const WARM_MS = 100;
 
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -81,13 +85,21 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
     return true;
   };
 
+  /** How many queued requests are due within WARM_MS of `now` (the queue is in time order). */
+  const dueSoon = (now: number): number => {
+    let n = 0;
+    while (n < queue.length && o.originMs + queue[n].item.atMs - now <= WARM_MS) n++;
+    return n;
+  };
+
   pull();
   while (queue.length > 0 && !stopped()) {
     const head = queue[0];
     const due = o.originMs + head.item.atMs;
     let now = nowMs();
-    // Use the time before the due instant: prepare what is coming, then wait.
+    // Use the time before the due instant: open connections and prepare what is coming, then wait.
     while (due - now > PRECISE_MS) {
+      o.warm?.(dueSoon(now));
       if (!prepareOne(now)) {
         const wait = due - now - PRECISE_MS;
         await (wait > 1 ? sleep(Math.min(wait, 50)) : immediate());

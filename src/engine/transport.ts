@@ -1,13 +1,13 @@
 // Carrying one request to an OpenAI-compatible server and recording what came back, stamped
-// the moment its bytes were read. undici's dispatcher API sits right on the socket: a handler
-// gets the status, then each piece of the body as it is read, with no stream machinery in
-// between, while HTTP parsing stays in a maintained library. One keep-alive pool per origin.
+// the moment its bytes were read. Requests go over our own HTTP/1.1 client (http1.ts): the send
+// is stamped right before the socket write and connections can be opened ahead of a burst; on
+// undici's Agent the bursts of the Mooncake sample measured p99 7.7 ms TTFT error against a
+// loopback capture, mostly requests waiting for connections opened on demand
+// (docs/benchmarks.md). One keep-alive pool per origin.
 
-import { Agent, buildConnector, type Dispatcher } from 'undici';
-import diagnostics from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { nowMs, nowUnixMs } from './clock';
+import { OriginPool, type ResponseSink } from './http1';
 import { SseDecoder } from './sse';
 import { classifyChunk } from '../openai/classify';
 import { CHUNK, NEEDS_JS_PARSE } from '../openai/chunk-kinds';
@@ -72,8 +72,8 @@ export function errorKind(e: Error, _responseStarted: boolean): string {
   return 'other';
 }
 
-/** Records one exchange as undici hands over its parts. */
-class ExchangeRecorder implements Dispatcher.DispatchHandler {
+/** Records one exchange as the client hands over its parts. */
+class ExchangeRecorder implements ResponseSink {
   readonly x: EngineExchange;
   private readonly decoder: SseDecoder;
   private readonly times: number[] = [];
@@ -82,9 +82,9 @@ class ExchangeRecorder implements Dispatcher.DispatchHandler {
   private readonly invalid: string[] = [];
   private body = '';
   private responded = false;
-  private finished = false;
+  finished = false;
   private totalTimer?: NodeJS.Timeout;
-  private controller?: Dispatcher.DispatchController;
+  private abortRequest?: (err: Error) => void;
   private abortListener?: () => void;
 
   constructor(private readonly req: EngineRequest, dispatchMs: number, private readonly totalMs: number, private readonly done: (x: EngineExchange) => void) {
@@ -120,32 +120,24 @@ class ExchangeRecorder implements Dispatcher.DispatchHandler {
 
   private abort(err: Error): void {
     if (this.finished) return;
-    if (this.controller && !this.controller.aborted) this.controller.abort(err);
+    if (this.abortRequest) this.abortRequest(err);
     else this.fail(err);
   }
 
   /**
-   * undici is about to write the request on a socket (it holds each reuse of an idle socket back
-   * one event-loop turn, so this is later than the dispatch): this is the send instant.
+   * Right before the request's bytes are written: the send instant. When the connection was
+   * opened for this request, count from the connection's start, as vLLM's bench does.
    */
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    const t = nowMs();
-    this.x.startMs = t;
-    this.x.startUnixMs = toUnix(t);
-    writing = this;
+  onStart(t: number, connect: { startMs: number; connectMs: number } | undefined, abort: (err: Error) => void): void {
+    this.abortRequest = abort;
+    const start = connect ? connect.startMs : t;
+    this.x.startMs = start;
+    this.x.startUnixMs = toUnix(start);
+    if (connect) this.x.connectMs = connect.connectMs;
   }
 
-  /** The socket it goes out on was opened for it: count from the connection's start, as vLLM's bench does. */
-  openedConnection(connectStartMs: number, connectMs: number): void {
-    this.x.connectMs = connectMs;
-    this.x.startMs = connectStartMs;
-    this.x.startUnixMs = toUnix(connectStartMs);
-  }
-
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onHead(statusCode: number, headers: IncomingHttpHeaders): void {
     const t = nowMs();
-    if (statusCode < 200 && statusCode !== 101) return; // 1xx informational
     this.responded = true;
     this.x.status = statusCode;
     this.x.headersMs = t - this.x.startMs;
@@ -153,17 +145,17 @@ class ExchangeRecorder implements Dispatcher.DispatchHandler {
     this.x.streamed = (Array.isArray(type) ? type.join(',') : type ?? '').includes('text/event-stream');
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     const t = nowMs();
     if (this.x.streamed && this.x.status >= 200 && this.x.status < 300) this.decoder.push(chunk, t);
     else if (this.body.length < MAX_BODY_CHARS) this.body += chunk.toString('utf8');
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     this.finish(undefined);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.fail(err);
   }
 
@@ -201,36 +193,6 @@ function toUnix(monotonicMs: number): number {
   return nowUnixMs() - (nowMs() - monotonicMs);
 }
 
-// Which request undici is writing: onRequestStart and the sendHeaders channel run in one
-// synchronous call, so the channel can tell the request on which socket it went out.
-let writing: ExchangeRecorder | undefined;
-interface SocketTiming {
-  startMs: number;
-  connectMs: number;
-  used: boolean;
-}
-const socketTimings = new WeakMap<Socket, SocketTiming>();
-diagnostics.channel('undici:client:sendHeaders').subscribe((msg) => {
-  const rec = writing;
-  writing = undefined;
-  const timing = socketTimings.get((msg as { socket: Socket }).socket);
-  if (!rec || !timing || timing.used) return;
-  timing.used = true;
-  rec.openedConnection(timing.startMs, timing.connectMs);
-});
-
-/** undici's connector, timing each new connection. */
-function timedConnector(timeoutMs: number): buildConnector.connector {
-  const connect = buildConnector({ timeout: timeoutMs, noDelay: true });
-  return (opts, callback) => {
-    const startMs = nowMs();
-    return connect(opts, (err, socket) => {
-      if (socket) socketTimings.set(socket as Socket, { startMs, connectMs: nowMs() - startMs, used: false });
-      callback(err as Error & null, socket as Socket & null);
-    });
-  };
-}
-
 function abortError(): Error {
   const e = new Error('request aborted: the run was interrupted');
   e.name = 'AbortError';
@@ -245,25 +207,34 @@ function describe(err: Error & { code?: string }): string {
 
 /** Sends requests over keep-alive pools; one instance per run (or per worker). */
 export class Transport {
-  private readonly agent: Agent;
+  private readonly pools = new Map<string, OriginPool>();
   private inFlight = 0;
 
-  constructor(private readonly o: TransportOptions) {
-    const t = o.timeouts;
-    this.agent = new Agent({
-      connect: timedConnector(t.connectMs),
-      headersTimeout: t.firstByteMs,
-      bodyTimeout: t.idleMs,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      // One request per connection at a time: streamed responses must not queue behind each other.
-      pipelining: 1,
-      connections: null,
-    });
-  }
+  constructor(private readonly o: TransportOptions) {}
 
   get active(): number {
     return this.inFlight;
+  }
+
+  private pool(origin: URL): OriginPool {
+    let p = this.pools.get(origin.origin);
+    if (!p) {
+      const t = this.o.timeouts;
+      p = new OriginPool(origin, {
+        connectTimeoutMs: t.connectMs, headersTimeoutMs: t.firstByteMs, bodyTimeoutMs: t.idleMs, keepAliveMs: 30_000, reuse: this.o.reuseConnections,
+      });
+      this.pools.set(origin.origin, p);
+    }
+    return p;
+  }
+
+  /** Opens connections to `url`'s origin until `n` are free or opening (before a burst is due). */
+  reserve(url: string, n: number): void {
+    try {
+      this.pool(new URL(url)).reserve(n);
+    } catch {
+      // a bad URL fails at send, with its message
+    }
   }
 
   /** Sends a request now; resolves when its response has ended or failed (never rejects). */
@@ -276,39 +247,40 @@ export class Transport {
         resolve(x);
       });
       rec.arm();
+      if (rec.finished) return;
       let url: URL;
       try {
         url = new URL(req.url);
       } catch {
-        rec.onResponseError(undefined as unknown as Dispatcher.DispatchController, Object.assign(new Error(`not a URL: ${req.url}`), { code: 'ENOTFOUND' }));
+        rec.onError(Object.assign(new Error(`not a URL: ${req.url}`), { code: 'ENOTFOUND' }));
         return;
       }
-      const headers: Record<string, string> = { ...req.headers };
-      if (!this.o.reuseConnections) headers.connection = 'close';
-      this.agent.dispatch({
-        origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body: req.body,
-        reset: !this.o.reuseConnections,
-      }, rec);
+      this.pool(url).request(url.pathname + url.search, req.headers, req.body, rec);
     });
   }
 
-  /** A GET with the same pool (preflight, /v1/models): status and body text. */
+  /** A GET (preflight, /v1/models) on undici: status and body text. */
   async get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: string; error?: string }> {
-    const { request } = await import('undici');
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent();
     try {
-      const res = await request(url, { dispatcher: this.agent, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await request(url, { dispatcher, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
       return { status: res.statusCode, body: await res.body.text() };
     } catch (e) {
       return { status: 0, body: '', error: describe(e as Error & { code?: string }) };
+    } finally {
+      await dispatcher.close();
     }
   }
 
+  /** Closes the idle connections (call once the requests have ended). */
   async close(): Promise<void> {
-    await this.agent.close();
+    for (const p of this.pools.values()) p.closeIdle();
+    for (const p of this.pools.values()) p.destroy();
   }
 
   /** Closes at once, failing requests in flight. */
   async destroy(): Promise<void> {
-    await this.agent.destroy();
+    for (const p of this.pools.values()) p.destroy();
   }
 }
