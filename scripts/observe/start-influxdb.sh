@@ -10,7 +10,7 @@ usage: scripts/observe/start-influxdb.sh [--dir DIR] [--max-seconds N]
   Starts influxd on 127.0.0.1 (free ports), data under DIR (default: a new temp dir), and prints
   "URL DIR" once /ping answers. It stops by itself after N seconds (default 1800).
   Stop it earlier with: scripts/observe/stop.sh DIR
-  k6: build/k6 run --out influxdb=URL/k6 ...
+  then: llm-replay replay --out influxdb=URL/k6 ...
 USAGE
 }
 parse_common "$@"

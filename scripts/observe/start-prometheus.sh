@@ -12,8 +12,7 @@ usage: scripts/observe/start-prometheus.sh [--dir DIR] [--max-seconds N]
   --enable-feature=native-histograms, TSDB under DIR (default: a new temp dir), and prints
   "URL DIR" once /-/ready answers. It stops by itself after N seconds (default 1800).
   Stop it earlier with: scripts/observe/stop.sh DIR
-  k6: K6_PROMETHEUS_RW_SERVER_URL=URL/api/v1/write K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true \
-      build/k6 run -o experimental-prometheus-rw ...
+  then: llm-replay replay --out prometheus-rw=URL/api/v1/write ...
 USAGE
 }
 parse_common "$@"

@@ -177,7 +177,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   // The engine's /metrics beside the run, into the main registry (and so the outputs).
   const scrapeStop = new AbortController();
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
-  const scrape = scrapeConfig.enabled
+  // One scrape per run: in a segmented run only the instance whose segment starts at 0 scrapes.
+  const scrape = scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n)
     ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: s.startDelayMs + lastOffset + cfg.timeoutMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(m), info: () => {} } })
     : Promise.resolve(undefined);
   const startedMs = nowMs();

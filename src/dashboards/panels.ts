@@ -137,13 +137,13 @@ export const ROWS: RowSpec[] = [
     ],
   },
   {
-    title: 'Client latency (measured by k6 from the streamed chunks)',
+    title: 'Client latency (measured by the load generator from the streamed chunks)',
     panels: [
       latencyPanel('TTFT', TRENDS.ttft, 'Request sent -> first chunk carrying a generated token.'),
       latencyPanel('TPOT', TRENDS.tpot, '(e2e - ttft) / (output tokens - 1), per request.'),
       {
         title: 'ITL', type: 'timeseries', width: 12, unit: ms,
-        description: 'Gaps between token chunks, summarised per request (mean gap, max gap): k6 keeps no sample per token. The exact all-gaps distribution is in the summary JSON.',
+        description: 'Gaps between token chunks, summarised per request (mean gap, max gap): no sample is kept per token. The exact all-gaps distribution is in the summary JSON.',
         queries: {
           influxdb: [
             influxPercentiles(TRENDS.itlMean, [50, 99], (p) => `mean gap p${p}`),
@@ -185,7 +185,7 @@ export const ROWS: RowSpec[] = [
         },
       },
       {
-        title: 'Dispatch lag', description: 'Actual minus scheduled send time: how faithfully k6 kept the trace\'s timing.', type: 'timeseries', width: 6, unit: ms,
+        title: 'Dispatch lag', description: 'Actual minus scheduled send time: how faithfully the load generator (the engine, or k6 for the export) kept the trace\'s timing.', type: 'timeseries', width: 6, unit: ms,
         queries: {
           influxdb: [{
             query: `SELECT percentile("value", 50) AS "p50", percentile("value", 99) AS "p99", max("value") AS "max" FROM "${TRENDS.dispatchLag}" WHERE ${WHERE} ${BY_TIME} fill(none)`,

@@ -165,6 +165,7 @@ export class ProgressReporter {
   /** (time, done) samples spanning at least the rate window. */
   private samples: Array<[number, number]> = [];
   private lineShown = false;
+  private printedCounts = '';
 
   constructor(private readonly opts: ProgressOptions) {
     this.start = opts.now();
@@ -206,7 +207,8 @@ export class ProgressReporter {
   finish(): void {
     const t = this.opts.now();
     this.sample(t);
-    this.print(t);
+    // A log line with the same counts was just printed: do not repeat it.
+    if (this.opts.tty || this.printedCounts !== this.countsKey()) this.print(t);
     if (this.opts.tty) this.opts.write('\n');
     this.lineShown = false;
   }
@@ -216,7 +218,13 @@ export class ProgressReporter {
     this.lineShown = false;
   }
 
+  private countsKey(): string {
+    const c = this.counts;
+    return `${c.sent}/${c.done}/${c.failed}/${c.inFlight}`;
+  }
+
   private print(t: number): void {
+    this.printedCounts = this.countsKey();
     const c = this.snapshot();
     if (this.opts.tty) {
       this.opts.write(`\r${formatLiveLine(c, this.columns)}${CLEAR_TO_END}`);

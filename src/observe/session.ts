@@ -61,7 +61,7 @@ export class ScrapeSession {
         this.warnOnce(`${this.url} stopped answering (${why}); failed scrapes are counted in ${ENGINE_SCRAPES}{outcome:error}`);
       } else if (this.failuresInRow >= GIVE_UP_AFTER) {
         this.gaveUp = true;
-        this.warnOnce(`cannot read ${this.url} (${why}, ${GIVE_UP_AFTER} tries): no engine_* metrics in this run (set the scrape URL, or turn the scrape off)`);
+        this.warnOnce(`cannot read ${this.url} (${why}, ${GIVE_UP_AFTER} tries): no engine_* metrics in this run (--scrape-url URL or --no-scrape; -e SCRAPE_URL / SCRAPE=false on the k6 export)`);
       }
       return { outcome: 'error', samples: [] };
     }
