@@ -80,8 +80,8 @@ export function requestBody(req: LlmRequest, target: Target): Record<string, unk
   if (req.prompt === undefined && (endpoint === 'completions' || req.messages === undefined)) {
     throw new TypeError(endpoint === 'chat' ? 'a chat request needs `prompt` or `messages`' : 'a completions request needs `prompt` (text or token ids)');
   }
-  if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens >= 1)) {
-    throw new TypeError(`maxTokens must be a whole number >= 1, got ${req.maxTokens}`);
+  if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens >= 0)) {
+    throw new TypeError(`maxTokens must be a whole number >= 0, got ${req.maxTokens}`);
   }
   return buildBody({
     endpoint, model: req.model ?? target.model, prompt: req.prompt ?? '', messages: req.messages, maxTokens: req.maxTokens,

@@ -21,7 +21,7 @@ describe('scripting requests', () => {
   it('says what a request lacks', () => {
     expect(() => requestBody({}, target)).toThrow(/needs `prompt` or `messages`/);
     expect(() => requestBody({ endpoint: 'completions', messages: [] }, target)).toThrow(/completions request needs `prompt`/);
-    expect(() => requestBody({ prompt: 'x', maxTokens: 0 }, target)).toThrow(/maxTokens must be a whole number >= 1, got 0/);
+    expect(() => requestBody({ prompt: 'x', maxTokens: 2.5 }, target)).toThrow(/maxTokens must be a whole number >= 0, got 2.5/);
   });
 
   it('prepares URL, body bytes and headers with the request id', () => {
