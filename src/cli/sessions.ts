@@ -24,7 +24,7 @@ import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../eng
 import type { RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
 import { COUNTERS } from '../metrics/names';
-import { buildSessionsResult, renderSessions, type SessionsInfo } from '../sessions/summary';
+import { buildSessionsResult, renderSessions, sessionsInfo } from '../sessions/summary';
 import { plannedWork, traceTag, type SessionsMeta } from '../sessions/load';
 import { DEBUG_PREFIX } from '../sessions/debug';
 import { loadSessionGroups } from '../scenarios/sessions-data';
@@ -103,15 +103,6 @@ export function readSessionsSettings(argv: string[], env: NodeJS.ProcessEnv, now
   const run = readRunFlags(flags, label, cfg.timeoutMs);
   if (debugFile && run.workers > 1) throw new UsageError(`--debug-bodies ${debugFile}: needs --workers 1 (one thread writes the file)`);
   return { ...run, cfg, options, debugFile };
-}
-
-function sessionsInfo(cfg: SessionsConfig, planned: number | undefined): SessionsInfo {
-  return {
-    planned, timing: cfg.timing === 'api-scaled' ? `api-scaled (API_SCALE=${cfg.apiScale})` : cfg.timing,
-    timeScale: cfg.timeScale, users: cfg.users, subagentJoin: cfg.join,
-    warmPrefix: cfg.warmPrefixTokens !== undefined ? `${cfg.warmPrefixTokens} tokens` : cfg.warmPrefix > 0 ? `${cfg.warmPrefix * 100}% of system+tools` : 'off',
-    uniquePrefix: cfg.uniquePrefix,
-  };
 }
 
 /** The run's warnings about the traces, before anything is sent. */

@@ -1,4 +1,5 @@
-// Options of closed-loop session replay (dist/sessions.js), read from k6 `-e` variables. The
+// Options of closed-loop session replay, read from k6 `-e` variables (dist/k6/sessions.js) or the
+// flags of `llm-replay sessions` (src/cli/sessions.ts, same names). The
 // request options (server, model, endpoint, prompts, connections, run id, API key) are the
 // replay's own, read by readReplayConfig so both scripts take them the same way.
 
@@ -50,7 +51,7 @@ export interface SessionsConfig extends RequestConfig {
   headers: Record<string, string>;
 }
 
-export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (build/k6 run [k6 flags] -e NAME=value ... dist/sessions.js)
+export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (k6 run [k6 flags] -e NAME=value ... dist/k6/sessions.js)
 
   TRACES=path           trace file, comma-separated files, or a directory with an index.txt (required)
   USERS=N               N concurrent users drawing sessions (default: every session at its recorded start)
@@ -79,7 +80,7 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (build
                         add --log-format=raw --console-output=FILE, then sed -n 's/^k6lr-debug //p' FILE > bodies.jsonl
   HEADERS='{"k":"v"}'   extra request headers
   Request options as dist/replay.js: FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB TEMPLATE TEMPLATE_TOKENS BLOCK_SIZE IGNORE_EOS
-  NO_MAX_TOKENS TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (build/k6 run -e HELP=1 dist/replay.js)
+  NO_MAX_TOKENS TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (k6 run -e HELP=1 dist/k6/replay.js)
   HELP=1                print this help and exit
 `;
 

@@ -1,26 +1,15 @@
-// Session traces inside k6: every file read and planned once (SharedArray, one element per
-// session group), shared read-only by every VU; a VU copies out only the group it is about to
-// replay.
+// Session traces inside k6: every file read (open(), directories through their index.txt) and
+// planned once (SharedArray, one element per session group), shared read-only by every VU; a
+// VU copies out only the group it is about to replay.
 
 import { SharedArray } from 'k6/data';
-import { readTrace } from '../trace/read';
-import { planSessions, type SessionGroup } from '../sessions/plan';
+import type { SessionGroup } from '../sessions/plan';
+import { planTraceTexts, type SessionsMeta } from '../sessions/load';
 import { indexPathOf, isDirectoryError, missingIndexMessage, parseIndex, splitTraceList } from '../sessions/trace-list';
 import type { SessionsConfig } from '../config/sessions';
 import { resolvePath, type SharedList } from './trace-data';
 
-export interface SessionsMeta {
-  files: string[];
-  formats: string[];
-  /** Requests of each group, in group order (to count what a run of draws will send). */
-  groupRequests: number[];
-  truncated: number;
-  skippedCount: number;
-  skipped: string[];
-}
-
-/** Block size when neither the trace nor BLOCK_SIZE says (kv-cache-tester's). */
-const DEFAULT_BLOCK_SIZE = 64;
+export type { SessionsMeta };
 
 function readIndex(dir: string): string[] {
   let text: string;
@@ -56,24 +45,9 @@ function traceTexts(spec: string): Array<{ file: string; text: string }> {
 export function loadSessionGroups(cfg: SessionsConfig): { groups: SharedList<SessionGroup>; meta: SessionsMeta } {
   let meta: SessionsMeta | undefined;
   const groups = new SharedArray<SessionGroup>('session-groups', () => {
-    const all: SessionGroup[] = [];
-    const m: SessionsMeta = { files: [], formats: [], groupRequests: [], truncated: 0, skippedCount: 0, skipped: [] };
-    traceTexts(cfg.traces).forEach(({ file, text }, i) => {
-      const trace = readTrace(text, file, { format: cfg.format, skipBad: cfg.skipBad, blockSize: cfg.blockSize });
-      const planned = planSessions(trace, i, { join: cfg.join, maxContext: cfg.maxContext, defaultBlockSize: DEFAULT_BLOCK_SIZE });
-      m.files.push(file);
-      if (m.formats.indexOf(trace.format) < 0) m.formats.push(trace.format);
-      m.skippedCount += trace.skippedCount ?? 0;
-      for (const s of trace.skipped ?? []) if (m.skipped.length < 10) m.skipped.push(`${file}: ${s.message}`);
-      for (const g of planned) {
-        m.truncated += g.truncated;
-        all.push(g);
-      }
-    });
-    if (all.length === 0) throw new Error(`no sessions to replay in ${cfg.traces}` + (cfg.maxContext ? ` under MAX_CONTEXT=${cfg.maxContext}` : ''));
-    m.groupRequests = all.map((g) => g.requests);
-    meta = m;
-    return all;
+    const planned = planTraceTexts(traceTexts(cfg.traces), cfg);
+    meta = planned.meta;
+    return planned.groups;
   });
   // Only the VU that built the array saw the traces: share its facts the same way.
   const metaArray = new SharedArray<SessionsMeta>('session-meta', () => {

@@ -6,6 +6,7 @@ import { buildResult, renderTable, type K6SummaryData, type ReplayResult, type R
 import { HISTOGRAMS, SESSION_COUNTERS, SESSION_TRENDS, workloadHistogram } from '../metrics/names';
 import type { LogHistogram } from '../metrics/histogram';
 import { renderWorkload, workloadTable, type BucketSeries, type WorkloadOptions, type WorkloadTable } from './workload';
+import type { SessionsConfig } from '../config/sessions';
 
 export interface SessionStats {
   count: number;
@@ -27,6 +28,16 @@ export interface SessionsInfo {
   subagentJoin: string;
   warmPrefix: string;
   uniquePrefix: boolean;
+}
+
+/** How the run was set up, for the sessions line of the summary. */
+export function sessionsInfo(cfg: SessionsConfig, planned: number | undefined): SessionsInfo {
+  return {
+    planned, timing: cfg.timing === 'api-scaled' ? `api-scaled (API_SCALE=${cfg.apiScale})` : cfg.timing,
+    timeScale: cfg.timeScale, users: cfg.users, subagentJoin: cfg.join,
+    warmPrefix: cfg.warmPrefixTokens !== undefined ? `${cfg.warmPrefixTokens} tokens` : cfg.warmPrefix > 0 ? `${cfg.warmPrefix * 100}% of system+tools` : 'off',
+    uniquePrefix: cfg.uniquePrefix,
+  };
 }
 
 export interface SessionsResult {

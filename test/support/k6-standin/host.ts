@@ -2,6 +2,8 @@
 // each VU's vm context. The modules reach it as globalThis.__K6_STANDIN__; nothing else
 // crosses the realm boundary, so every VU evaluates the script's init code on its own, as in k6.
 
+import type { VirtualTimers } from './virtual-timers';
+
 export type Phase = 'init' | 'setup' | 'iteration' | 'summary';
 export type Tags = Record<string, string>;
 
@@ -65,6 +67,8 @@ export interface StandinHost {
   respond: Responder;
   /** The virtual clock (Unix ms): sleep() advances it, Date.now() reads it. */
   clock: { nowMs: number };
+  /** k6/timers on the virtual clock. */
+  timers: VirtualTimers;
   scenario: { name: string; startTimeMs: number };
   options: { executionSegment: string | null };
   vu: VuState;

@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { HttpCall, MetricSample, Phase, Responder, StandinHost } from './host';
 import { summaryData, type SummaryData } from './summary';
+import { virtualTimers } from './virtual-timers';
 
 const MODULES = join(dirname(fileURLToPath(import.meta.url)), 'modules');
 /** The k6 modules the stand-in provides, by import path. */
 export const STANDIN_MODULES: Record<string, string> = {
   k6: 'k6.ts', 'k6/http': 'http.ts', 'k6/execution': 'execution.ts', 'k6/data': 'data.ts', 'k6/metrics': 'metrics.ts',
+  'k6/timers': 'timers.ts',
 };
 
 const standinPlugin: Plugin = {
@@ -89,6 +91,7 @@ export class StandinRun {
 
   constructor(private readonly code: string, private readonly bundlePath: string, o: LoadOptions) {
     const dir = dirname(bundlePath);
+    const clock = { nowMs: o.startMs ?? Date.UTC(2025, 0, 1) };
     this.host = {
       env: { ...o.env },
       readFile: (path, binary) => {
@@ -101,7 +104,8 @@ export class StandinRun {
       logs: [],
       declared: new Map(),
       respond: o.respond,
-      clock: { nowMs: o.startMs ?? Date.UTC(2025, 0, 1) },
+      clock,
+      timers: virtualTimers(clock),
       scenario: { name: o.scenario ?? 'default', startTimeMs: o.startMs ?? Date.UTC(2025, 0, 1) },
       options: { executionSegment: o.executionSegment ?? null },
       vu: { id: 0, phase: 'init', iterationInTest: -1, tags: {}, metadata: {} },
