@@ -65,6 +65,11 @@ export class RequestClient {
     return result;
   }
 
+  /** Opens connections ahead until `n` are free, so a burst about to be due does not wait for connects. */
+  warm(n: number): void {
+    this.o.transport.reserve(this.o.target.baseUrl, n);
+  }
+
   /** Prepares and sends at once (closed loops, one-off requests). */
   send(req: LlmRequest): Promise<LlmResult> {
     return this.sendPrepared(this.prepare(req), nowMs());

@@ -156,6 +156,7 @@ export class Context implements ScenarioContext {
     const originUnixMs = nowUnixMs() + (originMs - nowMs());
     const loop = await runOpenLoop<PreparedRequest>(arrivals(schedule, this.o.share), {
       originMs, lookAheadMs: options.lookAheadMs ?? 500, maxPrepared: 512, maxConcurrency: options.maxConcurrency, signal: this.o.stopSending,
+      warm: (n) => this.o.client.warm(n),
       prepare: (a) => {
         try {
           return this.o.client.prepare(request(a));
