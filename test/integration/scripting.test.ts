@@ -5,31 +5,12 @@
 // type-checks as a user's project would.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { groundTruthFor, readJsonl, startSim, tempDir, type RunningSim } from './support/processes';
+import { groundTruthFor, readJsonl, runCli, startSim, tempDir, type RunningSim } from './support/processes';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}, limitMs = 60_000): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['bin/llm-replay.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env, 60_000);
 
 // The example's schedule with its defaults: 10 req/s for 2 s open, then 2 VUs x 3 turns.
 const OPEN = 20;
@@ -108,14 +89,8 @@ describe('llm-replay run examples/scenario.ts', () => {
   });
 
   it('type-checks as a user project importing k6-llm-replay', async () => {
-    const r = await new Promise<CliRun>((resolve) => {
-      const p = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'examples'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (out += d));
-      p.on('exit', (code) => resolve({ code, stdout: out, stderr: '' }));
-    });
-    expect(r.stdout).toBe('');
-    expect(r.code).toBe(0);
+    const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'examples'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
