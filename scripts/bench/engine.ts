@@ -38,7 +38,7 @@ const dist = (d: Dist) => `p50 ${f(d.p50)} / p99 ${f(d.p99)} / max ${f(d.max)}`;
 /** The Mooncake runs' simulator: the small preset at 20x its speed, ground truth on. */
 const MOONCAKE_SIM = ['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '131072', '--quiet'];
 /** Short-request runs: a tiny, quick engine, pinned to the second core so it leaves the first to the engine. */
-const FAST_SIM = ['--preset', 'fast', '--time-scale', '0.01', '--quiet'];
+const FAST_SIM = ['--preset', 'fast', '--time-scale', '0.01', '--max-num-seqs', '1024', '--max-num-batched-tokens', '131072', '--kv-blocks', '200000', '--quiet'];
 const ENGINE_CPU = '0';
 const SIM_CPU = '1';
 

@@ -37,6 +37,7 @@ function codedError(code: string, message: string): Error {
 }
 
 const CRLF = 0x0a;
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 /** Incremental response parser: head, then the body by content-length, chunks or until close. */
 class ResponseParser {
@@ -179,6 +180,7 @@ class Connection {
 
   constructor(readonly socket: Socket, private readonly pool: OriginPool) {
     socket.setNoDelay(true);
+    // TLS sockets emit 'data'; plain ones read through `onread` (see open()).
     socket.on('data', (b: Buffer) => this.onData(b));
     socket.on('error', (e) => this.fail(e));
     socket.on('close', () => this.onClose());
@@ -218,7 +220,8 @@ class Connection {
     this.timer = setTimeout(() => this.fail(codedError(code, `${what} within ${ms} ms`)), ms);
   }
 
-  private onData(b: Buffer): void {
+  /** Bytes read; `b` may be a shared buffer that is reused after this call returns. */
+  onData(b: Buffer): void {
     const p = this.parser;
     if (!p || !this.sink) {
       this.destroy(); // bytes nobody asked for: the connection is out of step
@@ -336,8 +339,16 @@ export class OriginPool {
     this.connecting++;
     const startMs = nowMs();
     const opts = { host: this.host, port: this.port, noDelay: true };
-    const socket = this.tls ? tlsConnect({ ...opts, servername: this.host, ALPNProtocols: ['http/1.1'] }) : connect(opts);
-    const c = new Connection(socket, this);
+    let c: Connection | undefined;
+    // Plain sockets read into one buffer shared by every connection of the thread, handed
+    // straight to the parser: no Buffer and no stream events per read.
+    const socket = this.tls
+      ? tlsConnect({ ...opts, servername: this.host, ALPNProtocols: ['http/1.1'] })
+      : connect({ ...opts, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
+        c?.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true;
+      } } });
+    c = new Connection(socket, this);
     this.all.add(c);
     const timer = setTimeout(() => socket.destroy(codedError('UND_ERR_CONNECT_TIMEOUT', `connection not set up within ${this.o.connectTimeoutMs} ms`)), this.o.connectTimeoutMs);
     let settled = false;
