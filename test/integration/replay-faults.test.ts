@@ -96,13 +96,14 @@ describe('a replay against a faulty server', () => {
 });
 
 describe('slow faults against tight timeouts', () => {
-  // Fault durations far beyond the timeouts, the timeouts far beyond a normal request's gaps.
-  const SLOW = ['stall=4000', 'slow-first-byte=4000'];
+  // Fault durations (model ms: 4 s at --time-scale 0.25) twice the timeouts, and the timeouts
+  // far beyond a normal request's longest gap (its wait in the queue before the first token).
+  const SLOW = ['stall=16000', 'slow-first-byte=16000'];
   let sim: RunningSim;
   const dir = tempDir('timeouts');
 
   beforeAll(async () => {
-    sim = await startSim(['--preset', 'fast', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet',
+    sim = await startSim(['--preset', 'fast', '--time-scale', '0.25', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet',
       '--fault-rate', '0.5', '--fault-kinds', SLOW.join(','), '--seed', '5']);
   });
   afterAll(async () => {
@@ -111,15 +112,14 @@ describe('slow faults against tight timeouts', () => {
 
   it('counts a stalled stream (idle timeout) and a late first byte (first-byte timeout) as "timeout"', async () => {
     const N = 24;
-    const r = await replayFaulty(sim, dir, 'timeouts', N, ['--quiet', '--idle-timeout-ms', '1500', '--first-byte-timeout-ms', '1500']);
+    const r = await replayFaulty(sim, dir, 'timeouts', N, ['--quiet', '--idle-timeout-ms', '2000', '--first-byte-timeout-ms', '2000']);
     expect(r.run.code, r.run.stdout + r.run.stderr).toBe(0);
     const drawn = new Set(r.gt.map((g) => g.fault));
     for (const k of SLOW) expect(drawn.has(k), `fault ${k} was never drawn`).toBe(true);
     expect(r.summary.requests).toMatchObject({ planned: N, sent: N, completed: N });
     expectReasons(r, true);
-    // Each gave up before its fault was over (undici's timers for limits >= 1 s tick coarsely,
-    // so "near the limit" means within the 4 s fault, not at 1.5 s sharp): the late first byte
-    // by the engine's clock, the stall by the simulator's (its last token to the client leaving).
+    // Each gave up before its 4 s fault was over: the late first byte by the engine's clock, the
+    // stall by the simulator's (its last token to the client leaving).
     const gt = new Map(r.gt.map((g) => [g.id, g]));
     for (const rec of r.records.filter((x) => x.reason === 'timeout')) {
       const g = gt.get(rec.id)!;
