@@ -11,16 +11,16 @@ import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS } from './common-flags';
 import { readRunFlags, type RunFlags } from './run-flags';
+import { openOutputs } from './outputs';
+import { LiveRun } from './live-run';
+import { startScrape } from './scrape';
 import { Registry } from '../engine/metrics';
-import { Transport, DEFAULT_TIMEOUTS } from '../engine/transport';
-import { preflight } from '../engine/preflight';
-import { onInterrupt } from '../engine/interrupt';
+import { runModel } from '../engine/preflight';
 import { formatSegment, parseSegment } from '../engine/segments';
 import { percentilesNeeded } from '../engine/thresholds';
-import { ProgressReporter } from '../engine/progress';
-import { startWorker } from '../engine/workers';
 import { nowMs, nowUnixMs } from '../engine/clock';
 import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../engine/summary';
+import type { ThreadHooks } from '../engine/threads';
 import type { RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
 import { COUNTERS } from '../metrics/names';
@@ -29,11 +29,7 @@ import { plannedWork, traceTag, type SessionsMeta } from '../sessions/load';
 import { DEBUG_PREFIX } from '../sessions/debug';
 import { loadSessionGroups } from '../scenarios/sessions-data';
 import { sessionsThread, threadShare, type SessionsJob, type SessionsThreadResult } from '../scenarios/sessions-thread';
-import { runEngineScrape } from '../scenarios/scrape';
 import { readScrapeConfig } from '../observe/config';
-import { openOutputs } from './outputs';
-import type { RequestRecord } from '../outputs/jsonl';
-import type { Sample } from '../outputs/sample';
 
 const SUMMARY_DEFAULT = 'results/sessions-summary.json';
 
@@ -131,64 +127,35 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const share = threadShare({ segment: s.segment, sequence: s.sequence, workers: 1, worker: 0 });
   const work = plannedWork(cfg, meta.groupRequests, share ? (i) => share.owns(i) : undefined);
 
-  const auth: Record<string, string> = cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {};
-  const probe = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
-  let model = cfg.model ?? '';
-  try {
-    if (s.preflight) model = (await preflight(probe, cfg.baseUrl, cfg.model, auth)).model;
-    else if (!model) throw new UsageError('--no-preflight needs --model NAME (the model cannot be asked of the server)');
-  } finally {
-    await probe.close();
-  }
+  const model = await runModel(cfg, s.preflight);
 
   const runTags = { run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
   const registry = new Registry(runTags, isTimeMetric);
   const outputs = await openOutputs(s.outs, registry);
   const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
-  const interrupt = onInterrupt(s.graceMs, (t) => progress.message(t));
-  const progress = new ProgressReporter({
-    tty: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t), now: nowMs,
-    planned: work.requests ?? null,
-  });
-  const live = { sent: 0, done: 0, failed: 0 };
-  const ticker = setInterval(() => progress.update({ ...live, inFlight: live.sent - live.done }), 100);
-  let failuresLogged = 0;
-  const onRecord = (r: RequestRecord | undefined, ok: boolean, line?: string) => {
-    live.done++;
-    if (!ok) {
-      live.failed++;
-      if (!cfg.quiet && line && failuresLogged < 10) {
-        failuresLogged++;
-        progress.message(`request ${line}${failuresLogged === 10 ? ' (further failures are counted, not logged)' : ''}`);
-      }
-    }
-    if (r) outputs.jsonl?.write(r);
-  };
-  const onSamples = (samples: Sample[]) => outputs.add(samples);
-
-  const job: Omit<SessionsJob, 'worker'> = {
-    options: s.options, runId: cfg.runId, model, originUnixMs: nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
-    timeouts: s.timeouts, runTags, wantSamples: outputs.wantsSamples, wantRecords: outputs.jsonl !== undefined,
-  };
-  // The engine's /metrics beside the run, into the main registry (and so the outputs).
-  const scrapeStop = new AbortController();
+  const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs });
+  // The engine's /metrics beside the run; in a segmented run only the instance at 0 scrapes.
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(SESSIONS_FLAGS));
   const limitMs = ((cfg.durationS ?? cfg.maxDurationS) + cfg.gracefulStopS) * 1000;
-  const scrape = scrapeConfig.enabled
-    ? runEngineScrape({ config: scrapeConfig, sink: registry, model, maxMs: limitMs, signal: scrapeStop.signal, log: { warn: (m) => progress.message(`scrape: ${m}`), info: () => {} } })
-    : Promise.resolve(undefined);
+  const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {
+    config: scrapeConfig, sink: registry, model, maxMs: limitMs, progress: live.progress,
+  });
+  const job: Omit<SessionsJob, 'worker'> = {
+    options: s.options, runId: cfg.runId, model, originUnixMs: nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
+    timeouts: s.timeouts, runTags, ...live.wants,
+  };
+  // In this thread, the traces planned above are not read a second time.
+  const here = (j: SessionsJob, hooks: ThreadHooks) =>
+    sessionsThread(j, { ...hooks, debug: debug ? (line) => debug.write(line.slice(DEBUG_PREFIX.length) + '\n') : undefined }, groups);
   const startedMs = nowMs();
   let results: SessionsThreadResult[];
   try {
-    results = s.workers === 1 ? [await runHere(job)] : await runInWorkers(job);
+    results = await live.runThreads(s.workers, job, here, new URL('../scenarios/sessions-worker.ts', import.meta.url), 0);
   } finally {
-    clearInterval(ticker);
-    interrupt.dispose();
-    scrapeStop.abort();
-    await scrape;
+    live.end();
+    await scrape.stop();
     if (debug) await new Promise((r) => debug.end(r));
   }
-  progress.finish();
   for (const r of results) registry.merge(r.state);
 
   const data = registry.summaryData(nowMs() - startedMs, percentilesNeeded(s.thresholds));
@@ -202,38 +169,10 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     bucketMs: cfg.bucketMs, lastWindowMs: cfg.lastWindowMs, warmupFraction: cfg.warmupFraction, gpus: cfg.gpus,
   });
   const extra = {
-    interrupted: interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
+    interrupted: live.interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
   };
   writeJson(cfg.summaryJson, { ...result, engine: extra });
   await outputs.close(log);
-  return finishRun(renderSessions(result), thresholdResults, interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
-
-  function runHere(j: Omit<SessionsJob, 'worker'>): Promise<SessionsThreadResult> {
-    // The traces planned above: not read a second time after the origin is set.
-    return sessionsThread({ ...j, worker: 0 }, {
-      stopSending: interrupt.stopSending, abortInFlight: interrupt.abortInFlight,
-      onSend: () => live.sent++,
-      onSamples: j.wantSamples ? onSamples : undefined,
-      debug: debug ? (line) => debug.write(line.slice(DEBUG_PREFIX.length) + '\n') : undefined,
-      onRecord: (r, t) => onRecord(j.wantRecords ? r : undefined, t.o.ok, t.o.ok ? undefined : `${r.id} (trace line ${r.line ?? '?'}) failed: ${t.o.reason}: ${t.o.detail ?? ''}`),
-    }, groups);
-  }
-
-  async function runInWorkers(j: Omit<SessionsJob, 'worker'>): Promise<SessionsThreadResult[]> {
-    const entry = new URL('../scenarios/sessions-worker.ts', import.meta.url);
-    let ready = 0;
-    const runs = Array.from({ length: j.workers }, (_, w) => startWorker(entry, { ...j, worker: w }, (m) => {
-      // The common origin is set once every worker has planned the traces and can send.
-      if (m.type === 'ready' && ++ready === j.workers) {
-        const originUnixMs = nowUnixMs();
-        runs.forEach((r) => r.post({ type: 'start', originUnixMs }));
-      } else if (m.type === 'send') live.sent++;
-      else if (m.type === 'samples') onSamples(m.samples as Sample[]);
-      else if (m.type === 'record') onRecord(m.record as RequestRecord | undefined, m.ok, m.line);
-    }));
-    interrupt.stopSending.addEventListener('abort', () => runs.forEach((r) => r.post({ type: 'stop' })));
-    interrupt.abortInFlight.addEventListener('abort', () => runs.forEach((r) => r.post({ type: 'abort' })));
-    return (await Promise.all(runs.map((r) => r.result))) as SessionsThreadResult[];
-  }
+  return finishRun(renderSessions(result), thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

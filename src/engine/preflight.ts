@@ -2,7 +2,7 @@
 // server, a bad API key or an unknown model stops the run at once with a message that says how
 // to fix it (exit 1), instead of a run full of failed requests.
 
-import type { Transport } from './transport';
+import { Transport, DEFAULT_TIMEOUTS } from './transport';
 
 export class PreflightError extends Error {}
 
@@ -40,4 +40,19 @@ export async function preflight(transport: Transport, baseUrl: string, model: st
     throw new PreflightError(`${url} answered ${res.status} and lists no model: pass --model NAME`);
   }
   return { model: listed[0], listed };
+}
+
+/** The model a run names: asked of the server (preflight), or the one given with --no-preflight. */
+export async function runModel(target: { baseUrl: string; model?: string; apiKey?: string }, ask: boolean): Promise<string> {
+  if (!ask) {
+    if (!target.model) throw Object.assign(new Error('--no-preflight needs --model NAME (the model cannot be asked of the server)'), { usage: true });
+    return target.model;
+  }
+  const probe = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+  try {
+    const auth: Record<string, string> = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
+    return (await preflight(probe, target.baseUrl, target.model, auth)).model;
+  } finally {
+    await probe.close();
+  }
 }

@@ -3,13 +3,11 @@
 // hands back its registry's state. The main thread merges the states of all threads.
 
 import { readReplayConfig } from '../config/replay';
-import { Registry, type RegistryState } from '../engine/metrics';
+import { Registry } from '../engine/metrics';
+import { batchSamples, failureLine, type ThreadHooks, type ThreadOutcome } from '../engine/threads';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
 import type { OpenLoopResult } from '../engine/openloop';
-import type { Sample } from '../outputs/sample';
-import type { RequestRecord } from '../outputs/jsonl';
-import type { RequestOutcome } from '../openai/outcome';
 import type { EnvMap } from '../config/env';
 import { loadReplayTrace, loadVocabulary } from './replay-data';
 import { runReplay } from './replay';
@@ -32,20 +30,7 @@ export interface ReplayJob {
   wantRecords: boolean;
 }
 
-export interface ThreadHooks {
-  stopSending?: AbortSignal;
-  abortInFlight?: AbortSignal;
-  onSamples?: (s: Sample[]) => void;
-  onRecord?: (r: RequestRecord, o: RequestOutcome) => void;
-  onSend?: () => void;
-  /** Called once the trace is read and the thread is ready to send. */
-  onReady?: () => void;
-  /** Resolves with the common origin (Unix ms) once every thread is ready; default job.originUnixMs. */
-  start?: () => Promise<number>;
-}
-
-export interface ThreadResult {
-  state: RegistryState;
+export interface ThreadResult extends ThreadOutcome {
   loop: OpenLoopResult;
   planned: number;
 }
@@ -56,15 +41,7 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks): Promise<
   const processShare = segmentIndices(job.segment ? parseSegment(job.segment) : null, job.sequence ? parseSequence(job.sequence) : null);
   const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
   const registry = new Registry(job.runTags, isTimeMetric);
-  let batch: Sample[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  if (job.wantSamples && hooks.onSamples) {
-    registry.onSample((s) => batch.push(s));
-    flushTimer = setInterval(() => {
-      if (batch.length) hooks.onSamples!(batch);
-      batch = [];
-    }, 250);
-  }
+  const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
   const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
@@ -73,12 +50,12 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks): Promise<
       cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab: loadVocabulary(cfg.vocab), share,
       originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
-      onRequest: job.wantRecords || hooks.onRecord ? hooks.onRecord : undefined, onSend: hooks.onSend,
+      onRequest: hooks.onRecord ? (r, o) => hooks.onRecord!(job.wantRecords ? r : undefined, o.ok ? undefined : failureLine(r.id, r.line, o.reason, o.detail)) : undefined,
+      onSend: hooks.onSend,
     });
     return { state: registry.state(), loop, planned: share.countBelow(trace.requests.length) };
   } finally {
-    clearInterval(flushTimer);
-    if (batch.length) hooks.onSamples?.(batch);
+    flushSamples();
     await transport.close();
   }
 }

@@ -4,11 +4,12 @@
 // registry's state for the main thread to merge.
 
 import { readSessionsConfig } from '../config/sessions';
-import { Registry, type RegistryState } from '../engine/metrics';
+import { Registry } from '../engine/metrics';
+import { batchSamples, failureLine, type ThreadHooks, type ThreadOutcome } from '../engine/threads';
+import { requestRecord } from '../engine/scripting/request';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../engine/segments';
 import type { EnvMap } from '../config/env';
-import type { Sample } from '../outputs/sample';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { TurnReport } from '../sessions/runner';
 import type { SessionGroup } from '../sessions/plan';
@@ -33,20 +34,12 @@ export interface SessionsJob {
   wantRecords: boolean;
 }
 
-export interface SessionsHooks {
-  stopSending?: AbortSignal;
-  abortInFlight?: AbortSignal;
-  onSamples?: (s: Sample[]) => void;
-  onRecord?: (r: RequestRecord, t: TurnReport) => void;
-  onSend?: () => void;
+/** Hooks of a sessions thread: the common ones plus the debug-bodies writer. */
+export interface SessionsHooks extends ThreadHooks {
   debug?: (line: string) => void;
-  onReady?: () => void;
-  /** Resolves with the common origin once every thread is ready; default job.originUnixMs. */
-  start?: () => Promise<number>;
 }
 
-export interface SessionsThreadResult {
-  state: RegistryState;
+export interface SessionsThreadResult extends ThreadOutcome {
   run: SessionsRunResult;
 }
 
@@ -58,20 +51,8 @@ export function threadShare(job: Pick<SessionsJob, 'segment' | 'sequence' | 'wor
 }
 
 /** A request record for --out jsonl; `index` counts the thread's finished requests (the id names the session, agent and turn). */
-export function requestRecord(t: TurnReport, index: number): RequestRecord {
-  const { x, o } = t;
-  let sum = 0;
-  let max = 0;
-  for (const g of o.itlGapsMs) {
-    sum += g;
-    if (g > max) max = g;
-  }
-  const n = o.itlGapsMs.length;
-  return {
-    id: t.requestId, index, line: t.line, scheduledUnixMs: t.scheduledUnixMs, sendUnixMs: x.startUnixMs, lagMs: t.lagMs, ok: o.ok, reason: o.reason,
-    status: x.status, ttfbMs: o.ttfbMs, ttftMs: o.ttftMs, e2eMs: o.e2eMs, tpotMs: o.tpotMs, itlMeanMs: n ? sum / n : undefined, itlMaxMs: n ? max : undefined,
-    connectMs: o.connectMs, promptTokens: o.promptTokens, outputTokens: o.outputTokens, cachedTokens: o.cachedTokens, tokenSource: o.tokenSource,
-  };
+export function turnRecord(t: TurnReport, index: number): RequestRecord {
+  return requestRecord({ ...t.o, id: t.requestId, status: t.x.status, sendUnixMs: t.x.startUnixMs, lagMs: t.lagMs }, { index, scheduledUnixMs: t.scheduledUnixMs, line: t.line });
 }
 
 /** Runs the thread's share; `planned` are the groups when the caller has already read the traces. */
@@ -81,15 +62,7 @@ export async function sessionsThread(job: SessionsJob, hooks: SessionsHooks, pla
   const groups = planned ?? loadSessionGroups(cfg).groups;
   const vocab = loadVocabulary(cfg.vocab);
   const registry = new Registry(job.runTags, isTimeMetric);
-  let batch: Sample[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  if (job.wantSamples && hooks.onSamples) {
-    registry.onSample((s) => batch.push(s));
-    flushTimer = setInterval(() => {
-      if (batch.length) hooks.onSamples!(batch);
-      batch = [];
-    }, 250);
-  }
+  const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
   const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
@@ -98,12 +71,13 @@ export async function sessionsThread(job: SessionsJob, hooks: SessionsHooks, pla
     const run = await runSessions({
       cfg, groups, model: job.model, vocab, originUnixMs, transport, sink: registry, share: threadShare(job),
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight, onSend: hooks.onSend, debug: hooks.debug,
-      onTurn: hooks.onRecord ? (t) => hooks.onRecord!(requestRecord(t, records++), t) : undefined,
+      onTurn: hooks.onRecord
+        ? (t) => hooks.onRecord!(job.wantRecords ? turnRecord(t, records++) : undefined, t.o.ok ? undefined : failureLine(t.requestId, t.line, t.o.reason, t.o.detail))
+        : undefined,
     });
     return { state: registry.state(), run };
   } finally {
-    clearInterval(flushTimer);
-    if (batch.length) hooks.onSamples?.(batch);
+    flushSamples();
     await transport.close();
   }
 }

@@ -28,7 +28,7 @@ describe('replay options', () => {
     expect(() => readReplayConfig({ TRACE: 't', SPEEDUP: '0' })).toThrow(/-e SPEEDUP=0: must be a positive number/);
     expect(() => readReplayConfig({ TRACE: 't', ENDPOINT: 'x' })).toThrow(/one of chat, completions/);
     expect(() => readReplayConfig({ TRACE: 't', STREAM: 'maybe' })).toThrow(/true or false/);
-    expect(() => readReplayConfig({ TRACE: 't', FROM_MS: '10', TO_MS: '5' })).toThrow(/greater than FROM_MS/);
+    expect(() => readReplayConfig({ TRACE: 't', FROM_MS: '10', TO_MS: '5' })).toThrow(/greater than -e FROM_MS=10/);
     expect(() => readReplayConfig({ TRACE: 't', BASE_URL: 'localhost:8000' })).toThrow(/http:\/\//);
   });
 });
