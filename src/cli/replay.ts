@@ -128,7 +128,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const delayed = results.reduce((a, r) => a + r.loop.delayedByConcurrency, 0);
   const extra = {
     interrupted: live.interrupt.interrupted, notSentInterrupted: notSent, delayedByConcurrency: delayed, workers: s.workers,
-    segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
+    segmentSequence: s.sequence ?? null, skippedTraceRows: trace.skippedCount, thresholds: summaryThresholds(thresholdResults),
   };
   writeJson(cfg.summaryJson, { ...result, engine: extra });
   await outputs.close(log);

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { EnvMap, OptionLabel } from '../config/env';
 import { asUsage, UsageError, type ParsedFlags } from './flags';
-import { parseSegment, parseSequence } from '../engine/segments';
+import { parseSegment, parseSequence, segmentIndices } from '../engine/segments';
 import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
 import type { Timeouts } from '../engine/transport';
@@ -44,10 +44,8 @@ export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeou
   const o = flags.options;
   const segment = o.SEGMENT;
   const sequence = o.SEGMENT_SEQUENCE;
-  usage(() => {
-    if (segment) parseSegment(segment);
-    if (sequence) parseSequence(sequence);
-  });
+  // Both together (a sequence needs --segment, the segment must be one of it): exit 2 before any work.
+  usage(() => segmentIndices(segment ? parseSegment(segment) : null, sequence ? parseSequence(sequence) : null));
   return {
     thresholds: (flags.lists.THRESHOLD ?? []).map((t) => usage(() => parseThresholdFlag(t))),
     outs: flags.lists.OUT ?? [],

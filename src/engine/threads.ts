@@ -9,6 +9,8 @@ import type { Registry, RegistryState } from './metrics';
 import type { Sample } from '../outputs/sample';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { WorkerMessage } from './workers';
+import type { Timeouts } from './transport';
+import type { EnvMap } from '../config/env';
 
 export interface ThreadHooks {
   stopSending?: AbortSignal;
@@ -21,6 +23,22 @@ export interface ThreadHooks {
   onReady?: () => void;
   /** Resolves with the common origin (Unix ms) once every thread is ready; absent: the job's own. */
   start?: () => Promise<number>;
+}
+
+/** What every load thread's job carries (plain data: it crosses to worker threads). */
+export interface ThreadJob {
+  options: EnvMap;
+  model: string;
+  originUnixMs: number;
+  segment?: string;
+  sequence?: string;
+  workers: number;
+  worker: number;
+  timeouts: Timeouts;
+  runTags: Record<string, string>;
+  /** Forward samples (outputs on) and request records (--out jsonl). */
+  wantSamples: boolean;
+  wantRecords: boolean;
 }
 
 /** What a thread hands back for the main thread to merge. */

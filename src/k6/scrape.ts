@@ -10,9 +10,7 @@ import { sleep } from 'k6';
 import { Counter, Gauge } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
 import type { ScrapeConfig } from '../observe/config';
-import { parseExposition } from '../observe/exposition';
-import { detectEngine, snapshot, type EngineName } from '../observe/engines';
-import { EngineTracker, type EngineSample } from '../observe/tracker';
+import { ScrapeSession } from '../observe/session';
 import { ScrapeLoop, type LoopWindow } from '../observe/loop';
 import { ENGINE_COUNTERS, ENGINE_GAUGES, ENGINE_LATENCY_GAUGES, ENGINE_SCRAPES } from '../observe/names';
 
@@ -50,71 +48,30 @@ export function scrapeScenarios(cfg: ScrapeConfig, window: LoopWindow): Record<s
   };
 }
 
-/** Failed scrapes in a row, before any success, after which the engine is taken as absent. */
-const GIVE_UP_AFTER = 3;
-
+/** One scrape through the pure session (src/observe/session.ts: the one-warning rule), recorded into k6 metrics. */
 class Scraper {
-  private readonly tracker = new EngineTracker();
-  private engine: EngineName | null;
-  private succeeded = false;
-  private failuresInRow = 0;
-  private warned = false;
-  /** Set when scraping is pointless (no /metrics, or not an engine we know): the loop then only waits. */
-  gaveUp = false;
+  private readonly session: ScrapeSession;
 
   constructor(
     private readonly plan: ScrapePlan,
     private readonly model: string | undefined,
   ) {
-    this.engine = plan.engine;
+    this.session = new ScrapeSession(plan.url, plan.engine, model, plan.intervalS, { warn: (m) => console.warn(m), info: (m) => console.log(m) });
   }
 
-  /** At most one warning per run from us (k6 itself logs "Request Failed" for network errors). */
-  private warnOnce(message: string): void {
-    if (this.warned) return;
-    this.warned = true;
-    console.warn(`scrape: ${message}`);
+  get gaveUp(): boolean {
+    return this.session.gaveUp;
   }
 
   scrapeOnce(): void {
     const res = http.get(this.plan.url, { timeout: `${this.plan.timeoutS}s`, tags: { name: 'engine /metrics' }, responseType: 'text' });
-    const atMs = exec.instance.currentTestRunDuration;
-    if (res.status !== 200 || typeof res.body !== 'string') {
-      scrapes.add(1, { outcome: 'error' });
-      this.failuresInRow++;
-      const why = `status ${res.status}${res.error ? `, ${res.error}` : ''}`;
-      if (this.succeeded) {
-        this.warnOnce(`${this.plan.url} stopped answering (${why}); failed scrapes are counted in ${ENGINE_SCRAPES}{outcome:error}`);
-      } else if (this.failuresInRow >= GIVE_UP_AFTER) {
-        this.gaveUp = true;
-        this.warnOnce(`cannot read ${this.plan.url} (${why}, ${GIVE_UP_AFTER} tries): no engine_* metrics in this run (set SCRAPE_URL, or SCRAPE=false)`);
-      }
-      return;
-    }
-    const expo = parseExposition(res.body);
-    if (!this.engine) this.engine = detectEngine(expo);
-    const snap = this.engine ? snapshot(expo, this.engine, this.model) : null;
-    if (!snap || (Object.keys(snap.levels).length === 0 && Object.keys(snap.counters).length === 0)) {
-      this.gaveUp = true;
-      const seen = expo.samples.slice(0, 3).map((s) => s.name).join(', ');
-      this.warnOnce(`${this.plan.url} shows no ${this.engine ?? 'vLLM, SGLang or llama.cpp'} metrics ` +
-        `(${expo.samples.length} series${seen ? `, e.g. ${seen}` : ''}): no engine_* metrics in this run (set SCRAPE_ENGINE or SCRAPE_URL, or SCRAPE=false)`);
-      return;
-    }
-    if (!this.succeeded) {
-      console.log(`scrape: ${snap.engine} metrics from ${this.plan.url} every ${this.plan.intervalS}s` +
-        (snap.missing.length ? ` (not exposed: ${snap.missing.join(', ')})` : ''));
-    }
-    this.succeeded = true;
-    this.failuresInRow = 0;
-    scrapes.add(1, { outcome: 'ok' });
-    this.record(this.tracker.update(snap, atMs), snap.engine);
-  }
-
-  private record(samples: EngineSample[], engine: EngineName): void {
-    const tags: Record<string, string> = { engine };
+    const answer = typeof res.body === 'string' && res.status !== 0 ? { status: res.status, body: res.body } : { error: `status ${res.status}${res.error ? `, ${res.error}` : ''}` };
+    const step = this.session.handle(answer, exec.instance.currentTestRunDuration);
+    if (step.outcome) scrapes.add(1, { outcome: step.outcome });
+    if (!step.engine) return;
+    const tags: Record<string, string> = { engine: step.engine };
     if (this.model) tags.model = this.model;
-    for (const s of samples) metrics.get(s.metric)?.add(s.value, tags);
+    for (const sample of step.samples) metrics.get(sample.metric)?.add(sample.value, tags);
   }
 }
 

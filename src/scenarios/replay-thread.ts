@@ -4,7 +4,7 @@
 
 import { readReplayConfig } from '../config/replay';
 import { Registry } from '../engine/metrics';
-import { batchSamples, failureLine, type ThreadHooks, type ThreadOutcome } from '../engine/threads';
+import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
 import type { OpenLoopResult } from '../engine/openloop';
@@ -13,21 +13,9 @@ import { loadReplayTrace, loadVocabulary } from './replay-data';
 import { runReplay } from './replay';
 import { isTimeMetric } from '../metrics/units';
 
-export interface ReplayJob {
-  options: EnvMap;
-  model: string;
-  originUnixMs: number;
-  segment?: string;
-  sequence?: string;
-  workers: number;
-  worker: number;
+export interface ReplayJob extends ThreadJob {
   lookAheadMs: number;
   maxConcurrency?: number;
-  timeouts: Timeouts;
-  runTags: Record<string, string>;
-  /** Forward samples (outputs on) and request records (--out jsonl). */
-  wantSamples: boolean;
-  wantRecords: boolean;
 }
 
 export interface ThreadResult extends ThreadOutcome {

@@ -5,7 +5,7 @@
 
 import { readSessionsConfig } from '../config/sessions';
 import { Registry } from '../engine/metrics';
-import { batchSamples, failureLine, type ThreadHooks, type ThreadOutcome } from '../engine/threads';
+import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { requestRecord } from '../engine/scripting/request';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../engine/segments';
@@ -18,20 +18,9 @@ import { loadVocabulary } from './replay-data';
 import { loadSessionGroups } from './sessions-data';
 import { runSessions, type SessionsRunResult } from './sessions';
 
-export interface SessionsJob {
-  options: EnvMap;
+export interface SessionsJob extends ThreadJob {
   /** The run id every thread names its requests with. */
   runId: string;
-  model: string;
-  originUnixMs: number;
-  segment?: string;
-  sequence?: string;
-  workers: number;
-  worker: number;
-  timeouts: Timeouts;
-  runTags: Record<string, string>;
-  wantSamples: boolean;
-  wantRecords: boolean;
 }
 
 /** Hooks of a sessions thread: the common ones plus the debug-bodies writer. */
