@@ -38,6 +38,7 @@ function codedError(code: string, message: string): Error {
 
 const CRLF = 0x0a;
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+const OPENS_PER_RESERVE = 4;
 
 /** Incremental response parser: head, then the body by content-length, chunks or until close. */
 class ResponseParser {
@@ -321,10 +322,13 @@ export class OriginPool {
     this.open();
   }
 
-  /** Opens connections until `n` are free or being opened (ahead of a burst). */
+  /**
+   * Opens connections until `n` are free or being opened (ahead of a burst); a few per call, as
+   * each open costs ~50 us of the thread and the caller asks again on every wait turn.
+   */
   reserve(n: number): void {
     if (!this.o.reuse) return;
-    while (this.free.length + this.connecting - this.waiting.length < n && this.all.size < 4096) this.open();
+    for (let i = 0; i < OPENS_PER_RESERVE && this.free.length + this.connecting - this.waiting.length < n && this.all.size < 4096; i++) this.open();
   }
 
   private take(): Connection | undefined {
