@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast pure-logic unit tests, and integration tests that drive the real
-// build/k6 binary against real servers (they need `make build` first; `make test` does it).
+// Two projects: fast pure-logic unit tests, and integration tests that drive the engine's CLI
+// against real servers (the k6-export tests need `make build` first; `make test` does it).
 export default defineConfig({
   test: {
     projects: [

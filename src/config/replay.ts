@@ -1,4 +1,5 @@
-// Options of the open-loop trace replay (dist/replay.js), read from k6 `-e` variables.
+// Options of the open-loop trace replay, by NAME: the k6 export (dist/k6/replay.js) reads them
+// from `-e NAME=value`, the engine's CLI from its flags (src/cli/replay.ts maps --flag to NAME).
 
 import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
 import type { Endpoint } from '../openai/request';
@@ -43,7 +44,7 @@ export interface ReplayConfig {
   quiet: boolean;
 }
 
-export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 flags] -e NAME=value ... dist/replay.js)
+export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 flags] -e NAME=value ... dist/k6/replay.js)
 
   TRACE=path            trace file (required; relative to the working directory)
   FORMAT=auto           trace format (auto = detect; mooncake, ...)

@@ -79,7 +79,7 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (k6 ru
   DEBUG_BODIES=false    log every request and response body (API key redacted) as "k6lr-debug {json}" console lines:
                         add --log-format=raw --console-output=FILE, then sed -n 's/^k6lr-debug //p' FILE > bodies.jsonl
   HEADERS='{"k":"v"}'   extra request headers
-  Request options as dist/replay.js: FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB TEMPLATE TEMPLATE_TOKENS BLOCK_SIZE IGNORE_EOS
+  Request options as the replay export (dist/k6/replay.js): FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB TEMPLATE TEMPLATE_TOKENS BLOCK_SIZE IGNORE_EOS
   NO_MAX_TOKENS TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (k6 run -e HELP=1 dist/k6/replay.js)
   HELP=1                print this help and exit
 `;

@@ -44,7 +44,7 @@ export const HISTOGRAMS = {
   endUnix: 'llm_end_unix',
 } as const;
 
-/** Sessions (dist/sessions.js): Trends with one sample per session or per turn. Times in ms, rates in %. */
+/** Sessions (llm-replay sessions, dist/k6/sessions.js): Trends with one sample per session or per turn. Times in ms, rates in %. */
 export const SESSION_TRENDS = {
   /** TTFT of the session's first request. */
   ttft: 'llm_session_ttft',

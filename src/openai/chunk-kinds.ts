@@ -1,7 +1,6 @@
-// Kinds of an OpenAI-compatible stream chunk, as bit flags. The k6 extension can classify
-// chunks in Go (params.classify = "openai", xk6/llmstream/classify.go, same values), which
-// spares the JS interpreter a JSON.parse per token; parseStream reads these flags and parses
-// only the chunks that carry more than a token.
+// Kinds of an OpenAI-compatible stream chunk, as bit flags. The engine's transport classifies
+// each event as it is read (src/openai/classify.ts), which spares a JSON.parse per token;
+// parseStream reads these flags and parses only the chunks that carry more than a token.
 
 export const CHUNK = {
   token: 1,

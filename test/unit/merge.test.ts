@@ -5,7 +5,7 @@ import { addValues, emptyHistogram } from '../../src/metrics/histogram';
 import { summarize } from '../../src/metrics/formulas';
 
 function half(segment: string, ttfts: number[], sendUnix: number[], errors: Record<string, number>): ReplayResult {
-  const run: RunInfo = { runId: 'r', trace: 't.jsonl', format: 'mooncake', baseUrl: 'x', endpoint: 'chat', model: 'm', platform: 'llmstream', speedup: 1, plannedRequests: 10, executionSegment: segment };
+  const run: RunInfo = { runId: 'r', trace: 't.jsonl', format: 'mooncake', baseUrl: 'x', endpoint: 'chat', model: 'm', platform: 'engine', speedup: 1, plannedRequests: 10, executionSegment: segment };
   const h = (vs: number[]) => {
     const x = emptyHistogram();
     addValues(x, vs);

@@ -3,7 +3,7 @@ import { buildSessionsResult, renderSessions, type SessionsInfo } from '../../sr
 import { addValues, emptyHistogram, type LogHistogram } from '../../src/metrics/histogram';
 import type { K6SummaryData, RunInfo } from '../../src/metrics/summary';
 
-const run: RunInfo = { runId: 'r', trace: 'traces/sessions/', format: 'kvcache-tester', baseUrl: 'http://x', endpoint: 'chat', model: 'm', platform: 'llmstream', speedup: 100, plannedRequests: 6 };
+const run: RunInfo = { runId: 'r', trace: 'traces/sessions/', format: 'kvcache-tester', baseUrl: 'http://x', endpoint: 'chat', model: 'm', platform: 'engine', speedup: 100, plannedRequests: 6 };
 const info: SessionsInfo = { planned: 2, timing: 'think-only', timeScale: 0.01, users: 2, subagentJoin: 'recorded', warmPrefix: 'off', uniquePrefix: true };
 const trend = (v: Record<string, number>) => ({ type: 'trend', values: v });
 const stats = (avg: number) => ({ count: 2, avg, min: avg / 2, med: avg, max: avg * 1.5, 'p(90)': avg * 1.4, 'p(95)': avg * 1.45, 'p(99)': avg * 1.49 });

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseStream } from '../../src/openai/stream';
 import { CHUNK } from '../../src/openai/chunk-kinds';
 
-// The same chunks and kinds as xk6/llmstream/classify_test.go: the Go classifier and this table
-// must agree for the fast path to give the JS parser's answer.
+// Chunks with their exact kinds: parseStream must give the JS parser's answer whatever a
+// transport's classifier marks (test/unit/engine/classify.test.ts checks the engine's own).
 const CORPUS: Array<[string, number]> = [
   ['{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":null}]}', 0],
   ['{"choices":[{"index":0,"delta":{"content":" lorem"},"logprobs":null,"finish_reason":null}]}', CHUNK.token],

@@ -4,7 +4,7 @@ import { addValues, emptyHistogram, type LogHistogram } from '../../src/metrics/
 import { summarySubmetricThresholds, allErrorReasons } from '../../src/metrics/names';
 
 const run: RunInfo = {
-  runId: 'r1', trace: 't.jsonl', format: 'mooncake', baseUrl: 'http://x', endpoint: 'chat', model: 'm', platform: 'llmstream', speedup: 1, plannedRequests: 10,
+  runId: 'r1', trace: 't.jsonl', format: 'mooncake', baseUrl: 'http://x', endpoint: 'chat', model: 'm', platform: 'engine', speedup: 1, plannedRequests: 10,
 };
 
 function trend(values: Record<string, number>) {
