@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, each printing its figures. --quick: shorter runs.
+# The engine bench captures loopback traffic with tcpdump (installed with apt-get when missing)
+# and so runs as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--help" ]]; then echo "usage: bash scripts/bench.sh [--quick]"; exit 0; fi
 quick=(); sim_args=()
 if [[ "${1:-}" == "--quick" ]]; then quick=(--quick); sim_args=(--seconds 3); fi
-npx tsx test/bench/replay.ts "${quick[@]}"
+npx tsx scripts/bench/engine.ts "${quick[@]}"
 npx tsx scripts/bench/sim.ts "${sim_args[@]}"
 npx tsx scripts/bench/trace.ts "${quick[@]}"

@@ -38,7 +38,9 @@ function codedError(code: string, message: string): Error {
 
 const CRLF = 0x0a;
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
-const OPENS_PER_RESERVE = 4;
+const OPENS_PER_RESERVE = 8;
+/** Connections opened ahead are opened at most this many at a time (a server accepts them one by one). */
+const MAX_RESERVE_CONNECTING = 32;
 
 /** Incremental response parser: head, then the body by content-length, chunks or until close. */
 class ResponseParser {
@@ -328,7 +330,7 @@ export class OriginPool {
    */
   reserve(n: number): void {
     if (!this.o.reuse) return;
-    for (let i = 0; i < OPENS_PER_RESERVE && this.free.length + this.connecting - this.waiting.length < n && this.all.size < 4096; i++) this.open();
+    for (let i = 0; i < OPENS_PER_RESERVE && this.connecting < MAX_RESERVE_CONNECTING && this.free.length + this.connecting - this.waiting.length < n && this.all.size < 4096; i++) this.open();
   }
 
   private take(): Connection | undefined {

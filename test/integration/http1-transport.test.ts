@@ -1,0 +1,108 @@
+// The engine's own HTTP/1.1 client (src/engine/http1.ts behind Transport) against a real
+// node:http server on 127.0.0.1: chunked SSE, content-length and read-until-close bodies,
+// keep-alive reuse, connections opened ahead, and a connection cut mid-stream.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Transport, DEFAULT_TIMEOUTS } from '../../src/engine/transport';
+
+let server: Server;
+let base = '';
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    sockets.add(req.socket);
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url === '/sse') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+        setTimeout(() => {
+          res.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\ndata: [DONE]\n\n');
+          res.end();
+        }, 20);
+      } else if (req.url === '/length') {
+        const text = JSON.stringify({ echo: body, id: req.headers['x-request-id'] });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      } else if (req.url === '/close') {
+        // No length, no chunking: the body ends when the server closes.
+        req.socket.write('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nnot here');
+        req.socket.end();
+      } else if (req.url === '/cut') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+        setTimeout(() => req.socket.destroy(), 20);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const headers = { 'content-type': 'application/json' };
+
+describe('engine HTTP/1.1 transport', () => {
+  it('stamps each SSE event of a chunked stream as it is read, after the send', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const x = await t.send({ url: `${base}/sse`, body: '{}', headers });
+    await t.close();
+    expect(x).toMatchObject({ status: 200, streamed: true, error: '' });
+    expect(x.times).toHaveLength(3); // two token chunks and [DONE]
+    expect(x.times[1] - x.times[0]).toBeGreaterThan(10); // the server's 20 ms pause shows
+    expect(x.endMs).toBeGreaterThanOrEqual(x.times[2]);
+  });
+
+  it('reads a content-length body and reuses the connection for the next request', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    sockets.clear();
+    const a = await t.send({ url: `${base}/length`, body: Buffer.from('{"n":1}'), headers: { ...headers, 'X-Request-Id': 'r1' } });
+    const b = await t.send({ url: `${base}/length`, body: '{"n":2}', headers: { ...headers, 'X-Request-Id': 'r2' } });
+    await t.close();
+    expect(JSON.parse(a.body)).toEqual({ echo: '{"n":1}', id: 'r1' });
+    expect(JSON.parse(b.body)).toEqual({ echo: '{"n":2}', id: 'r2' });
+    expect(sockets.size).toBe(1);
+    expect(a.connectMs).toBeGreaterThan(0); // the first request waited for its connection
+    expect(b.connectMs).toBe(0);
+  });
+
+  it('sends on connections opened ahead (reserve): no connection setup inside the request', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    t.reserve(`${base}/length`, 3);
+    await new Promise((r) => setTimeout(r, 50));
+    const xs = await Promise.all([1, 2, 3].map(() => t.send({ url: `${base}/length`, body: '{}', headers })));
+    await t.close();
+    expect(xs.map((x) => [x.status, x.connectMs])).toEqual([[200, 0], [200, 0], [200, 0]]);
+  });
+
+  it('reads a body delimited by the connection close, status kept', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const x = await t.send({ url: `${base}/close`, body: '{}', headers });
+    await t.close();
+    expect(x).toMatchObject({ status: 404, body: 'not here', error: '' });
+  });
+
+  it('reports a stream cut by the server as eof, after the events that came', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const x = await t.send({ url: `${base}/cut`, body: '{}', headers });
+    await t.close();
+    expect(x.status).toBe(200);
+    expect(x.times).toHaveLength(1);
+    expect(['eof', 'reset']).toContain(x.errorKind);
+  });
+
+  it('fails a refused connection as connect', async () => {
+    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const x = await t.send({ url: 'http://127.0.0.1:1/x', body: '{}', headers });
+    await t.close();
+    expect(x).toMatchObject({ status: 0, errorKind: 'connect' });
+  });
+});
