@@ -81,25 +81,19 @@ class ResponseParser {
           at = 0;
           break;
         }
-        case 'length': {
+        case 'length':
+        case 'chunk-data': {
+          // `left` bytes of body (the whole body, or the current chunk) still to come.
           const n = Math.min(this.left, buf.length - at);
           this.sink.onData(buf.subarray(at, at + n));
           at += n;
           this.left -= n;
-          if (this.left === 0) this.mode = 'done';
+          if (this.left === 0) this.mode = this.mode === 'length' ? 'done' : 'chunk-crlf';
           break;
         }
         case 'close':
           this.sink.onData(buf.subarray(at));
           return;
-        case 'chunk-data': {
-          const n = Math.min(this.left, buf.length - at);
-          this.sink.onData(buf.subarray(at, at + n));
-          at += n;
-          this.left -= n;
-          if (this.left === 0) this.mode = 'chunk-crlf';
-          break;
-        }
         default: {
           // Line-based states: chunk size, the CRLF after chunk data, trailers.
           const nl = buf.indexOf(CRLF, at);
