@@ -30,27 +30,56 @@ export interface RequestRecord {
   delayed?: boolean;
 }
 
+/** Records are written in batches: one file write per request costs the send loop ~0.25 ms. */
+const FLUSH_BYTES = 64 * 1024;
+const FLUSH_MS = 250;
+
 export class JsonlWriter {
   private readonly out: WriteStream;
   private failed: Error | undefined;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private readonly timer: NodeJS.Timeout;
   count = 0;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.out = createWriteStream(path, { flags: 'w' });
     this.out.on('error', (e) => (this.failed = e));
+    this.timer = setInterval(() => this.flush(), FLUSH_MS);
+    this.timer.unref();
   }
 
   write(r: RequestRecord): void {
     if (this.failed) return;
-    this.out.write(JSON.stringify(r) + '\n');
+    const line = JSON.stringify(r) + '\n';
+    this.pending.push(line);
+    this.pendingChars += line.length;
     this.count++;
+    if (this.pendingChars >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.failed) return;
+    this.out.write(this.pending.join(''));
+    this.pending = [];
+    this.pendingChars = 0;
   }
 
   /** Flushes and closes; rejects with the first write error (named by file). */
   close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush();
     return new Promise((resolve, reject) => {
-      this.out.end(() => (this.failed ? reject(new Error(`${this.path}: ${this.failed.message}`)) : resolve()));
+      const fail = (e: Error) => reject(new Error(`cannot write ${this.path}: ${e.message}`));
+      // A stream that failed to open never finishes: report its error instead of waiting.
+      if (this.failed) return fail(this.failed);
+      this.out.once('error', fail);
+      this.out.end((err?: Error | null) => {
+        const e = err ?? this.failed;
+        if (e) fail(e);
+        else resolve();
+      });
     });
   }
 }
