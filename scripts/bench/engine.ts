@@ -56,11 +56,13 @@ function readRecords(path: string): EngineRecord[] {
   return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EngineRecord);
 }
 
-async function wireSection(): Promise<void> {
+/** Engine accuracy against the wire, with `workers` threads sending (bursts spread over them). */
+async function wireSection(workers = 1): Promise<void> {
   ensureTcpdump();
   const n = quick ? 50 : 100;
-  const gtPath = join(dir, 'wire.gt.jsonl');
-  const recPath = join(dir, 'wire.records.jsonl');
+  const tag = `wire-w${workers}`;
+  const gtPath = join(dir, `${tag}.gt.jsonl`);
+  const recPath = join(dir, `${tag}.records.jsonl`);
   let run!: EngineRun;
   let pcap = '';
   let port = 0;
@@ -68,7 +70,7 @@ async function wireSection(): Promise<void> {
     port = sim.port;
     const capture = await startCapture(dir, sim.port);
     try {
-      run = await runEngine(dir, 'wire', ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--out', `jsonl=${recPath}`]);
+      run = await runEngine(dir, tag, ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--workers', String(workers), '--out', `jsonl=${recPath}`]);
     } finally {
       pcap = await capture.stop();
     }
@@ -77,7 +79,7 @@ async function wireSection(): Promise<void> {
   const truth = new Map(readGroundTruthFile(gtPath).map((g: GroundTruthRecord) => [g.id, g]));
   const a: AccuracyFigures = accuracy(readRecords(recPath), truth, wire);
   const lag = run.summary.latencyMs.dispatchLag;
-  table.section(`1. Timing vs the wire (tcpdump on lo): Mooncake sample, ${n} requests at 10x, sim ${MOONCAKE_SIM.slice(0, 6).join(' ')}; ${a.joined} joined, ${a.newConnections} on new connections (counted from the SYN)`);
+  table.section(`1${workers > 1 ? 'b' : ''}. Timing vs the wire (tcpdump on lo): Mooncake sample, ${n} requests at 10x, --workers ${workers}, sim ${MOONCAKE_SIM.slice(0, 6).join(' ')}; ${a.joined} joined, ${a.newConnections} on new connections (counted from the SYN)`);
   table.row('engine |TTFT - wire| ms', dist(a.engineTtft), 'p99 <= 0.5', a.engineTtft.p99 <= 0.5);
   table.row('engine |E2E - wire| ms', dist(a.engineE2e), 'p99 <= 0.5', a.engineE2e.p99 <= 0.5);
   table.row(`engine send - wire ms (offset ${f(a.engineSend.offsetMs)} removed)`, dist(absErr(a.engineSend.errors)));
@@ -183,7 +185,7 @@ async function bigSection(): Promise<void> {
 
 /** The 1-minute load average before each section: the machine is shared, and it shows in the tails. */
 const loads: string[] = [];
-const sections: Array<[string, () => Promise<void>]> = [['wire', wireSection], ['rates', ratesSection], ['mooncake', mooncakeSection], ['big', bigSection]];
+const sections: Array<[string, () => Promise<void>]> = [['wire', () => wireSection(1)], ['wire', () => wireSection(2)], ['rates', ratesSection], ['mooncake', mooncakeSection], ['big', bigSection]];
 for (const [name, run] of sections) {
   if (!want(name)) continue;
   loads.push(`${name} ${loadavg()[0].toFixed(2)}`);
