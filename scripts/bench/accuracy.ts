@@ -78,13 +78,13 @@ export function accuracy(records: readonly EngineRecord[], truth: ReadonlyMap<st
     const send = engineWireSend(r, w);
     if (send !== w.sendMs) newConnections++;
     eTtft.push(r.ttftMs - (w.firstTokenMs - send));
-    eE2e.push(r.e2eMs - (w.lastMs - send));
+    if (w.complete) eE2e.push(r.e2eMs - (w.lastMs - send));
     eSend.push(r.sendUnixMs - send);
     const g = truth.get(r.id);
     if (!g || g.firstTokenMs === null) continue;
     // The simulator sees the request from its first bytes, never the SYN.
     sTtft.push(g.firstTokenMs - g.arrivalMs - (w.firstTokenMs - w.sendMs));
-    sE2e.push(g.finishMs - g.arrivalMs - (w.lastMs - w.sendMs));
+    if (w.complete) sE2e.push(g.finishMs - g.arrivalMs - (w.lastMs - w.sendMs));
     sArr.push(g.arrivalMs - w.sendMs);
     sFt.push(g.firstTokenMs - w.firstTokenMs);
   }

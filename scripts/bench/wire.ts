@@ -15,7 +15,14 @@ export interface WireExchange {
   firstTokenMs?: number;
   /** Last response packet with payload. */
   lastMs?: number;
+  /**
+   * The end of the response was captured ([DONE] or the chunked terminator): a capture stopped
+   * while the last response was still streaming has no true last packet for it.
+   */
+  complete?: boolean;
 }
+
+const RESPONSE_END = /data: \[DONE\]|(^|\r\n)0\r\n\r\n$/;
 
 const METHOD = /^(POST|GET|PUT|DELETE|PATCH|HEAD|OPTIONS) /;
 // A token chunk: non-empty content (chat) or text (completions). The role chunk has "content":"".
@@ -69,6 +76,7 @@ export function wireExchanges(packets: readonly TcpPacket[], serverPort: number,
       const x = flowOf(p.dstPort).current;
       if (!x) continue;
       x.lastMs = p.tsMs;
+      if (RESPONSE_END.test(p.payload.toString('latin1'))) x.complete = true;
       if (x.firstTokenMs === undefined && TOKEN.test(p.payload.toString('latin1'))) x.firstTokenMs = p.tsMs;
     }
   }

@@ -69,9 +69,9 @@ describe('bench wire matching', () => {
 
   it('finds each request\'s send, SYN, first token packet (not the role chunk) and last packet', () => {
     const w = wireExchanges(readPcap(file), SERVER);
-    expect(w.get('r-1')).toEqual({ id: 'r-1', sendMs: 1000.5, synMs: 1000, firstTokenMs: 1004.25, lastMs: 1006 });
+    expect(w.get('r-1')).toEqual({ id: 'r-1', sendMs: 1000.5, synMs: 1000, firstTokenMs: 1004.25, lastMs: 1006, complete: true });
     // The second request on the same connection did not open it: no SYN.
-    expect(w.get('r-2')).toEqual({ id: 'r-2', sendMs: 1010, synMs: undefined, firstTokenMs: 1012.5, lastMs: 1013 });
+    expect(w.get('r-2')).toEqual({ id: 'r-2', sendMs: 1010, synMs: undefined, firstTokenMs: 1012.5, lastMs: 1013, complete: true });
   });
 
   it('rejects what is not a pcap file, naming pcapng', () => {
