@@ -65,6 +65,21 @@ const WARM_SLEEP_MS = 5;
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Waits until `due` (monotonic ms) in check-phase turns, so I/O is served between them: one
+ * promise and one reused callback for the whole wait, because a promise per turn made the spin
+ * the run's main allocation (~200 KB per send at 100 req/s) and its scavenges the lag's tail.
+ */
+function preciseWait(due: number, stopped: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (stopped() || nowMs() >= due) resolve();
+      else setImmediate(check);
+    };
+    setImmediate(check);
+  });
+}
+
 export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopOptions<T>): Promise<OpenLoopResult> {
   const queue: Array<{ item: OpenLoopItem; prepared: T | undefined }> = [];
   const inFlight = new Set<Promise<void>>();
@@ -123,7 +138,7 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
       if (stopped()) break;
       now = nowMs();
     }
-    while (!stopped() && nowMs() < due) await immediate();
+    if (!stopped() && nowMs() < due) await preciseWait(due, stopped);
     if (stopped()) break;
     if (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) {
       delayed++;
