@@ -369,7 +369,7 @@ export class OriginPool {
     };
     socket.once(this.tls ? 'secureConnect' : 'connect', () => settle());
     socket.once('error', (e) => settle(e));
-    socket.once('close', () => settle(codedError('UND_ERR_SOCKET', 'connection closed while being set up')));
+    socket.once('close', () => settle(codedError('LLMR_CONNECT_CLOSED', 'connection closed while being set up')));
   }
 
   /** A connection is free: give it to a waiting request, or keep it. */

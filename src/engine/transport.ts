@@ -66,6 +66,7 @@ export function errorKind(e: Error, _responseStarted: boolean): string {
   if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR' || err.name === 'AbortError') return 'aborted';
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code) || ['ECONNREFUSED'].includes(cause)) return 'connect';
   if (code === 'ECONNRESET' || cause === 'ECONNRESET' || /ECONNRESET/.test(err.message)) return 'reset';
+  if (code === 'LLMR_CONNECT_CLOSED') return 'connect';
   if (code === 'UND_ERR_SOCKET') return 'eof';
   if (code.startsWith('ERR_TLS') || code.startsWith('CERT_')) return 'tls';
   if (code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_') || code === 'UND_ERR_INFO') return 'protocol';

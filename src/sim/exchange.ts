@@ -277,12 +277,14 @@ export class Exchange implements SeqSink {
     for (const s of this.seqs) if (s.state === 'waiting' || s.state === 'running' || s.state === 'new') this.ctx.engine.abort(s);
   }
 
-  /** The cut fault: drop the connection without [DONE]. */
+  /** The cut and reset faults: drop the connection without [DONE], closed (FIN) or reset (RST). */
   private cut(): void {
     this.stopSeqs();
     this.finishMs = nowMs();
-    this.res.destroy();
-    this.finish('cut');
+    const reset = this.init.fault?.reset === true;
+    if (reset && this.res.socket) this.res.socket.resetAndDestroy();
+    else this.res.destroy();
+    this.finish(reset ? 'reset' : 'cut');
   }
 
   /** The mid-error fault: an error event then [DONE] (streams), or a 500 (non-streamed). */

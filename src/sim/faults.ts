@@ -4,18 +4,19 @@
 // Spec syntax (comma- or semicolon-separated items; the header may combine several):
 //   status=CODE        answer CODE (400-599) at once with an OpenAI-style error body
 //   stall=MS[@N]       after N tokens (default: half the output) the request pauses MS ms
-//   cut=N              drop the connection after N token chunks, without [DONE]
+//   cut=N              drop the connection after N token chunks, without [DONE] (FIN)
+//   reset=N            reset the connection (TCP RST) after N token chunks
 //   malformed=N        after N token chunks, send one event whose JSON is truncated
 //   mid-error=N        after N token chunks, send `data: {"error":...}` then [DONE] and stop
 //   slow-first-byte=MS hold the request MS ms before anything is answered (headers included)
-// N may be omitted (`cut`, `malformed`, `mid-error`) for half the output; `status` alone is 500.
+// N may be omitted (`cut`, `reset`, `malformed`, `mid-error`) for half the output; `status` alone is 500.
 // Durations are model ms, scaled by --time-scale like everything else.
 
 import { fnv1a32 } from './tokenizer.js';
 import { fmix32 } from '../prompt/prng';
 
-export type FaultKind = 'status' | 'stall' | 'cut' | 'malformed' | 'mid-error' | 'slow-first-byte';
-export const FAULT_KINDS: readonly FaultKind[] = ['status', 'stall', 'cut', 'malformed', 'mid-error', 'slow-first-byte'];
+export type FaultKind = 'status' | 'stall' | 'cut' | 'reset' | 'malformed' | 'mid-error' | 'slow-first-byte';
+export const FAULT_KINDS: readonly FaultKind[] = ['status', 'stall', 'cut', 'reset', 'malformed', 'mid-error', 'slow-first-byte'];
 
 /** A position in the output: a token count, or half of the output. */
 export type TokenPos = number | 'half';
@@ -27,6 +28,8 @@ export interface FaultPlan {
   stallMs?: number;
   stallAfter?: TokenPos;
   cutAfter?: TokenPos;
+  /** The cut is a reset (RST) rather than a close (FIN). */
+  reset?: boolean;
   malformedAfter?: TokenPos;
   midErrorAfter?: TokenPos;
   slowFirstByteMs?: number;
@@ -73,6 +76,11 @@ export function parseFaultSpec(text: string): FaultPlan {
       case 'cut':
         plan.cutAfter = pos(val, 'cut');
         parts.push(plan.cutAfter === 'half' ? 'cut' : `cut=${plan.cutAfter}`);
+        break;
+      case 'reset':
+        plan.cutAfter = pos(val, 'reset');
+        plan.reset = true;
+        parts.push(plan.cutAfter === 'half' ? 'reset' : `reset=${plan.cutAfter}`);
         break;
       case 'malformed':
         plan.malformedAfter = pos(val, 'malformed');
@@ -128,7 +136,7 @@ export function faultKinds(p: FaultPlan): FaultKind[] {
   const k: FaultKind[] = [];
   if (p.status !== undefined) k.push('status');
   if (p.stallMs !== undefined) k.push('stall');
-  if (p.cutAfter !== undefined) k.push('cut');
+  if (p.cutAfter !== undefined) k.push(p.reset ? 'reset' : 'cut');
   if (p.malformedAfter !== undefined) k.push('malformed');
   if (p.midErrorAfter !== undefined) k.push('mid-error');
   if (p.slowFirstByteMs !== undefined) k.push('slow-first-byte');

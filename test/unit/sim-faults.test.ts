@@ -9,6 +9,8 @@ describe('fault specs', () => {
     expect(parseFaultSpec('stall=2000@5')).toMatchObject({ spec: 'stall=2000@5', stallMs: 2000, stallAfter: 5 });
     expect(parseFaultSpec('cut=10')).toMatchObject({ spec: 'cut=10', cutAfter: 10 });
     expect(parseFaultSpec('cut')).toMatchObject({ spec: 'cut', cutAfter: 'half' });
+    expect(parseFaultSpec('reset=4')).toMatchObject({ spec: 'reset=4', cutAfter: 4, reset: true });
+    expect(faultKinds(parseFaultSpec('reset'))).toEqual(['reset']);
     expect(parseFaultSpec('malformed=5')).toMatchObject({ malformedAfter: 5 });
     expect(parseFaultSpec('mid-error=0')).toMatchObject({ midErrorAfter: 0 });
     expect(parseFaultSpec('slow-first-byte=1500')).toMatchObject({ slowFirstByteMs: 1500 });
