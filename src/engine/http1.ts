@@ -390,9 +390,4 @@ export class OriginPool {
     for (const c of [...this.all]) c.destroy();
     for (const w of this.waiting.splice(0)) w(codedError('UND_ERR_DESTROYED', 'transport closed'));
   }
-
-  /** Closes the free connections. */
-  closeIdle(): void {
-    for (const c of this.free.splice(0)) c.destroy();
-  }
 }

@@ -2,7 +2,7 @@
 // server, a bad API key or an unknown model stops the run at once with a message that says how
 // to fix it (exit 1), instead of a run full of failed requests.
 
-import { Transport, DEFAULT_TIMEOUTS } from './transport';
+import { getText } from './get-text';
 
 export class PreflightError extends Error {}
 
@@ -12,10 +12,10 @@ export interface PreflightResult {
   listed: string[];
 }
 
-export async function preflight(transport: Transport, baseUrl: string, model: string | undefined, headers: Record<string, string>): Promise<PreflightResult> {
+export async function preflight(baseUrl: string, model: string | undefined, headers: Record<string, string>): Promise<PreflightResult> {
   const url = `${baseUrl}/v1/models`;
-  const res = await transport.get(url, headers, 10_000);
-  if (res.status === 0) {
+  const res = await getText(url, headers, 10_000);
+  if ('error' in res) {
     throw new PreflightError(`cannot reach ${baseUrl}: ${res.error} (is the server running? check --base-url; --no-preflight skips this check)`);
   }
   if (res.status === 401 || res.status === 403) {
@@ -48,11 +48,6 @@ export async function runModel(target: { baseUrl: string; model?: string; apiKey
     if (!target.model) throw Object.assign(new Error('--no-preflight needs --model NAME (the model cannot be asked of the server)'), { usage: true });
     return target.model;
   }
-  const probe = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
-  try {
-    const auth: Record<string, string> = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
-    return (await preflight(probe, target.baseUrl, target.model, auth)).model;
-  } finally {
-    await probe.close();
-  }
+  const auth: Record<string, string> = target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {};
+  return (await preflight(target.baseUrl, target.model, auth)).model;
 }

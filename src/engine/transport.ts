@@ -6,7 +6,7 @@
 // (docs/benchmarks.md). One keep-alive pool per origin.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import { nowMs, nowUnixMs } from './clock';
+import { nowMs, unixOf } from './clock';
 import { OriginPool, type ResponseSink } from './http1';
 import { SseDecoder } from './sse';
 import { classifyChunk } from '../openai/classify';
@@ -57,7 +57,7 @@ class TimeoutError extends Error {
 }
 
 /** Maps undici and socket errors to the failure kinds of src/openai/outcome.ts. */
-export function errorKind(e: Error, _responseStarted: boolean): string {
+export function errorKind(e: Error): string {
   const err = e as Error & { code?: string; cause?: { code?: string } };
   const code = err.code ?? '';
   const cause = err.cause?.code ?? '';
@@ -90,7 +90,7 @@ class ExchangeRecorder implements ResponseSink {
 
   constructor(private readonly req: EngineRequest, dispatchMs: number, private readonly totalMs: number, private readonly done: (x: EngineExchange) => void) {
     this.x = {
-      status: 0, startUnixMs: toUnix(dispatchMs), startMs: dispatchMs, connectMs: 0, headersMs: -1,
+      status: 0, startUnixMs: unixOf(dispatchMs), startMs: dispatchMs, connectMs: 0, headersMs: -1,
       times: this.times, data: this.data, invalid: this.invalid, tail: '', endMs: 0, body: '', error: '', errorKind: '', streamed: false, kinds: this.kinds,
     };
     const keep = req.keepEvents === true;
@@ -122,7 +122,7 @@ class ExchangeRecorder implements ResponseSink {
   abort(err: Error): void {
     if (this.finished) return;
     if (this.abortRequest) this.abortRequest(err);
-    else this.fail(err);
+    else this.finish(err);
   }
 
   /**
@@ -133,7 +133,7 @@ class ExchangeRecorder implements ResponseSink {
     this.abortRequest = abort;
     const start = connect ? connect.startMs : t;
     this.x.startMs = start;
-    this.x.startUnixMs = toUnix(start);
+    this.x.startUnixMs = unixOf(start);
     if (connect) this.x.connectMs = connect.connectMs;
   }
 
@@ -157,10 +157,6 @@ class ExchangeRecorder implements ResponseSink {
   }
 
   onError(err: Error): void {
-    this.fail(err);
-  }
-
-  private fail(err: Error): void {
     this.finish(err);
   }
 
@@ -174,16 +170,10 @@ class ExchangeRecorder implements ResponseSink {
     this.x.body = this.body;
     if (this.x.streamed) this.x.tail = this.decoder.tail();
     if (err) {
-      const kind = errorKind(err, this.responded);
-      if (this.responded && this.x.status >= 200 && this.x.status < 300) {
-        // The response had begun: keep its status, the stream's end says what went wrong.
-        this.x.error = describe(err);
-        this.x.errorKind = kind;
-      } else {
-        this.x.status = 0;
-        this.x.error = describe(err);
-        this.x.errorKind = kind;
-      }
+      this.x.error = describe(err);
+      this.x.errorKind = errorKind(err);
+      // A successful response that had begun keeps its status (the stream's end says what went wrong).
+      if (!(this.responded && this.x.status >= 200 && this.x.status < 300)) this.x.status = 0;
     }
     this.done(this.x);
   }
@@ -204,11 +194,6 @@ function watchers(signal: AbortSignal): Set<ExchangeRecorder> {
   return set;
 }
 
-/** Unix ms of a monotonic time. */
-function toUnix(monotonicMs: number): number {
-  return nowUnixMs() - (nowMs() - monotonicMs);
-}
-
 function abortError(): Error {
   const e = new Error('request aborted: the run was interrupted');
   e.name = 'AbortError';
@@ -224,13 +209,7 @@ function describe(err: Error & { code?: string }): string {
 /** Sends requests over keep-alive pools; one instance per run (or per worker). */
 export class Transport {
   private readonly pools = new Map<string, OriginPool>();
-  private inFlight = 0;
-
   constructor(private readonly o: TransportOptions) {}
-
-  get active(): number {
-    return this.inFlight;
-  }
 
   private pool(origin: URL): OriginPool {
     let p = this.pools.get(origin.origin);
@@ -256,12 +235,8 @@ export class Transport {
   /** Sends a request now; resolves when its response has ended or failed (never rejects). */
   send(req: EngineRequest): Promise<EngineExchange> {
     const dispatchMs = nowMs();
-    this.inFlight++;
     return new Promise((resolve) => {
-      const rec = new ExchangeRecorder(req, dispatchMs, this.o.timeouts.totalMs, (x) => {
-        this.inFlight--;
-        resolve(x);
-      });
+      const rec = new ExchangeRecorder(req, dispatchMs, this.o.timeouts.totalMs, resolve);
       rec.arm();
       if (rec.finished) return;
       let url: URL;
@@ -275,28 +250,8 @@ export class Transport {
     });
   }
 
-  /** A GET (preflight, /v1/models) on undici: status and body text. */
-  async get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: string; error?: string }> {
-    const { Agent, request } = await import('undici');
-    const dispatcher = new Agent();
-    try {
-      const res = await request(url, { dispatcher, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-      return { status: res.statusCode, body: await res.body.text() };
-    } catch (e) {
-      return { status: 0, body: '', error: describe(e as Error & { code?: string }) };
-    } finally {
-      await dispatcher.close();
-    }
-  }
-
-  /** Closes the idle connections (call once the requests have ended). */
+  /** Closes every connection (call once the requests have ended: any still in flight fail). */
   async close(): Promise<void> {
-    for (const p of this.pools.values()) p.closeIdle();
-    for (const p of this.pools.values()) p.destroy();
-  }
-
-  /** Closes at once, failing requests in flight. */
-  async destroy(): Promise<void> {
     for (const p of this.pools.values()) p.destroy();
   }
 }

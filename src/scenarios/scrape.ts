@@ -5,12 +5,13 @@
 // last scrape, so totals include the run's tail) or at its own time limit. A missing or foreign
 // /metrics costs one warning, never the run (src/observe/session.ts). No API key is sent.
 
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { getText } from '../engine/get-text';
 import type { ScrapeConfig } from '../observe/config';
 import type { EngineName } from '../observe/engines';
 import { ScrapeLoop } from '../observe/loop';
 import { ENGINE_SCRAPES } from '../observe/names';
-import { ScrapeSession, type ScrapeAnswer, type SessionLog } from '../observe/session';
+import { ScrapeSession, type SessionLog } from '../observe/session';
 import type { MetricSink, Tags } from '../metrics/sink';
 
 export interface EngineScrapeOptions {
@@ -51,16 +52,6 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function fetchMetrics(agent: Agent, url: string, timeoutMs: number): Promise<ScrapeAnswer> {
-  try {
-    const res = await request(url, { dispatcher: agent, headers: { accept: 'text/plain' }, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.statusCode, body: await res.body.text() };
-  } catch (err) {
-    const e = err as { code?: string; name?: string; message?: string };
-    return { error: e.name === 'TimeoutError' ? `timeout after ${timeoutMs / 1000}s` : (e.code ?? e.message ?? String(err)) };
-  }
-}
-
 /** Runs the scrape until `signal` aborts or `maxMs` passes; never rejects for the engine's sake. */
 export async function runEngineScrape(opts: EngineScrapeOptions): Promise<EngineScrapeResult> {
   const { config, sink, signal } = opts;
@@ -74,7 +65,7 @@ export async function runEngineScrape(opts: EngineScrapeOptions): Promise<Engine
   const started = performance.now();
 
   const scrapeOnce = async () => {
-    const answer = await fetchMetrics(agent, config.url, config.timeoutS * 1000);
+    const answer = await getText(config.url, { accept: 'text/plain' }, config.timeoutS * 1000, agent);
     const step = session.handle(answer, performance.now());
     result.scrapes++;
     if (step.outcome === 'error') result.failed++;
