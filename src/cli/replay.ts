@@ -6,9 +6,9 @@
 import { basename } from 'node:path';
 import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
-import { asUsage, EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
-import { numberFlag, readRunFlags, type RunFlags } from './run-flags';
+import { numberFlag, readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
@@ -59,12 +59,9 @@ export interface ReplaySettings extends RunFlags {
 }
 
 export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): ReplaySettings | 'help' {
-  const flags = parseFlags(argv, REPLAY_FLAGS, 'llm-replay replay');
-  if (flags.help) return 'help';
-  if (flags.positional.length) throw new UsageError(`llm-replay replay: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
-  const label = flagLabel(REPLAY_FLAGS);
-  // The API key comes from the environment only.
-  const options: Record<string, string | undefined> = { ...flags.options, OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY };
+  const read = readLoadFlags(argv, REPLAY_FLAGS, 'llm-replay replay', env);
+  if (read === 'help') return 'help';
+  const { flags, label, options } = read;
   const cfg = asUsage(() => readReplayConfig(options, new Date(), label));
   // Worker threads read the options again: give them this run's id.
   options.RUN_ID = cfg.runId;

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { EnvMap, OptionLabel } from '../config/env';
-import { asUsage, UsageError, type ParsedFlags } from './flags';
+import { asUsage, flagLabel, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags';
 import { parseSegment, parseSequence, segmentIndices } from '../engine/segments';
 import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
@@ -56,4 +56,19 @@ export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeou
     timeouts: timeoutsFrom(o, label, totalTimeoutMs),
     preflight: o.PREFLIGHT !== 'false',
   };
+}
+
+/** A load command's flags: no positional arguments, the API key from the environment only. */
+export interface LoadFlags {
+  flags: ParsedFlags;
+  label: OptionLabel;
+  /** The options by NAME, with OPENAI_API_KEY / API_KEY taken from `env`. */
+  options: EnvMap;
+}
+
+export function readLoadFlags(argv: readonly string[], specs: readonly FlagSpec[], command: string, env: NodeJS.ProcessEnv): LoadFlags | 'help' {
+  const flags = parseFlags(argv, specs, command);
+  if (flags.help) return 'help';
+  if (flags.positional.length) throw new UsageError(`${command}: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
+  return { flags, label: flagLabel(specs), options: { ...flags.options, OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY } };
 }

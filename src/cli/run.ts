@@ -6,16 +6,17 @@
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import { EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
-import { COMMON_RUN_FLAGS, TARGET_FLAGS, timeoutsFrom } from './common-flags';
+import { COMMON_RUN_FLAGS, TARGET_FLAGS } from './common-flags';
+import { readRunFlags, type RunFlags } from './run-flags';
+import { LiveRun } from './live-run';
 import { openOutputs } from './outputs';
 import { EnvReader, OptionError } from '../config/env';
 import { Registry } from '../engine/metrics';
-import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
-import { preflight } from '../engine/preflight';
-import { onInterrupt } from '../engine/interrupt';
-import { ProgressReporter } from '../engine/progress';
+import { Transport, DEFAULT_TIMEOUTS } from '../engine/transport';
+import { runModel } from '../engine/preflight';
+import { failureLine } from '../engine/threads';
 import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../engine/segments';
-import { parseThresholdFlag, parseThresholdOptions, percentilesNeeded, renderThresholds, summaryThresholds, type Threshold } from '../engine/thresholds';
+import { parseThresholdOptions, percentilesNeeded, renderThresholds, summaryThresholds, type Threshold } from '../engine/thresholds';
 import { checkThresholds, finishRun, writeJson } from '../engine/summary';
 import { nowMs, nowUnixMs } from '../engine/clock';
 import { buildResult, renderTable, type RunInfo } from '../metrics/summary';
@@ -44,21 +45,14 @@ The API key is read from OPENAI_API_KEY or API_KEY (never from a flag, never pri
 const EXAMPLE = `example:
   llm-replay run examples/scenario.ts --base-url http://127.0.0.1:8000 --threshold 'ttft:p(99)<2000'`;
 
-export interface RunSettings {
+export interface RunSettings extends RunFlags {
   file: string;
   baseUrl: string;
   model?: string;
   endpoint: Endpoint;
   stream: boolean;
   reuseConnections: boolean;
-  preflight: boolean;
   requestIdHeader: string;
-  timeouts: Timeouts;
-  graceMs: number;
-  segment?: string;
-  sequence?: string;
-  thresholds: Threshold[];
-  outs: string[];
   summaryJson: string;
   runId: string;
   quiet: boolean;
@@ -81,36 +75,23 @@ export function readRunSettings(argv: string[], env: NodeJS.ProcessEnv, now = ne
   try {
     const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`${label('BASE_URL', baseUrl)}: must start with http:// or https://`);
-    const workers = r.string('WORKERS', '1');
-    if (workers !== '1') throw new OptionError(`${label('WORKERS', workers)}: run executes a scenario in one thread; split a run over processes with --segment and --segment-sequence`);
-    const segment = r.string('SEGMENT');
-    const sequence = r.string('SEGMENT_SEQUENCE');
-    try {
-      if (segment) parseSegment(segment);
-      if (sequence) parseSequence(sequence);
-    } catch (e) {
-      throw new OptionError((e as Error).message);
+    const run = readRunFlags(flags, label, r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0'));
+    if (run.workers !== 1) {
+      throw new OptionError(`${label('WORKERS', flags.options.WORKERS ?? '')}: run executes a scenario in one thread; split a run over processes with --segment and --segment-sequence`);
     }
-    const totalMs = r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0');
     return {
-      file, baseUrl, model: r.string('MODEL'),
+      ...run, file, baseUrl, model: r.string('MODEL'),
       endpoint: r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat'),
       stream: r.bool('STREAM', true),
       reuseConnections: r.bool('CONN_REUSE', true),
-      preflight: r.bool('PREFLIGHT', true),
       requestIdHeader: r.string('REQUEST_ID_HEADER', 'X-Request-Id'),
-      timeouts: timeoutsFrom(flags.options, label, totalMs),
-      graceMs: r.number('GRACE_S', 30, (n) => n >= 0, 'seconds >= 0') * 1000,
-      segment, sequence,
-      thresholds: (flags.lists.THRESHOLD ?? []).map((t) => parseThresholdFlag(t)),
-      outs: flags.lists.OUT ?? [],
       summaryJson: r.string('SUMMARY_JSON', 'results/run-summary.json'),
       runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),
       quiet: r.bool('QUIET', false),
       apiKey: env.OPENAI_API_KEY || env.API_KEY || undefined,
     };
   } catch (e) {
-    if (e instanceof OptionError || (e as Error).name === 'ThresholdError') throw new UsageError((e as Error).message);
+    if (e instanceof OptionError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -162,15 +143,8 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   const thresholds = [...s.thresholds, ...scenarioThresholds(scenario, s.file)];
   const log = (t: string) => process.stderr.write(t.endsWith('\n') ? t : t + '\n');
   const auth: Record<string, string> = s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {};
+  const model = await runModel(s, s.preflight);
   const transport = new Transport({ reuseConnections: s.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...s.timeouts } });
-  let model = s.model ?? '';
-  try {
-    if (s.preflight) model = (await preflight(transport, s.baseUrl, s.model, auth)).model;
-    else if (!model) throw new UsageError('--no-preflight needs --model NAME (the model cannot be asked of the server)');
-  } catch (e) {
-    await transport.close();
-    throw e;
-  }
 
   const name = scenario.options?.name ?? basename(s.file);
   const runTags = { run: s.runId, trace: name, endpoint: s.endpoint, model, scenario: name };
@@ -178,35 +152,21 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   let ctx: Context | undefined;
   const registry = new Registry(runTags, (m) => isTimeMetric(m) || m === 'iteration_duration' || ctx?.metrics.isTime(m) === true);
   const outputs = await openOutputs(s.outs, registry);
-  const interrupt = onInterrupt(s.graceMs, (t) => progress.message(t));
-  const progress = new ProgressReporter({
-    tty: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t), now: nowMs, planned: null,
-  });
-  const live = { sent: 0, done: 0, failed: 0, inFlight: 0 };
-  const ticker = setInterval(() => progress.update({ ...live, inFlight: live.sent - live.done }), 100);
-  let failuresLogged = 0;
+  const live = new LiveRun({ planned: null, graceMs: s.graceMs, quiet: s.quiet, outputs });
+  const { stopSending, abortInFlight } = live.interrupt;
+  const report = live.hooks();
   const originUnixMs = nowUnixMs();
   const client = new RequestClient({
     transport, sink: registry, target: { baseUrl: s.baseUrl, model, endpoint: s.endpoint, stream: s.stream }, originUnixMs,
-    headers: auth, requestIdHeader: s.requestIdHeader, idPrefix: s.runId, abortInFlight: interrupt.abortInFlight,
+    headers: auth, requestIdHeader: s.requestIdHeader, idPrefix: s.runId, abortInFlight,
   });
   const share = s.segment || s.sequence ? segmentIndices(s.segment ? parseSegment(s.segment) : null, s.sequence ? parseSequence(s.sequence) : null) : undefined;
   ctx = new Context({
-    client, sink: registry, runId: s.runId, stopSending: interrupt.stopSending, share,
+    client, sink: registry, runId: s.runId, stopSending, share,
     hooks: {
-      log: (t) => progress.message(t),
-      onSend: () => live.sent++,
-      onResult: (r, place) => {
-        live.done++;
-        if (!r.ok) {
-          live.failed++;
-          if (!s.quiet && failuresLogged < 10) {
-            failuresLogged++;
-            progress.message(`request ${r.id} failed: ${r.reason}: ${r.detail ?? ''}${failuresLogged === 10 ? ' (further failures are counted, not logged)' : ''}`);
-          }
-        }
-        outputs.jsonl?.write(requestRecord(r, place));
-      },
+      log: (t) => live.progress.message(t),
+      onSend: report.onSend,
+      onResult: (r, place) => report.onRecord!(outputs.jsonl ? requestRecord(r, place) : undefined, r.ok ? undefined : failureLine(r.id, undefined, r.reason, r.detail)),
     },
   });
 
@@ -217,11 +177,9 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   } catch (e) {
     scenarioError = e as Error;
   } finally {
-    clearInterval(ticker);
-    interrupt.dispose();
+    live.end();
     await transport.close();
   }
-  progress.finish();
   if (scenarioError) log(`${s.file}: the scenario threw: ${scenarioError.stack ?? scenarioError.message}`);
 
   const durationMs = nowMs() - startedMs;
@@ -236,7 +194,7 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   const custom = Object.fromEntries([...ctx.metrics.declared.keys()].map((k) => [k, data.metrics[k]?.values ?? null]));
   writeJson(s.summaryJson, {
     ...result,
-    engine: { interrupted: interrupt.interrupted, notSentInterrupted: ctx.loopTotals.notSent, delayedByConcurrency: ctx.loopTotals.delayedByConcurrency, scenarioError: scenarioError?.message ?? null, thresholds: summaryThresholds(thresholdResults) },
+    engine: { interrupted: live.interrupt.interrupted, notSentInterrupted: ctx.loopTotals.notSent, delayedByConcurrency: ctx.loopTotals.delayedByConcurrency, scenarioError: scenarioError?.message ?? null, thresholds: summaryThresholds(thresholdResults) },
     custom,
   });
   await outputs.close(log);
@@ -252,7 +210,7 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
     const marks = summaryThresholds(thresholdResults);
     const metrics: SummaryData['metrics'] = {};
     for (const [k, m] of Object.entries(data.metrics)) if (m) metrics[k] = marks[k] ? { ...m, thresholds: marks[k] } : m;
-    const summary: SummaryData = { metrics, state: { testRunDurationMs: durationMs, isInterrupted: interrupt.interrupted }, result, text };
+    const summary: SummaryData = { metrics, state: { testRunDurationMs: durationMs, isInterrupted: live.interrupt.interrupted }, result, text };
     let writes;
     try {
       writes = applySummaryOutput(await scenario.handleSummary(summary), process.cwd());
@@ -263,10 +221,10 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
     if (writes.stderr) process.stderr.write(writes.stderr);
     for (const f of writes.files) log(`handleSummary wrote ${f}`);
     // As k6: a `stdout` from handleSummary takes the place of the default text.
-    code = writes.stdout !== undefined ? finishRun('', thresholdResults, interrupt.interrupted, () => {}, false) : finishRun(table, thresholdResults, interrupt.interrupted, write, color);
+    code = writes.stdout !== undefined ? finishRun('', thresholdResults, live.interrupt.interrupted, () => {}, false) : finishRun(table, thresholdResults, live.interrupt.interrupted, write, color);
     if (writes.stdout !== undefined) write(writes.stdout);
   } else {
-    code = finishRun(table, thresholdResults, interrupt.interrupted, write, color);
+    code = finishRun(table, thresholdResults, live.interrupt.interrupted, write, color);
   }
   if (scenarioError && code !== EXIT.thresholds) return EXIT.startFailed;
   return code;

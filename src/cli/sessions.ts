@@ -8,9 +8,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
-import { asUsage, EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS } from './common-flags';
-import { readRunFlags, type RunFlags } from './run-flags';
+import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
@@ -86,13 +86,11 @@ export interface SessionsSettings extends RunFlags {
 }
 
 export function readSessionsSettings(argv: string[], env: NodeJS.ProcessEnv, now = new Date()): SessionsSettings | 'help' {
-  const flags = parseFlags(argv, SESSIONS_FLAGS, 'llm-replay sessions');
-  if (flags.help) return 'help';
-  if (flags.positional.length) throw new UsageError(`llm-replay sessions: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
-  const label = flagLabel(SESSIONS_FLAGS);
+  const read = readLoadFlags(argv, SESSIONS_FLAGS, 'llm-replay sessions', env);
+  if (read === 'help') return 'help';
+  const { flags, label, options } = read;
   const debugFile = flags.options.DEBUG_BODIES_FILE;
-  // The API key comes from the environment only.
-  const options: Record<string, string | undefined> = { ...flags.options, DEBUG_BODIES: debugFile ? 'true' : 'false', OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY };
+  options.DEBUG_BODIES = debugFile ? 'true' : 'false';
   const cfg = asUsage(() => readSessionsConfig(options, now, label));
   // Worker threads read the options again: give them this run's id.
   options.RUN_ID = cfg.runId;

@@ -46,9 +46,9 @@ export interface ThreadOutcome {
   state: RegistryState;
 }
 
-/** The log line of a failed request. */
+/** The log line of a failed request; `line` is its trace line, undefined when it has none (scenarios). */
 export function failureLine(id: string, line: number | undefined, reason: string | undefined, detail: string | undefined): string {
-  return `${id} (trace line ${line ?? '?'}) failed: ${reason}: ${detail ?? ''}`;
+  return `${id}${line === undefined ? '' : ` (trace line ${line})`} failed: ${reason}: ${detail ?? ''}`;
 }
 
 /** Forwards the registry's samples in batches every 250 ms (off the send path); returns the final flush. */
@@ -92,7 +92,7 @@ export function serveWorker<J extends { wantRecords: boolean; wantSamples: boole
     start: () => start,
     onSend: () => send({ type: 'send' }),
     onSamples: job.wantSamples ? (samples) => send({ type: 'samples', samples }) : undefined,
-    onRecord: (record, failure) => send({ type: 'record', record: job.wantRecords ? record : undefined, ok: failure === undefined, line: failure }),
+    onRecord: (record, failure) => send({ type: 'record', record: job.wantRecords ? record : undefined, line: failure }),
   }).then(
     (result) => {
       send({ type: 'done', result });

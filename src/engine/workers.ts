@@ -8,7 +8,8 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'send' }
   | { type: 'samples'; samples: unknown[] }
-  | { type: 'record'; record: unknown; ok: boolean; line?: string }
+  /** A finished request; `line` (the failure's log line) only when it failed. */
+  | { type: 'record'; record: unknown; line?: string }
   | { type: 'done'; result: unknown }
   | { type: 'error'; message: string; usage: boolean };
 
