@@ -13,3 +13,13 @@ export function nowUnixMs(): number {
 export function nowMs(): number {
   return performance.now();
 }
+
+/** The Unix time of a monotonic instant (performance.now() ms). */
+export function unixOf(monotonicMs: number): number {
+  return nowUnixMs() - (nowMs() - monotonicMs);
+}
+
+/** The monotonic instant (performance.now() ms) of a Unix time, in this thread. */
+export function monotonicOf(unixMs: number): number {
+  return nowMs() + (unixMs - nowUnixMs());
+}

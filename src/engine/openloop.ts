@@ -6,6 +6,7 @@
 // is far enough away, so building a big prompt never delays a due request.
 
 import { nowMs } from './clock';
+import { preciseWait } from './wait';
 
 export interface OpenLoopItem {
   /** Position in the whole schedule (request index, unique across workers and instances). */
@@ -64,21 +65,6 @@ const WARM_SLEEP_MS = 5;
 
 const immediate = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Waits until `due` (monotonic ms) in check-phase turns, so I/O is served between them: one
- * promise and one reused callback for the whole wait, because a promise per turn made the spin
- * the run's main allocation (~200 KB per send at 100 req/s) and its scavenges the lag's tail.
- */
-function preciseWait(due: number, stopped: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (stopped() || nowMs() >= due) resolve();
-      else setImmediate(check);
-    };
-    setImmediate(check);
-  });
-}
 
 export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopOptions<T>): Promise<OpenLoopResult> {
   const queue: Array<{ item: OpenLoopItem; prepared: T | undefined }> = [];

@@ -34,6 +34,18 @@ export function itlGapsMs(tokenChunkMs: readonly number[]): number[] {
  * Time per output token excluding the first: (e2e - ttft) / (outputTokens - 1).
  * Undefined for requests with fewer than two output tokens, as in vLLM.
  */
+/** Mean and max of the gaps between token chunks (undefined when there are none). */
+export function gapStats(gaps: readonly number[]): { mean?: number; max?: number } {
+  if (gaps.length === 0) return {};
+  let sum = 0;
+  let max = 0;
+  for (const g of gaps) {
+    sum += g;
+    if (g > max) max = g;
+  }
+  return { mean: sum / gaps.length, max };
+}
+
 export function tpotMs(e2e: number, ttft: number | undefined, outputTokens: number): number | undefined {
   if (ttft === undefined || outputTokens < 2) return undefined;
   return (e2e - ttft) / (outputTokens - 1);

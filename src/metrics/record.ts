@@ -3,6 +3,7 @@
 // trend sample per token.
 
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
+import { gapStats } from './formulas';
 import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from './sink';
 
@@ -40,17 +41,11 @@ export function recordRequest(sink: MetricSink, s: SentRequest, o: RequestOutcom
     sink.trend(TRENDS.tpot, o.tpotMs);
     sink.histogram(HISTOGRAMS.tpot, [o.tpotMs]);
   }
-  const gaps = o.itlGapsMs;
-  if (gaps.length > 0) {
-    let sum = 0;
-    let max = 0;
-    for (const g of gaps) {
-      sum += g;
-      if (g > max) max = g;
-    }
-    sink.trend(TRENDS.itlMean, sum / gaps.length);
-    sink.trend(TRENDS.itlMax, max);
-    sink.histogram(HISTOGRAMS.itl, gaps);
+  const itl = gapStats(o.itlGapsMs);
+  if (itl.mean !== undefined && itl.max !== undefined) {
+    sink.trend(TRENDS.itlMean, itl.mean);
+    sink.trend(TRENDS.itlMax, itl.max);
+    sink.histogram(HISTOGRAMS.itl, o.itlGapsMs);
   }
   if (o.promptTokens !== undefined) sink.counter(COUNTERS.promptTokens, o.promptTokens);
   sink.counter(COUNTERS.outputTokens, o.outputTokens);

@@ -3,7 +3,6 @@
 // segment), whatever the responses do. Prompts are built in the open loop's look-ahead window.
 
 import { buildPrompt, BlockTextCache, warmPromptPool, type Vocabulary } from '../prompt/hashblock';
-import { ENDPOINT_PATHS } from '../openai/request';
 import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from '../metrics/sink';
 import type { ReplayConfig } from '../config/replay';
@@ -13,7 +12,7 @@ import { runOpenLoop, type OpenLoopItem, type OpenLoopResult } from '../engine/o
 import type { Transport } from '../engine/transport';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';
-import { nowMs, nowUnixMs } from '../engine/clock';
+import { monotonicOf } from '../engine/clock';
 import type { RequestRecord } from '../outputs/jsonl';
 
 export interface ReplayRun {
@@ -48,14 +47,13 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
   const { cfg, transport, sink } = run;
   warmPromptPool(run.vocab);
   const blockCache = new BlockTextCache(256);
-  const url = cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint];
   // Sent, measured and recorded as every request of the scripting API (src/engine/api.ts).
   const client = new RequestClient({
     transport, sink, target: { baseUrl: cfg.baseUrl, model: run.model, endpoint: cfg.endpoint, stream: cfg.stream }, originUnixMs: run.originUnixMs,
     headers: cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}, requestIdHeader: cfg.requestIdHeader, idPrefix: cfg.runId, abortInFlight: run.abortInFlight,
   });
   // The monotonic clock's origin for this thread: Unix origin mapped once.
-  const originMs = nowMs() + (run.originUnixMs - nowUnixMs());
+  const originMs = monotonicOf(run.originUnixMs);
 
   const prepare = (item: OpenLoopItem): PreparedRequest => {
     const r = (item as OpenLoopItem & { r: TimedRequest }).r;
@@ -77,6 +75,6 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
 
   return runOpenLoop(ownedItems(run.requests, run.share), {
     originMs, lookAheadMs: run.lookAheadMs, maxPrepared: 512, maxConcurrency: run.maxConcurrency, prepare, send, signal: run.stopSending,
-    warm: (n) => transport.reserve(url, n),
+    warm: (n) => client.warm(n),
   });
 }

@@ -1,5 +1,5 @@
-// Closed-loop sessions on the engine: the core runner (src/sessions/runner.ts) over the undici
-// transport and the engine's clock. Who runs when:
+// Closed-loop sessions on the engine: the core runner (src/sessions/runner.ts) over the engine's
+// transport and clock. Who runs when:
 // - users (USERS=N): N users each replay one session at a time, then draw the next (draw k of a
 //   seeded shuffle); SESSIONS=M ends after M draws, DURATION starts new sessions for that long;
 // - recorded starts (no USERS): every group starts at its recorded time, all concurrently.
@@ -17,6 +17,7 @@ import { runAtStart, runSession, type RunnerContext, type SessionIo, type TurnRe
 import type { IndexShare } from '../engine/segments';
 import type { Transport } from '../engine/transport';
 import { nowUnixMs } from '../engine/clock';
+import { waitUntilUnix } from '../engine/wait';
 
 export interface SessionsRun {
   cfg: SessionsConfig;
@@ -43,34 +44,6 @@ export interface SessionsRunResult {
   started: number;
   /** True when DURATION / MAX_DURATION plus GRACEFUL_STOP_S cut the run. */
   cutByLimit: boolean;
-}
-
-/** Start the precise phase of a wait this long before its time (timers fire up to ~1 ms late). */
-const PRECISE_MS = 1.5;
-
-/** Waits until a Unix time: a coarse timer, then setImmediate turns; false when `signal` aborts first. */
-export function waitUntilUnix(t: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const done = (ok: boolean) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const step = () => {
-      if (signal.aborted) return; // onAbort resolved it
-      const left = t - nowUnixMs();
-      if (left <= 0) return done(true);
-      if (left > PRECISE_MS) timer = setTimeout(step, Math.min(left - PRECISE_MS, 1000));
-      else setImmediate(step);
-    };
-    step();
-  });
 }
 
 /** The runner's runtime on the engine: its clock, waits cut by `stop`, the transport. */

@@ -6,7 +6,7 @@ import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
 import type { MetricSink } from '../../metrics/sink';
 import type { Transport } from '../transport';
-import { nowMs, nowUnixMs } from '../clock';
+import { nowMs } from '../clock';
 import { prepareRequest, type LlmRequest, type LlmResult, type PreparedRequest, type Target } from './request';
 
 export interface ClientOptions {
@@ -74,9 +74,4 @@ export class RequestClient {
   send(req: LlmRequest): Promise<LlmResult> {
     return this.sendPrepared(this.prepare(req), nowMs());
   }
-}
-
-/** The monotonic time of a Unix-ms instant in this thread. */
-export function monotonicOf(unixMs: number): number {
-  return nowMs() + (unixMs - nowUnixMs());
 }

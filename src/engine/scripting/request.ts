@@ -4,6 +4,7 @@
 
 import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../../openai/request';
 import type { RequestOutcome } from '../../openai/outcome';
+import { gapStats } from '../../metrics/formulas';
 import type { RequestRecord } from '../../outputs/jsonl';
 import type { EngineRequest } from '../transport';
 
@@ -95,18 +96,6 @@ export function prepareRequest(req: LlmRequest, target: Target, id: string, base
   const body = Buffer.from(JSON.stringify(requestBody(req, target)));
   const headers = req.headers ? { ...baseHeaders, ...req.headers, [idHeader]: id } : { ...baseHeaders, [idHeader]: id };
   return { url, body, headers, id, keepEvents: req.keepText === true };
-}
-
-/** Mean and max of the gaps between token chunks (undefined when there are none). */
-export function gapStats(gaps: readonly number[]): { mean?: number; max?: number } {
-  if (gaps.length === 0) return {};
-  let sum = 0;
-  let max = 0;
-  for (const g of gaps) {
-    sum += g;
-    if (g > max) max = g;
-  }
-  return { mean: sum / gaps.length, max };
 }
 
 /** The --out jsonl record of a result. */

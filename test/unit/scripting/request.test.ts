@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gapStats, prepareRequest, requestBody, requestRecord, type LlmResult, type Target } from '../../../src/engine/scripting/request';
+import { prepareRequest, requestBody, requestRecord, type LlmResult, type Target } from '../../../src/engine/scripting/request';
+import { gapStats } from '../../../src/metrics/formulas';
 
 const target: Target = { baseUrl: 'http://127.0.0.1:8000', model: 'm1', endpoint: 'chat', stream: true };
 
