@@ -42,17 +42,10 @@ export class Registry implements MetricSink {
   private readonly tagSets = new Map<string, Tags>();
 
   /** `runTags` go on every sample handed to listeners (run, trace, endpoint, model, ...). */
-  constructor(private runTags: Tags = {}, private readonly isTime: IsTime = () => true) {
+  private readonly runTags: Tags;
+
+  constructor(runTags: Tags = {}, private readonly isTime: IsTime = () => true) {
     this.runTags = Object.freeze({ ...runTags });
-  }
-
-  setRunTag(key: string, value: string): void {
-    this.runTags = Object.freeze({ ...this.runTags, [key]: value });
-    this.tagSets.clear();
-  }
-
-  get tags(): Tags {
-    return this.runTags;
   }
 
   /** Every sample from now on also goes to `fn` (the outputs). */

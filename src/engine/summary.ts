@@ -7,11 +7,6 @@ import type { K6SummaryData } from '../metrics/summary';
 import { evaluateThresholds, renderThresholds, summaryThresholds, thresholdsPassed, type Threshold, type ThresholdResult } from './thresholds';
 import { EXIT } from '../cli/flags';
 
-export interface RunEnd {
-  thresholds: ThresholdResult[];
-  exitCode: number;
-}
-
 export function checkThresholds(thresholds: readonly Threshold[], data: K6SummaryData): ThresholdResult[] {
   return evaluateThresholds(thresholds, data.metrics);
 }

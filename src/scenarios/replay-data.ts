@@ -12,6 +12,7 @@ import { fileSource, firstText } from '../node/file-source';
 import type { TraceSource } from '../trace/source';
 import type { TimedRequest } from '../trace/model';
 import type { ReplayConfig } from '../config/replay';
+import { timeOrder } from '../schedule/openloop';
 import { parseVocabulary, syntheticVocabulary } from '../prompt/vocabulary';
 import type { Vocabulary } from '../prompt/hashblock';
 
@@ -42,7 +43,7 @@ export function loadReplayTrace(cfg: ReplayConfig): LoadedTrace {
     if (pass.ctx.relativeTimes && pass.minMs < 0) pass = readRows(src, first, cfg, -pass.minMs);
     const { ctx } = pass;
     return {
-      requests: sliceRows(pass.rows, cfg),
+      requests: timeOrder(pass.rows, cfg),
       format: pass.format,
       blockSize: cfg.blockSize ?? ctx.blockSize ?? 512,
       skippedCount: ctx.skippedCount,
@@ -114,20 +115,6 @@ function readRows(src: TraceSource, first: string, cfg: ReplayConfig, shiftMs: n
   }
   pool.ids = pool.ids.slice(0, pool.used); // drop the doubling's spare room
   return { rows, minMs, ctx: stream.ctx, format: stream.format };
-}
-
-/** The rows in time order, at most maxRequests, offsets from fromMs divided by the speed-up. */
-function sliceRows(rows: CompactRequest[], cfg: ReplayConfig): TimedRequest[] {
-  const speedup = cfg.speedup ?? 1;
-  if (!(speedup > 0)) throw new Error(`speed-up must be a positive number, got ${speedup}`);
-  const from = cfg.fromMs ?? 0;
-  rows.sort((a, b) => a.atMs - b.atMs);
-  if (cfg.maxRequests !== undefined && rows.length > cfg.maxRequests) rows.length = cfg.maxRequests;
-  rows.forEach((r, i) => {
-    r.index = i;
-    r.atMs = (r.atMs - from) / speedup;
-  });
-  return rows;
 }
 
 const VOCAB_DIR = fileURLToPath(new URL('../../data/vocab/', import.meta.url));

@@ -25,25 +25,35 @@ export interface SliceOptions {
  * result: the k6 iteration that sends it.
  */
 export function selectRequests(trace: Trace, o: SliceOptions = {}): TimedRequest[] {
-  const speedup = o.speedup ?? 1;
-  if (!(speedup > 0)) throw new Error(`speed-up must be a positive number, got ${speedup}`);
   const from = o.fromMs ?? 0;
   const to = o.toMs ?? Infinity;
-  const rows: Array<Omit<TimedRequest, 'index'>> = [];
+  const rows: TimedRequest[] = [];
   for (const s of trace.sessions) {
     for (const t of s.turns) {
       const at = t.atMs ?? s.startMs;
       if (at < from || at >= to) continue;
-      rows.push({ atMs: at, inputTokens: t.inputTokens, outputTokens: t.outputTokens, blocks: t.blocks, line: t.line });
+      rows.push({ index: 0, atMs: at, inputTokens: t.inputTokens, outputTokens: t.outputTokens, blocks: t.blocks, line: t.line });
     }
   }
+  return timeOrder(rows, o);
+}
+
+/**
+ * Rows of the window in schedule order (stable: equal times keep file order), at most
+ * maxRequests, numbered, with offsets rebased to the window start and divided by the speed-up.
+ * Sorts and rewrites `rows` in place.
+ */
+export function timeOrder<T extends { atMs: number; index: number }>(rows: T[], o: SliceOptions): T[] {
+  const speedup = o.speedup ?? 1;
+  if (!(speedup > 0)) throw new Error(`speed-up must be a positive number, got ${speedup}`);
+  const from = o.fromMs ?? 0;
   rows.sort((a, b) => a.atMs - b.atMs);
-  const limit = o.maxRequests !== undefined ? Math.min(o.maxRequests, rows.length) : rows.length;
-  const out: TimedRequest[] = [];
-  for (let i = 0; i < limit; i++) {
-    out.push({ ...rows[i], index: i, atMs: (rows[i].atMs - from) / speedup });
-  }
-  return out;
+  if (o.maxRequests !== undefined && rows.length > o.maxRequests) rows.length = o.maxRequests;
+  rows.forEach((r, i) => {
+    r.index = i;
+    r.atMs = (r.atMs - from) / speedup;
+  });
+  return rows;
 }
 
 export interface Stage {
