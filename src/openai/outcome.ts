@@ -39,7 +39,7 @@ export type TokenSource = 'usage' | 'chunks';
 
 export interface RequestOutcome {
   ok: boolean;
-  /** Why it failed: http_<status> (see httpReason), connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, malformed_chunk, empty. */
+  /** Why it failed: http_<status> (see httpReason), connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, stream_incomplete, malformed_chunk, empty. */
   reason?: string;
   /** Human-readable detail for the log (never contains request headers). */
   detail?: string;
@@ -114,6 +114,11 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     return fail(out, 'malformed_chunk', `${s.malformed + x.invalid.length} malformed event(s), first: ${s.firstMalformed ?? x.invalid[0]}`);
   }
   if (!s.done) return fail(out, 'truncated', x.tail ? `stream cut inside an event: ${x.tail.slice(0, 80)}` : 'stream ended without [DONE]');
+  // Every OpenAI-compatible server ends a finished choice with a finish_reason. A stream that ends
+  // cleanly without one was cut by the server (llama-cpp-python with --interrupt_requests True
+  // stops a stream when the next request comes in and still sends [DONE] with HTTP 200): it is
+  // not a short success.
+  if (s.finishReason === undefined) return fail(out, 'stream_incomplete', `stream ended with [DONE] after ${s.tokenChunkMs.length} token chunk(s) but no chunk carried a finish_reason (the server cut it)`);
   if (s.tokenChunkMs.length === 0 && outputTokens > 0) return fail(out, 'empty', 'usage reports tokens but no chunk carried one');
   return out;
 }

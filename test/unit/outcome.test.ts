@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { measureExchange, type Exchange } from '../../src/openai/outcome';
 
 const tok = (c: string) => JSON.stringify({ choices: [{ delta: { content: c }, finish_reason: null }] });
+const fin = JSON.stringify({ choices: [{ delta: {}, finish_reason: 'length' }] });
 const role = JSON.stringify({ choices: [{ delta: { role: 'assistant', content: '' } }] });
 const usage = JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 64 } } });
 
@@ -15,7 +16,7 @@ function exchange(o: Partial<Exchange>): Exchange {
 describe('measuring an exchange', () => {
   it('computes TTFT, ITL, TPOT and E2E from a complete stream', () => {
     const o = measureExchange(exchange({
-      times: [3, 10, 20, 25, 40, 41, 42], data: [role, tok('a'), tok('b'), tok('c'), tok('d'), usage, '[DONE]'], endMs: 42,
+      times: [3, 10, 20, 25, 40, 40, 41, 42], data: [role, tok('a'), tok('b'), tok('c'), tok('d'), fin, usage, '[DONE]'], endMs: 42,
     }));
     expect(o.ok).toBe(true);
     expect(o.ttftMs).toBe(10);
@@ -30,7 +31,7 @@ describe('measuring an exchange', () => {
   });
 
   it('counts tokens by chunks when the server sends no usage', () => {
-    const o = measureExchange(exchange({ times: [1, 2, 3], data: [tok('a'), tok('b'), '[DONE]'] }));
+    const o = measureExchange(exchange({ times: [1, 2, 3, 4], data: [tok('a'), tok('b'), fin, '[DONE]'] }));
     expect(o.ok).toBe(true);
     expect(o.outputTokens).toBe(2);
     expect(o.tokenSource).toBe('chunks');
@@ -54,6 +55,15 @@ describe('measuring an exchange', () => {
     const noDone = measureExchange(exchange({ times: [5], data: [tok('a')], tail: '{"choi' }));
     expect(noDone).toMatchObject({ ok: false, reason: 'truncated' });
     expect(noDone.detail).toMatch(/cut inside an event/);
+  });
+
+  it('fails a stream that ends with [DONE] but no finish_reason (cut by the server), never a short success', () => {
+    // llama-cpp-python with --interrupt_requests True: role chunk, one token, then [DONE], HTTP 200.
+    const cut = measureExchange(exchange({ times: [1, 2, 3], data: [role, tok('a'), '[DONE]'] }));
+    expect(cut).toMatchObject({ ok: false, reason: 'stream_incomplete', ttftMs: 2, outputTokens: 1 });
+    expect(cut.detail).toMatch(/no chunk carried a finish_reason/);
+    // The same stream with its finish chunk is a success.
+    expect(measureExchange(exchange({ times: [1, 2, 3, 4], data: [role, tok('a'), fin, '[DONE]'] })).ok).toBe(true);
   });
 
   it('fails malformed chunks and mid-stream errors', () => {
