@@ -4,6 +4,7 @@
 import type { EnvMap, OptionLabel } from '../config/env';
 import { UsageError, type FlagSpec } from './flags';
 import type { Timeouts } from '../engine/transport';
+import { CALIBRATE_FLAGS } from './calibrate-flags';
 
 export const TARGET_FLAGS: FlagSpec[] = [
   { flag: 'base-url', value: 'URL', default: 'http://127.0.0.1:8000', help: 'server root (OpenAI-compatible)' },
@@ -23,6 +24,7 @@ export const PROMPT_FLAGS: FlagSpec[] = [
   { flag: 'block-size', value: 'N', help: 'tokens per hash id (default: the format\'s)' },
   { flag: 'ignore-eos', kind: 'bool', default: 'true', help: 'send ignore_eos/min_tokens so servers generate the recorded length' },
   { flag: 'no-max-tokens', kind: 'bool', help: 'do not send max_tokens' },
+  ...CALIBRATE_FLAGS,
 ];
 
 export const COMMON_RUN_FLAGS: FlagSpec[] = [

@@ -22,6 +22,8 @@ import { buildResult, renderTable, type RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
 import { replayThread, type ReplayJob, type ThreadResult } from '../scenarios/replay-thread';
 import { loadReplayTrace } from '../scenarios/replay-data';
+import { applyCalibration, calibrationSummary } from './calibrate-flags';
+import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'trace', value: 'FILE', help: 'trace file (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
@@ -86,6 +88,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (trace.skippedCount > 0) log(`skipped ${trace.skippedCount} bad trace row(s) (--skip-bad); first: ${trace.skipped.join(' | ')}`);
   if (trace.requests.length === 0) throw new UsageError(`no requests to replay in ${cfg.trace} with the given --from-ms/--to-ms/--max-requests`);
   const model = await runModel(cfg, s.preflight);
+  const calibration = await applyCalibration(s.options, cfg, model, log);
 
   const runTags = { run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
   const registry = new Registry(runTags, isTimeMetric);
@@ -127,9 +130,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
     interrupted: live.interrupt.interrupted, notSentInterrupted: notSent, delayedByConcurrency: delayed, workers: s.workers,
     segmentSequence: s.sequence ?? null, skippedTraceRows: trace.skippedCount, thresholds: summaryThresholds(thresholdResults),
   };
-  writeJson(cfg.summaryJson, { ...result, engine: extra });
+  const lengthError = promptLengthError(data);
+  writeJson(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   let table = renderTable(result);
+  if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);
   if (delayed > 0) table += `NOTE: ${delayed} request(s) waited for a free slot (--max-concurrency ${s.maxConcurrency}): their dispatch lag includes the wait.\n`;
   return finishRun(table, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

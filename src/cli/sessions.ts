@@ -30,6 +30,8 @@ import { DEBUG_PREFIX } from '../sessions/debug';
 import { loadSessionGroups } from '../scenarios/sessions-data';
 import { sessionsThread, threadShare, type SessionsJob, type SessionsThreadResult } from '../scenarios/sessions-thread';
 import { readScrapeConfig } from '../observe/config';
+import { applyCalibration, calibrationSummary } from './calibrate-flags';
+import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
 
 const SUMMARY_DEFAULT = 'results/sessions-summary.json';
 
@@ -126,6 +128,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const work = plannedWork(cfg, meta.groupRequests, share ? (i) => share.owns(i) : undefined);
 
   const model = await runModel(cfg, s.preflight);
+  const calibration = await applyCalibration(s.options, cfg, model, log);
 
   const runTags = { run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
   const registry = new Registry(runTags, isTimeMetric);
@@ -170,7 +173,9 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     interrupted: live.interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
   };
-  writeJson(cfg.summaryJson, { ...result, engine: extra });
+  const lengthError = promptLengthError(data);
+  writeJson(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
-  return finishRun(renderSessions(result), thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
+  const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
+  return finishRun(renderSessions(result) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

@@ -26,6 +26,11 @@ export interface RequestRecord {
   outputTokens: number;
   cachedTokens?: number;
   tokenSource: string;
+  /** Input length the trace recorded, and the prompt tokens the server counted (usage; absent without usage). */
+  inputTokensRecorded?: number;
+  promptTokensServer?: number;
+  /** promptTokensServer - inputTokensRecorded. */
+  promptLengthError?: number;
   /** Delayed by --max-concurrency. */
   delayed?: boolean;
 }

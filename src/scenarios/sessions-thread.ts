@@ -41,7 +41,9 @@ export function threadShare(job: Pick<SessionsJob, 'segment' | 'sequence' | 'wor
 
 /** A request record for --out jsonl; `index` counts the thread's finished requests (the id names the session, agent and turn). */
 export function turnRecord(t: TurnReport, index: number): RequestRecord {
-  return requestRecord({ ...t.o, id: t.requestId, status: t.x.status, sendUnixMs: t.x.startUnixMs, lagMs: t.lagMs }, { index, scheduledUnixMs: t.scheduledUnixMs, line: t.line });
+  return requestRecord({
+    ...t.o, id: t.requestId, status: t.x.status, sendUnixMs: t.x.startUnixMs, lagMs: t.lagMs, inputTokensRecorded: t.inputTokensRecorded, promptTokensServer: t.promptTokensServer,
+  }, { index, scheduledUnixMs: t.scheduledUnixMs, line: t.line });
 }
 
 /** Runs the thread's share; `planned` are the groups when the caller has already read the traces. */

@@ -16,6 +16,7 @@ import { measureExchange, type Exchange, type RequestOutcome } from '../openai/o
 import type { SessionsConfig } from '../config/sessions';
 import type { MetricSink } from '../metrics/sink';
 import { recordRequest } from '../metrics/record';
+import { recordPromptLength } from '../metrics/prompt-length';
 import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
@@ -51,6 +52,9 @@ export interface TurnReport {
   lagMs: number;
   x: Exchange;
   o: RequestOutcome;
+  /** Input length the trace recorded, and the prompt tokens the server's usage counted. */
+  inputTokensRecorded?: number;
+  promptTokensServer?: number;
 }
 
 export interface RunnerContext {
@@ -230,6 +234,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
         break;
       }
       const { x, o, requestId } = r;
+      const serverPrompt = o.ok ? o.promptTokens : undefined;
       if (o.ok && o.promptTokens === undefined) o.promptTokens = turn.inputTokens;
       const sendRunMs = x.startUnixMs - ctx.originUnixMs;
       const lagMs = x.startUnixMs - at;
@@ -241,6 +246,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       tally.add(result, eligible, { first: a === 0 && i === 0, final: a === 0 && i === last });
       record(requestId, () => {
         recordRequest(sink, { lagMs, sendRunMs, sendUnixMs: x.startUnixMs }, o);
+        if (serverPrompt !== undefined) recordPromptLength(sink, turn.inputTokens, serverPrompt);
         if (o.ok) {
           recordTurn(sink, {
             promptTokens: result.promptTokens, cachedTokens: result.cachedTokens, completionTokens: result.completionTokens,
@@ -248,7 +254,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
           }, cfg.bucketMs);
         }
       });
-      ctx.onTurn?.({ requestId, line: turn.line, scheduledUnixMs: at, lagMs, x, o });
+      ctx.onTurn?.({ requestId, line: turn.line, scheduledUnixMs: at, lagMs, x, o, inputTokensRecorded: turn.inputTokens, promptTokensServer: serverPrompt });
       if (!o.ok) {
         failed = true;
         if (o.reason === 'aborted') aborted = true;

@@ -4,6 +4,7 @@
 
 import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
+import { recordPromptLength } from '../../metrics/prompt-length';
 import type { MetricSink } from '../../metrics/sink';
 import type { Transport } from '../transport';
 import { nowMs } from '../clock';
@@ -53,6 +54,9 @@ export class RequestClient {
   async sendPrepared(p: PreparedRequest, scheduledMs?: number): Promise<LlmResult> {
     const x = await this.o.transport.send(p);
     const o = measureExchange(x, p.keepEvents === true);
+    // The server's own count, before the recorded length stands in for a missing usage.
+    const serverPrompt = o.ok ? o.promptTokens : undefined;
+    if (serverPrompt !== undefined && p.promptTokensHint !== undefined) recordPromptLength(this.o.sink, p.promptTokensHint, serverPrompt);
     if (o.promptTokens === undefined && o.ok && p.promptTokensHint !== undefined) o.promptTokens = p.promptTokensHint;
     const lagMs = scheduledMs === undefined ? 0 : x.startMs - scheduledMs;
     recordRequest(this.o.sink, { lagMs, sendRunMs: x.startUnixMs - this.o.originUnixMs, sendUnixMs: x.startUnixMs }, o);
@@ -61,6 +65,8 @@ export class RequestClient {
     result.status = x.status;
     result.sendUnixMs = x.startUnixMs;
     result.lagMs = lagMs;
+    result.inputTokensRecorded = p.promptTokensHint;
+    result.promptTokensServer = serverPrompt;
     if (o.stream?.text !== undefined) result.text = o.stream.text;
     return result;
   }

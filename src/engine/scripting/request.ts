@@ -73,6 +73,9 @@ export interface LlmResult extends RequestOutcome {
   lagMs: number;
   /** The generated text, when the request asked for it (keepText). */
   text?: string;
+  /** Input length the trace recorded (promptTokensHint), and the prompt tokens the server's usage counted. */
+  inputTokensRecorded?: number;
+  promptTokensServer?: number;
 }
 
 /** The JSON body of a request (pure). */
@@ -98,6 +101,12 @@ export function prepareRequest(req: LlmRequest, target: Target, id: string, base
   return { url, body, headers, id, keepEvents: req.keepText === true };
 }
 
+/** The record's prompt length fields: recorded, counted by the server, and the error when both are known. */
+export function promptLengthFields(recorded: number | undefined, server: number | undefined): Pick<RequestRecord, 'inputTokensRecorded' | 'promptTokensServer' | 'promptLengthError'> {
+  if (recorded === undefined) return {};
+  return server === undefined ? { inputTokensRecorded: recorded } : { inputTokensRecorded: recorded, promptTokensServer: server, promptLengthError: server - recorded };
+}
+
 /** The --out jsonl record of a result. */
 export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs: number; line?: number }): RequestRecord {
   const itl = gapStats(r.itlGapsMs);
@@ -105,6 +114,6 @@ export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs
     id: r.id, index: at.index, line: at.line, scheduledUnixMs: at.scheduledUnixMs, sendUnixMs: r.sendUnixMs,
     lagMs: r.lagMs, ok: r.ok, reason: r.reason, status: r.status, ttfbMs: r.ttfbMs, ttftMs: r.ttftMs, e2eMs: r.e2eMs, tpotMs: r.tpotMs,
     itlMeanMs: itl.mean, itlMaxMs: itl.max, connectMs: r.connectMs, promptTokens: r.promptTokens, outputTokens: r.outputTokens,
-    cachedTokens: r.cachedTokens, tokenSource: r.tokenSource,
+    cachedTokens: r.cachedTokens, tokenSource: r.tokenSource, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
   };
 }
