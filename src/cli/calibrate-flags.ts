@@ -11,7 +11,7 @@ import { loadVocabulary } from '../scenarios/replay-data';
 import { UsageError, type FlagSpec } from './flags';
 
 export const CALIBRATE_FLAGS: FlagSpec[] = [
-  { flag: 'calibrate', kind: 'bool', help: 'count --vocab (default universal) with the server\'s tokenize endpoint and measure its template overhead first, so prompts hit the recorded lengths exactly (cached per server, model and endpoint)' },
+  { flag: 'calibrate', kind: 'bool', help: 'count --vocab (default universal) with the server\'s tokenize endpoint and measure its template overhead first, so prompts hit the recorded lengths exactly (cached per kind of server, model and endpoint)' },
   { flag: 'calibrate-refresh', kind: 'bool', help: 'with --calibrate: measure again even when a cached calibration exists' },
 ];
 

@@ -1,5 +1,6 @@
-// --calibrate for a run: the calibrated word list and template overhead of one server + model +
-// endpoint + candidate list, from the cache when it is there, else measured on the server
+// --calibrate for a run: the calibrated word list and template overhead of one kind of server
+// (its tokenize dialect) + model + endpoint + candidate list, from the cache when it is there
+// (the same model on another port or host reuses it), else measured on the server
 // (src/prompt/calibrate.ts) and cached. The cache lives in ~/.cache/k6-llm-replay/calibration/
 // (K6LR_CACHE_DIR moves it): <key>.json says what was measured, <key>.txt is the word list that
 // --vocab reads, so worker threads and the k6 export load it like any other list.
@@ -50,9 +51,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The cache entry's name: one per server origin, model, endpoint and candidate list. */
-export function calibrationKey(r: Pick<CalibrationRequest, 'baseUrl' | 'model' | 'endpoint' | 'candidates'>): string {
-  return sha256(JSON.stringify([new URL(r.baseUrl).origin, r.model, r.endpoint, sha256(r.candidates.join('\n'))])).slice(0, 20);
+/** The cache entry's name: one per tokenize dialect (kind of server), model, endpoint and candidate list. */
+export function calibrationKey(dialect: string, r: Pick<CalibrationRequest, 'model' | 'endpoint' | 'candidates'>): string {
+  return sha256(JSON.stringify([dialect, r.model, r.endpoint, sha256(r.candidates.join('\n'))])).slice(0, 20);
 }
 
 function readCached(file: string): CachedCalibration | undefined {
@@ -72,13 +73,16 @@ function writeAtomic(file: string, text: string): void {
 }
 
 export async function calibrateServer(r: CalibrationRequest): Promise<CalibrationResult> {
+  // The probe finds the tokenize endpoint (and so the kind of server) even when the cache answers.
+  const counter = await HttpTokenCounter.open(r);
   const dir = join(r.cacheDir, 'calibration');
-  const key = calibrationKey(r);
+  const key = calibrationKey(counter.dialect.name, r);
   const cacheFile = join(dir, `${key}.json`);
   const cached = r.refresh ? undefined : readCached(cacheFile);
-  if (cached) return { ...cached, fromCache: true, cacheFile };
-
-  const counter = await HttpTokenCounter.open(r);
+  if (cached) {
+    await counter.close();
+    return { ...cached, fromCache: true, cacheFile };
+  }
   let c: Calibration;
   try {
     r.log(`calibrating: counting ${r.candidates.length} words of ${r.candidatesName} with ${r.baseUrl}${counter.dialect.path} (${counter.dialect.name})...`);
