@@ -3,7 +3,8 @@
 //   llama-cpp-python  POST /extras/tokenize/count {"input": text}                -> {"count": n}
 //   vLLM, SGLang      POST /tokenize {"model", "prompt": text, "add_special_tokens": false} -> {"count": n, "tokens": [...]}
 //   llama.cpp server  POST /tokenize {"content": text, "add_special": false}     -> {"tokens": [...]}
-// None adds BOS this way. The prompt tokens of a whole request come from a non-streamed request
+// llama-cpp-python's endpoint adds BOS when the model asks for one, so the count of the empty
+// text (the endpoint's own tokens) is taken off every count. The prompt tokens of a whole request come from a non-streamed request
 // with max_tokens 1 and its usage.prompt_tokens, which every one of them reports.
 
 import { Agent, request } from 'undici';
@@ -48,6 +49,9 @@ const TIMEOUT_MS = 60_000;
 
 /** A TokenCounter on a server's tokenize endpoint; close() when done. */
 export class HttpTokenCounter implements TokenCounter {
+  /** Tokens the endpoint adds to any text on its own (BOS), taken off every count. */
+  private base = 0;
+
   private constructor(private readonly t: ServerTarget, private readonly agent: Agent, readonly dialect: Dialect) {}
 
   /** Probes the known endpoints in turn; the error lists what each answered. */
@@ -57,7 +61,12 @@ export class HttpTokenCounter implements TokenCounter {
     for (const d of DIALECTS) {
       const answer = await post(agent, t, d.path, d.body('hello world', t.model));
       const n = answer.json ? d.read(answer.json) : undefined;
-      if (n !== undefined && n > 0) return new HttpTokenCounter(t, agent, d);
+      if (n !== undefined && n > 0) {
+        const counter = new HttpTokenCounter(t, agent, d);
+        // An endpoint that refuses the empty text adds nothing we could see: 0.
+        counter.base = await counter.count('').catch(() => 0);
+        return counter;
+      }
       tried.push(`${d.path} (${d.name}): ${answer.problem ?? 'no count in the answer'}`);
     }
     await agent.close();
@@ -68,7 +77,7 @@ export class HttpTokenCounter implements TokenCounter {
     const answer = await post(this.agent, this.t, this.dialect.path, this.dialect.body(text, this.t.model));
     const n = answer.json ? this.dialect.read(answer.json) : undefined;
     if (n === undefined) throw new CalibrationError(`--calibrate: ${this.t.baseUrl}${this.dialect.path} failed: ${answer.problem ?? 'no count in the answer'}`);
-    return n;
+    return n - this.base;
   }
 
   async promptTokens(text: string): Promise<number> {
