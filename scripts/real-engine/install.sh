@@ -51,7 +51,7 @@ if ! installed_ok; then
     [[ -n $wheel ]] && { log "cached wheel $wheel is broken: rebuilding"; rm -f "$wheel"; }
     log "building llama-cpp-python $LLAMA_VERSION from source (compiles llama.cpp: minutes)..."
     mkdir -p build && tmp=$(mktemp -d build/wheel.XXXXXX) && scratch+=("$tmp")
-    CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) "$VENV/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps \
+    CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) "$VENV/bin/python" -m pip wheel -q --disable-pip-version-check --no-cache-dir --no-deps \
       "llama-cpp-python==$LLAMA_VERSION" -w "$tmp"
     built=$(ls "$tmp"/llama_cpp_python-*.whl)
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$built"

@@ -107,18 +107,22 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     finishReason: s.finishReason,
     stream: s,
   };
+  // Every OpenAI-compatible server ends a finished choice with a finish_reason. A stream that
+  // sends [DONE] without one was cut by the server: llama-cpp-python with --interrupt_requests
+  // True stops a stream when the next request comes in, sends [DONE] (HTTP 200) and then closes
+  // the connection without ending the chunked body. It is never a short success.
+  const incomplete = s.done && s.finishReason === undefined;
   // One reason per failed request, the most fundamental first.
-  if (x.error) return fail(out, transportReason(x.errorKind), x.error);
+  if (x.error && !incomplete) return fail(out, transportReason(x.errorKind), x.error);
   if (s.streamError !== undefined) return fail(out, 'stream_error', s.streamError);
   if (s.malformed > 0 || x.invalid.length > 0) {
     return fail(out, 'malformed_chunk', `${s.malformed + x.invalid.length} malformed event(s), first: ${s.firstMalformed ?? x.invalid[0]}`);
   }
   if (!s.done) return fail(out, 'truncated', x.tail ? `stream cut inside an event: ${x.tail.slice(0, 80)}` : 'stream ended without [DONE]');
-  // Every OpenAI-compatible server ends a finished choice with a finish_reason. A stream that ends
-  // cleanly without one was cut by the server (llama-cpp-python with --interrupt_requests True
-  // stops a stream when the next request comes in and still sends [DONE] with HTTP 200): it is
-  // not a short success.
-  if (s.finishReason === undefined) return fail(out, 'stream_incomplete', `stream ended with [DONE] after ${s.tokenChunkMs.length} token chunk(s) but no chunk carried a finish_reason (the server cut it)`);
+  if (incomplete) {
+    const after = x.error ? `; then the connection: ${x.error}` : '';
+    return fail(out, 'stream_incomplete', `stream ended with [DONE] after ${s.tokenChunkMs.length} token chunk(s) but no chunk carried a finish_reason (the server cut it)${after}`);
+  }
   if (s.tokenChunkMs.length === 0 && outputTokens > 0) return fail(out, 'empty', 'usage reports tokens but no chunk carried one');
   return out;
 }

@@ -62,6 +62,10 @@ describe('measuring an exchange', () => {
     const cut = measureExchange(exchange({ times: [1, 2, 3], data: [role, tok('a'), '[DONE]'] }));
     expect(cut).toMatchObject({ ok: false, reason: 'stream_incomplete', ttftMs: 2, outputTokens: 1 });
     expect(cut.detail).toMatch(/no chunk carried a finish_reason/);
+    // ... also when the server then closes the connection without ending the chunked body.
+    const closed = measureExchange(exchange({ times: [1, 2, 3], data: [role, tok('a'), '[DONE]'], error: 'connection closed before the response ended', errorKind: 'eof' }));
+    expect(closed).toMatchObject({ ok: false, reason: 'stream_incomplete' });
+    expect(closed.detail).toMatch(/then the connection: connection closed/);
     // The same stream with its finish chunk is a success.
     expect(measureExchange(exchange({ times: [1, 2, 3, 4], data: [role, tok('a'), fin, '[DONE]'] })).ok).toBe(true);
   });
