@@ -131,16 +131,17 @@ describe('open-loop replay of a Mooncake slice against the real engine', () => {
       expect(r.itlMeanMs).toBeGreaterThan(0);
       expect(r.tpotMs).toBeGreaterThan(0);
     });
-    // Prompt reuse of the repeated hash blocks. Row 1 repeats the prefix of the prompt just
-    // before it (row 0), which the server keeps in its context; rows 3, 5 and 7 repeat an earlier
-    // prompt's prefix (rows 0, 2 and 3) that only the RAM cache (--cache True --cache_type ram)
-    // keeps: the server reports those hits in its log only, exactly these three. Rows 2, 4 and 6
-    // are new text (row 0 too, but it also pays the first request's warm-up).
+    // Prompt reuse of the repeated hash blocks. Rows 1 and 5 repeat the prefix of the prompt just
+    // before them (rows 0 and 4), which the server keeps in its context: their TTFT drops. Rows 3
+    // and 7 repeat the prefix of an earlier prompt (rows 0 and 3) that only the RAM cache
+    // (--cache True --cache_type ram) keeps: the server reports those hits in its log only,
+    // exactly these two. Rows 2, 4 and 6 are new text (row 0 too, but it also pays the first
+    // request's warm-up).
     const hits = engine.log().slice(logFrom).match(/_create_completion: cache hit/g) ?? [];
-    expect(hits).toHaveLength(3);
+    expect(hits).toHaveLength(2);
     const perToken = (i: number) => records[i].ttftMs! / recorded[i].input_length;
-    const ratio = mean([1, 3, 5, 7].map(perToken)) / mean([2, 4, 6].map(perToken));
-    expect(ratio, `TTFT per prompt token, repeated / new prefix: ${ratio.toFixed(3)}`).toBeLessThan(0.6);
+    const ratio = mean([1, 5].map(perToken)) / mean([2, 4, 6].map(perToken));
+    expect(ratio, `TTFT per prompt token, repeated / new prefix: ${ratio.toFixed(3)}`).toBeLessThan(0.3);
   });
 
   it('--no-stream: the server counts every calibrated prompt at exactly the recorded length (0 length error), calibration from the cache', async () => {

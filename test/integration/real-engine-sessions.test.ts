@@ -44,8 +44,10 @@ describe('closed-loop sessions against the real engine', () => {
     const run = await sessions('stream', {});
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'stream.json'), 'utf8'));
-    expect(summary.requests).toMatchObject({ sent: 5, succeeded: 5, failed: 0 });
-    expect(summary.tokens.source).toBe('chunks');
+    expect(summary.serving.requests).toMatchObject({ sent: 5, succeeded: 5, failed: 0 });
+    expect(summary.serving.tokens.source).toBe('chunks');
+    expect(summary.sessions).toMatchObject({ started: 1, ok: 1, failed: 0 });
+    expect(summary.calibration).toMatchObject({ dialect: 'llama-cpp-python', overheadTokens: 30, fromCache: false });
     const records = readRecords(join(dir, 'stream.jsonl'));
     expect(records.map((r) => turnOf(r.id)).sort()).toEqual(Object.keys(RECORDED).sort());
     for (const r of records) {
