@@ -119,7 +119,7 @@ export function createSessions() {
   const sink = new K6MetricSink({
     counters: [...REQUEST_METRICS.counters!, ...SESSION_METRICS.counters],
     timeTrends: [...REQUEST_METRICS.timeTrends!, ...SESSION_METRICS.timeTrends],
-    trends: SESSION_METRICS.trends,
+    trends: [...REQUEST_METRICS.trends!, ...SESSION_METRICS.trends],
   });
   const draw = cfg.users !== undefined ? new SessionDraw(groups.length, cfg.seed) : undefined;
   const logFailure = failureLogger(cfg.quiet);

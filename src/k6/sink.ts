@@ -10,6 +10,7 @@ import exec from 'k6/execution';
 import { Counter, Gauge, Trend } from 'k6/metrics';
 import type { MetricSink, Tags } from '../metrics/sink';
 import { COUNTERS, TRENDS } from '../metrics/names';
+import { PROMPT_LENGTH_METRICS } from '../metrics/prompt-length';
 
 /** The metric names a script declares, by kind. Time trends and gauges are in ms. */
 export interface MetricDeclarations {
@@ -21,7 +22,9 @@ export interface MetricDeclarations {
 }
 
 /** The per-request metrics of src/metrics/record.ts. */
-export const REQUEST_METRICS: MetricDeclarations = { counters: Object.values(COUNTERS), timeTrends: Object.values(TRENDS) };
+export const REQUEST_METRICS: MetricDeclarations = {
+  counters: [...Object.values(COUNTERS), PROMPT_LENGTH_METRICS.exact], timeTrends: Object.values(TRENDS), trends: [PROMPT_LENGTH_METRICS.error],
+};
 
 /** Sample-metadata key of the request id: kept by k6's JSON/CSV outputs, not a tag (no time-series per request). */
 export const REQUEST_ID_METADATA = 'request_id';

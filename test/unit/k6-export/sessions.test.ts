@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadK6Script, type HttpCall, type StandinResponse, type StandinRun } from '../../support/k6-standin';
 import { COUNTERS, SESSION_COUNTERS, SESSION_TRENDS, TRENDS } from '../../../src/metrics/names';
+import { PROMPT_LENGTH_METRICS } from '../../../src/metrics/prompt-length';
 import { readTrace } from '../../../src/trace/read';
 import { planSessions, type SessionGroup } from '../../../src/sessions/plan';
 import { SessionDraw } from '../../../src/sessions/draw';
@@ -118,7 +119,7 @@ describe('dist/k6/sessions.js on the k6 stand-in: recorded start', () => {
   });
 
   it('records the request and session metric names, request ids in metadata', () => {
-    const known = new Set<string>([...Object.values(TRENDS), ...Object.values(COUNTERS), ...Object.values(SESSION_TRENDS), ...Object.values(SESSION_COUNTERS)]);
+    const known = new Set<string>([...Object.values(TRENDS), ...Object.values(COUNTERS), ...Object.values(SESSION_TRENDS), ...Object.values(SESSION_COUNTERS), ...Object.values(PROMPT_LENGTH_METRICS)]);
     const names = new Set(run.samples.map((s) => s.metric));
     for (const n of names) expect(known.has(n), n).toBe(true);
     for (const n of [COUNTERS.sent, TRENDS.e2e, SESSION_COUNTERS.started, SESSION_COUNTERS.sessions, SESSION_COUNTERS.eligibleTokens,
