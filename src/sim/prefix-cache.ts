@@ -68,6 +68,8 @@ export class KvCache {
   private free = 0;
   private readonly byHash = new Map<number, number>();
   evictions = 0;
+  /** Called with a cached block's hash and index when it is evicted (KV offload takes it). */
+  onEvict?: (hash: number, block: number) => void;
 
   constructor(numBlocks: number, blockSize: number, prefixCaching = true) {
     if (!(numBlocks >= 1) || !Number.isInteger(numBlocks)) throw new Error(`kv blocks must be a positive integer, got ${numBlocks}`);
@@ -139,10 +141,12 @@ export class KvCache {
     owner.numCachedBlocks += hit.length;
     for (let i = 0; i < fresh; i++) {
       const b = this.popHead();
-      if (this.hashOf[b] !== NONE) {
-        this.byHash.delete(this.hashOf[b]);
+      const h = this.hashOf[b];
+      if (h !== NONE) {
+        this.byHash.delete(h);
         this.hashOf[b] = NONE;
         this.evictions++;
+        this.onEvict?.(h, b);
       }
       this.ref[b] = 1;
       owner.blocks.push(b);
