@@ -25,6 +25,8 @@ export interface RequestRecord {
   promptTokens?: number;
   outputTokens: number;
   cachedTokens?: number;
+  /** Cached tokens by KV tier (gpu, cpu, disk), when the server reports them (our simulator with KV tiers). */
+  cachedTokensByTier?: Record<string, number>;
   tokenSource: string;
   /** Delayed by --max-concurrency. */
   delayed?: boolean;

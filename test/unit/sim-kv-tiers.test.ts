@@ -9,6 +9,8 @@ import { transferTypes } from '../../src/sim/offload-metrics.js';
 import { OptionsError, parseOptions } from '../../src/sim/options.js';
 import { PRESETS, kvBytesPerToken } from '../../src/sim/presets.js';
 import { Scheduler, type SchedulerConfig, Seq } from '../../src/sim/scheduler.js';
+import { usageJson } from '../../src/sim/sse.js';
+import { parseUsage } from '../../src/openai/stream.js';
 
 const MB = 1e6;
 const twoTiers = (over: Partial<OffloadConfig> = {}): OffloadConfig => ({
@@ -249,5 +251,18 @@ describe('KV tier flags', () => {
       expect(() => parseOptions(args), args.join(' ')).toThrow(OptionsError);
       expect(() => parseOptions(args), args.join(' ')).toThrow(re);
     }
+  });
+});
+
+describe('cached tokens by tier on the wire', () => {
+  it('usage keeps cached_tokens as the total and adds cached_tokens_by_tier only with tiers; the client reads both', () => {
+    const plain = usageJson({ promptTokens: 100, completionTokens: 2, cachedTokens: 48 }, true);
+    expect(plain.prompt_tokens_details).toEqual({ cached_tokens: 48 });
+    const tiered = usageJson({ promptTokens: 100, completionTokens: 2, cachedTokens: 48, cachedByTier: { gpu: 16, cpu: 32, disk: 0 } }, true);
+    expect(tiered.prompt_tokens_details).toEqual({ cached_tokens: 48, cached_tokens_by_tier: { gpu: 16, cpu: 32, disk: 0 } });
+    expect(usageJson({ promptTokens: 1, completionTokens: 1, cachedTokens: 0, cachedByTier: { gpu: 0, cpu: 0, disk: 0 } }, false).prompt_tokens_details).toBeNull();
+    expect(parseUsage(JSON.parse(JSON.stringify(tiered)))).toEqual({ promptTokens: 100, completionTokens: 2, cachedTokens: 48, cachedTokensByTier: { gpu: 16, cpu: 32, disk: 0 } });
+    expect(parseUsage(plain)?.cachedTokensByTier).toBeUndefined();
+    expect(parseUsage({ prompt_tokens: 1, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0, cached_tokens_by_tier: { gpu: 'x' } } })?.cachedTokensByTier).toBeUndefined();
   });
 });
