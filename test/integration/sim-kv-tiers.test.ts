@@ -18,6 +18,7 @@ import { readGroundTruthFile } from '../../src/sim/ground-truth-file';
 import { type TierSpec, loadMs } from '../../src/sim/kv-tiers';
 import { parsePrometheusText, sampleValue } from '../../src/sim/prom-parse';
 import { PRESETS, kvBytesPerToken } from '../../src/sim/presets';
+import { summarizeFile } from '../../src/sim/summary';
 import { indexOf, readRecords, runCli, startSim, tempDir } from './support/processes';
 
 const DOCS = 6;
@@ -48,6 +49,7 @@ interface Run {
   records: RequestRecord[];
   truth: Map<number, GroundTruthRecord>;
   metrics: ReturnType<typeof parsePrometheusText>;
+  groundTruth: string;
 }
 const runs = {} as Record<Setting, Run>;
 const dir = tempDir('kv-tiers');
@@ -78,7 +80,7 @@ async function replay(setting: Setting): Promise<void> {
     const metrics = parsePrometheusText(await (await fetch(`${sim.url}/metrics`)).text());
     await sim.stop();
     const truth = new Map(readGroundTruthFile(sim.groundTruth).map((g) => [indexOf(g.id), g]));
-    runs[setting] = { records: readRecords(out), truth, metrics };
+    runs[setting] = { records: readRecords(out), truth, metrics, groundTruth: sim.groundTruth };
   } finally {
     await sim.stop();
   }
@@ -136,6 +138,12 @@ describe('KV tiers below a GPU tier too small for the working set', () => {
       expect([...runs[s].truth.values()].every((g) => g.cachedTokensByTier === undefined && g.kvLoadMs === undefined)).toBe(true);
     }
     expect(runs.gpu.records.filter((r) => warm(indexOf(r.id))).every((r) => r.cachedTokens === DOC_TOKENS)).toBe(true);
+  });
+
+  it('the ground-truth summary totals the cached tokens by tier', async () => {
+    const hits = DOC_TOKENS * DOCS * (ROUNDS - 1);
+    expect((await summarizeFile(runs.cpu.groundTruth)).cachedTokensByTier).toEqual({ gpu: 0, cpu: hits, disk: 0 });
+    expect((await summarizeFile(runs.gpu.groundTruth)).cachedTokensByTier).toBeUndefined();
   });
 
   it('/metrics counts the hits by tier with vLLM names and sim:kv_tier_*', () => {
