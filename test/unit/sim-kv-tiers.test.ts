@@ -124,14 +124,12 @@ function serveAlone(s: Scheduler, prompt: number[], t0: number): { seq: Seq; fir
   let t = t0;
   for (let n = 0; first < 0 && n < 1000; n++) {
     const plan = s.schedule(t);
-    if (plan.items.length === 0) {
-      const wake = s.nextWakeMs();
-      if (wake === undefined) throw new Error('stuck');
-      t = wake;
-      continue;
-    }
-    t += plan.durationMs;
-    s.complete(plan, t);
+    const wake = plan.items.length === 0 ? s.nextWakeMs() : undefined; // only a load to wait out
+    if (plan.items.length > 0) {
+      t += plan.durationMs;
+      s.complete(plan, t);
+    } else if (wake !== undefined) t = wake;
+    else throw new Error('stuck: nothing to run and nothing to wait for');
   }
   return { seq, firstMs: first - t0, endMs: t };
 }
