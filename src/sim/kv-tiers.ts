@@ -127,6 +127,17 @@ export class KvTiers {
   }
 
   /**
+   * Makes the blocks of a lookup the most recent of their tiers, the last block first so the
+   * first ones (the shared start) go down last: vLLM's offload managers touch hits at lookup.
+   */
+  touch(hashes: readonly number[], from: number, tiersOf: readonly number[]): void {
+    for (let i = tiersOf.length - 1; i >= 0; i--) {
+      const m = this.lru[tiersOf[i]];
+      if (m.delete(hashes[from + i])) m.set(hashes[from + i], true);
+    }
+  }
+
+  /**
    * Loads `hashes[from + i]` from tier `tiersOf[i]` back into GPU memory: the blocks leave their
    * tiers; each tier's share waits for its link, then takes latency + bytes / bandwidth.
    * `scale` turns model ms into wall ms (--time-scale).

@@ -269,12 +269,17 @@ export class Scheduler {
           // Below the GPU's run, the tiers may hold the next blocks (vLLM asks its connector the same).
           if (this.tiers) lower = this.tiers.lookup(eligibleHashes, hit.length);
         }
-        const hitTokens = (hit.length + lower.length) * bs;
-        const need = total - hitTokens;
+        const found = (hit.length + lower.length) * bs;
+        const need = total - found;
         const numNew = cfg.chunkedPrefill ? Math.min(need, budget) : need <= budget ? need : 0;
         if (numNew <= 0) break;
-        const hold = cfg.preemption === 'reserve' ? seq.promptLen + seq.maxTokens : hitTokens + numNew;
+        const hold = cfg.preemption === 'reserve' ? seq.promptLen + seq.maxTokens : found + numNew;
+        // Tier hits become the most recent, so the blocks this allocation evicts push others down first.
+        if (lower.length > 0) this.tiers!.touch(eligibleHashes, hit.length, lower);
         if (!this.kv.allocate(seq, hold, hit)) break;
+        // A small tier may still have pushed some of them down or out: load what is there now.
+        if (lower.length > 0) lower = this.tiers!.lookup(eligibleHashes, hit.length).slice(0, lower.length);
+        const hitTokens = (hit.length + lower.length) * bs;
         this.popWaiting();
         seq.state = 'running';
         seq.numComputed = hitTokens;

@@ -182,6 +182,18 @@ describe('scheduler with a CPU tier', () => {
     expect(old.seq.cachedByTier).toEqual({ gpu: 0, cpu: 32, disk: 0 });
   });
 
+  it("the blocks a hit's own allocation pushes out of a small tier are computed, not counted as hits", () => {
+    // Doc 1's 10 blocks fill most of a 15-block CPU tier; serving it again evicts 10 GPU blocks
+    // into the tier, which drops 5: its untouched last block, then its hits from the end.
+    const s = new Scheduler(schedCfg(cpuOnly(15)));
+    let t = 0;
+    for (const d of [1, 2, 3]) t = serveAlone(s, doc(d), t).endMs;
+    const again = serveAlone(s, doc(1), t);
+    expect(again.seq.cachedByTier).toEqual({ gpu: 0, cpu: 80, disk: 0 });
+    expect(again.seq.loadWaitMs).toBeCloseTo(0.25 + (5 * BLOCK_BYTES) / (4 * MB), 9);
+    expect(s.stats.externalHits).toBe(80);
+  });
+
   it('a sequence sharing blocks still being loaded by another waits for that load too', () => {
     const s = new Scheduler(schedCfg(cpuOnly()));
     let t = 0;
