@@ -8,6 +8,8 @@
 // (vLLM and LMCache offload asynchronously, off the critical path) but counted in bytes.
 // Pure: times are passed in.
 
+import { LruSet } from './lru-set.js';
+
 /** Transfer media, named as vLLM's offloading connector names them (GPU, CPU, Disk). */
 export type Medium = 'GPU' | 'CPU' | 'Disk';
 export type TierName = 'cpu' | 'disk';
@@ -56,8 +58,8 @@ export interface LoadResult {
 export class KvTiers {
   readonly tiers: readonly TierSpec[];
   readonly blockBytes: number;
-  /** Per tier: hashes in LRU order (Map insertion order; the first key is evicted first). */
-  private readonly lru: Map<number, true>[];
+  /** Per tier: hashes in LRU order. */
+  private readonly lru: LruSet[];
   /** Per tier: when its link is free for the next load (wall ms). */
   private readonly linkFreeMs: number[];
   /** Per tier: blocks that left it because it was full (moved down or dropped). */
@@ -74,7 +76,7 @@ export class KvTiers {
     if (!(cfg.blockBytes > 0)) throw new Error(`KV offload: bytes per block must be more than 0, got ${cfg.blockBytes}`);
     this.tiers = cfg.tiers;
     this.blockBytes = cfg.blockBytes;
-    this.lru = cfg.tiers.map(() => new Map());
+    this.lru = cfg.tiers.map((t) => new LruSet(t.capacityBlocks + 1)); // + the one about to move down
     this.linkFreeMs = cfg.tiers.map(() => 0);
     this.evictions = cfg.tiers.map(() => 0);
   }
@@ -97,17 +99,16 @@ export class KvTiers {
 
   private put(t: number, hash: number, from: Medium): void {
     const m = this.lru[t];
-    if (m.delete(hash)) {
-      m.set(hash, true); // already there (the GPU recomputed it): only fresher
+    if (m.has(hash)) {
+      m.add(hash); // already there (the GPU recomputed it): only fresher
       return;
     }
     for (let u = t + 1; u < this.lru.length; u++) this.lru[u].delete(hash); // one copy below the GPU
-    m.set(hash, true);
+    m.add(hash);
     const tier = this.tiers[t];
     this.onTransfer?.(`${from}_to_${TIER_MEDIUM[tier.name]}`, this.blockBytes, transferMs(this.blockBytes, tier.gbps));
     if (m.size <= tier.capacityBlocks) return;
-    const victim = m.keys().next().value as number;
-    m.delete(victim);
+    const victim = m.shift()!;
     this.evictions[t]++;
     if (t + 1 < this.lru.length) this.put(t + 1, victim, TIER_MEDIUM[tier.name]);
   }
@@ -133,7 +134,7 @@ export class KvTiers {
   touch(hashes: readonly number[], from: number, tiersOf: readonly number[]): void {
     for (let i = tiersOf.length - 1; i >= 0; i--) {
       const m = this.lru[tiersOf[i]];
-      if (m.delete(hashes[from + i])) m.set(hashes[from + i], true);
+      if (m.has(hashes[from + i])) m.add(hashes[from + i]);
     }
   }
 

@@ -59,11 +59,6 @@ export class OffloadMetrics {
 
     // Expose every series from the start.
     for (const c of [this.externalQueries, this.externalHits]) c.inc(L, 0);
-    for (const t of transferTypes(tiers)) {
-      this.bytes.inc([...L, t], 0);
-      this.time.inc([...L, t], 0);
-      this.size.touch([...L, t]);
-    }
     capacity.set([...L, 'gpu'], gpu.numBlocks);
     for (const t of tiers.tiers) capacity.set([...L, t.name], t.capacityBlocks);
     for (const t of this.tierNames()) {
@@ -71,11 +66,14 @@ export class OffloadMetrics {
       this.tierEvictions.inc([...L, t], 0);
     }
     this.loadWait.touch(L);
+    // One bound handle per transfer type (created at 0, so exposed from the start): a store per
+    // evicted block must stay cheap.
+    const handles = new Map(transferTypes(tiers).map((t) => [t, { bytes: this.bytes.child([...L, t]), time: this.time.child([...L, t]), size: this.size.child([...L, t]) }]));
     tiers.onTransfer = (type, bytes, ms) => {
-      const labels = [...L, type];
-      this.bytes.inc(labels, bytes);
-      this.time.inc(labels, (ms * this.timeScale) / 1000);
-      this.size.observe(labels, bytes);
+      const h = handles.get(type)!;
+      h.bytes.inc(bytes);
+      h.time.inc((ms * this.timeScale) / 1000);
+      h.size.observe(bytes);
     };
   }
 

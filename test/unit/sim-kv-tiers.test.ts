@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loneFirstTokenMs } from '../../src/sim/cost-model.js';
 import { KvTiers, type OffloadConfig, loadMs, transferMs } from '../../src/sim/kv-tiers.js';
+import { LruSet } from '../../src/sim/lru-set.js';
 import { transferTypes } from '../../src/sim/offload-metrics.js';
 import { OptionsError, parseOptions } from '../../src/sim/options.js';
 import { PRESETS, kvBytesPerToken } from '../../src/sim/presets.js';
@@ -20,6 +21,28 @@ const twoTiers = (over: Partial<OffloadConfig> = {}): OffloadConfig => ({
   ],
   blockBytes: 2 * MB,
   ...over,
+});
+
+describe('LruSet', () => {
+  it('keeps hashes in least-recently-used order: add refreshes, shift takes the oldest, slots are reused', () => {
+    const l = new LruSet(3);
+    for (const h of [5, 6, 7]) l.add(h);
+    expect(() => l.add(8)).toThrow(/full/);
+    l.add(5); // refresh: 6 is now the oldest
+    expect(l.shift()).toBe(6);
+    expect(l.delete(7)).toBe(true);
+    expect(l.delete(7)).toBe(false);
+    l.add(8);
+    l.add(2 ** 52 + 1); // hashes up to 53 bits
+    expect(l.size).toBe(3);
+    expect([l.shift(), l.shift(), l.shift(), l.shift()]).toEqual([5, 8, 2 ** 52 + 1, undefined]);
+    // Heavy churn through few slots stays consistent.
+    for (let i = 0; i < 10_000; i++) {
+      l.add(i);
+      if (l.size === 3) l.shift();
+    }
+    expect([l.has(9998), l.has(9999), l.has(9997)]).toEqual([true, true, false]);
+  });
 });
 
 describe('KvTiers', () => {
