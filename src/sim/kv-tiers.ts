@@ -64,6 +64,9 @@ export class KvTiers {
   private readonly linkFreeMs: number[];
   /** Per tier: blocks that left it because it was full (moved down or dropped). */
   readonly evictions: number[];
+  /** Per tier: the transfer types of a store into it and of a load from it (built once). */
+  private readonly storeType: string[];
+  private readonly loadType: string[];
   onTransfer?: TransferListener;
 
   constructor(cfg: OffloadConfig) {
@@ -79,6 +82,14 @@ export class KvTiers {
     this.lru = cfg.tiers.map((t) => new LruSet(t.capacityBlocks + 1)); // + the one about to move down
     this.linkFreeMs = cfg.tiers.map(() => 0);
     this.evictions = cfg.tiers.map(() => 0);
+    const media: Medium[] = ['GPU', ...cfg.tiers.map((t) => TIER_MEDIUM[t.name])];
+    this.storeType = cfg.tiers.map((_, t) => `${media[t]}_to_${media[t + 1]}`);
+    this.loadType = cfg.tiers.map((_, t) => `${media[t + 1]}_to_GPU`);
+  }
+
+  /** Every transfer type these tiers produce, as vLLM labels them: per tier, its store then its load. */
+  transferTypes(): string[] {
+    return this.storeType.flatMap((store, t) => [store, this.loadType[t]]);
   }
 
   /** Blocks held by tier `t`. */
@@ -94,10 +105,10 @@ export class KvTiers {
 
   /** A block the GPU evicted: into the first tier as its most recent block. */
   store(hash: number): void {
-    this.put(0, hash, 'GPU');
+    this.put(0, hash);
   }
 
-  private put(t: number, hash: number, from: Medium): void {
+  private put(t: number, hash: number): void {
     const m = this.lru[t];
     if (m.has(hash)) {
       m.add(hash); // already there (the GPU recomputed it): only fresher
@@ -106,11 +117,11 @@ export class KvTiers {
     for (let u = t + 1; u < this.lru.length; u++) this.lru[u].delete(hash); // one copy below the GPU
     m.add(hash);
     const tier = this.tiers[t];
-    this.onTransfer?.(`${from}_to_${TIER_MEDIUM[tier.name]}`, this.blockBytes, transferMs(this.blockBytes, tier.gbps));
+    this.onTransfer?.(this.storeType[t], this.blockBytes, transferMs(this.blockBytes, tier.gbps));
     if (m.size <= tier.capacityBlocks) return;
     const victim = m.shift()!;
     this.evictions[t]++;
-    if (t + 1 < this.lru.length) this.put(t + 1, victim, TIER_MEDIUM[tier.name]);
+    if (t + 1 < this.lru.length) this.put(t + 1, victim);
   }
 
   /**
@@ -158,7 +169,7 @@ export class KvTiers {
       const start = Math.max(nowMs, this.linkFreeMs[t]);
       this.linkFreeMs[t] = start + busyMs * scale;
       doneMs = Math.max(doneMs, start + (busyMs + tier.latencyMs) * scale);
-      this.onTransfer?.(`${TIER_MEDIUM[tier.name]}_to_GPU`, bytes, busyMs);
+      this.onTransfer?.(this.loadType[t], bytes, busyMs);
     }
     return { doneMs, blocks };
   }

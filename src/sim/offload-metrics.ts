@@ -3,8 +3,7 @@
 // and hits, the offloading connector's bytes / time / size by transfer_type), and sim:kv_tier_*
 // for what vLLM does not split: hits, blocks held, capacity and evictions by tier.
 
-import type { KvTiers } from './kv-tiers.js';
-import { HIT_TIERS, type TokensByTier, TIER_MEDIUM } from './kv-tiers.js';
+import { HIT_TIERS, type KvTiers, type TokensByTier } from './kv-tiers.js';
 import type { KvCache } from './prefix-cache.js';
 import { Counter, Gauge, Histogram, type Registry } from './prom-text.js';
 
@@ -12,18 +11,6 @@ import { Counter, Gauge, Histogram, type Registry } from './prom-text.js';
 export const OFFLOAD_SIZE_BUCKETS = [1e6, 5e6, 10e6, 20e6, 40e6, 60e6, 80e6, 100e6, 150e6, 200e6];
 /** Load waits: from a few blocks over PCIe (sub-ms) to long prompts from disk (seconds). */
 export const LOAD_WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** The transfer types a tier set can produce: stores down the tiers, loads up to the GPU. */
-export function transferTypes(tiers: KvTiers): string[] {
-  const out: string[] = [];
-  let above = 'GPU';
-  for (const t of tiers.tiers) {
-    const m = TIER_MEDIUM[t.name];
-    out.push(`${above}_to_${m}`, `${m}_to_GPU`);
-    above = m;
-  }
-  return out;
-}
 
 export class OffloadMetrics {
   private readonly externalQueries: Counter;
@@ -68,7 +55,7 @@ export class OffloadMetrics {
     this.loadWait.touch(L);
     // One bound handle per transfer type (created at 0, so exposed from the start): a store per
     // evicted block must stay cheap.
-    const handles = new Map(transferTypes(tiers).map((t) => [t, { bytes: this.bytes.child([...L, t]), time: this.time.child([...L, t]), size: this.size.child([...L, t]) }]));
+    const handles = new Map(tiers.transferTypes().map((t) => [t, { bytes: this.bytes.child([...L, t]), time: this.time.child([...L, t]), size: this.size.child([...L, t]) }]));
     tiers.onTransfer = (type, bytes, ms) => {
       const h = handles.get(type)!;
       h.bytes.inc(bytes);

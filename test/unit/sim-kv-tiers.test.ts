@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { loneFirstTokenMs } from '../../src/sim/cost-model.js';
 import { KvTiers, type OffloadConfig, loadMs, transferMs } from '../../src/sim/kv-tiers.js';
 import { LruSet } from '../../src/sim/lru-set.js';
-import { transferTypes } from '../../src/sim/offload-metrics.js';
 import { OptionsError, parseOptions } from '../../src/sim/options.js';
 import { PRESETS, kvBytesPerToken } from '../../src/sim/presets.js';
 import { Scheduler, type SchedulerConfig, Seq } from '../../src/sim/scheduler.js';
@@ -113,8 +112,8 @@ describe('KvTiers', () => {
   });
 
   it('names the transfers of each tier set as vLLM does (medium_to_medium)', () => {
-    expect(transferTypes(new KvTiers(twoTiers()))).toEqual(['GPU_to_CPU', 'CPU_to_GPU', 'CPU_to_Disk', 'Disk_to_GPU']);
-    expect(transferTypes(new KvTiers({ tiers: [{ name: 'disk', capacityBlocks: 1, gbps: 1, latencyMs: 0 }], blockBytes: 1 }))).toEqual(['GPU_to_Disk', 'Disk_to_GPU']);
+    expect(new KvTiers(twoTiers()).transferTypes()).toEqual(['GPU_to_CPU', 'CPU_to_GPU', 'CPU_to_Disk', 'Disk_to_GPU']);
+    expect(new KvTiers({ tiers: [{ name: 'disk', capacityBlocks: 1, gbps: 1, latencyMs: 0 }], blockBytes: 1 }).transferTypes()).toEqual(['GPU_to_Disk', 'Disk_to_GPU']);
   });
 });
 
