@@ -4,6 +4,7 @@
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { histogramStats, type LogHistogram } from './histogram';
 import type { Stats } from './formulas';
+import type { SloBlock } from './slo';
 
 /** The part of k6's handleSummary data this module reads. */
 export interface K6SummaryData {
@@ -41,6 +42,8 @@ export interface ReplayResult {
    * instances (execution segments) merge into one (scripts/report: `report merge`).
    */
   histograms: Record<string, LogHistogram>;
+  /** With --slo: attainment and goodput (src/metrics/slo.ts). */
+  slo?: SloBlock;
 }
 
 function counter(d: K6SummaryData, name: string): number {
