@@ -37,6 +37,8 @@ export class LiveRun {
     this.progress = new ProgressReporter({
       tty: process.stderr.isTTY === true, columns: process.stderr.columns || 80, write: (t) => process.stderr.write(t), now: nowMs,
       planned: o.planned, scheduleEndMs: o.scheduleEndMs ?? null,
+      // A campaign reads its points' log lines for its own progress line: it asks for them often.
+      logIntervalMs: Number(process.env.LLM_REPLAY_PROGRESS_MS) || undefined,
     });
     this.interrupt = onInterrupt(o.graceMs, (t) => this.progress.message(t));
     this.ticker = setInterval(() => this.progress.update({ ...this.live, inFlight: this.live.sent - this.live.done }), 100);
