@@ -103,7 +103,7 @@ const TOP_KEYS = ['name', 'slo', 'flags', 'outputs', 'warmup', 'cooldownS', 'scr
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Flags the campaign sets itself for every point. */
-export const CAMPAIGN_OWNED_FLAGS = ['trace', 'traces', 'base-url', 'model', 'speedup', 'time-scale', 'users', 'summary-json', 'out', 'slo', 'tag', 'run-id'];
+export const CAMPAIGN_OWNED_FLAGS = ['trace', 'traces', 'base-url', 'model', 'speedup', 'users', 'summary-json', 'out', 'slo', 'tag', 'run-id'];
 
 class Reader {
   constructor(private readonly at: Located, private readonly baseDir: string) {}

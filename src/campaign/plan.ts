@@ -54,13 +54,16 @@ export function pointFlags(spec: CampaignSpec, trace: CampaignTrace, target: Cam
 /** One point of `trace` on `target` at `load`. */
 export function planPoint(spec: CampaignSpec, trace: CampaignTrace, target: CampaignTarget, load: PointLoad, rate: RecordedRate, infix = ''): PlannedPoint {
   const flags = pointFlags(spec, trace, target);
+  // A sessions speed-up divides the time scale the flags give (default 1).
+  const timeScale = Number(flags['time-scale'] ?? 1);
+  if (trace.kind === 'sessions' && load.kind !== 'users') delete flags['time-scale'];
   const argv = trace.kind === 'replay' ? ['replay', '--trace', trace.path] : ['sessions', '--traces', trace.path];
   argv.push('--base-url', target.baseUrl);
   if (target.model) argv.push('--model', target.model);
   if (load.kind === 'users') argv.push('--users', String(load.value));
   else {
     const speedup = load.kind === 'speedup' ? load.value : load.value / rate(trace, flags);
-    argv.push(...(trace.kind === 'replay' ? ['--speedup', String(speedup)] : ['--time-scale', String(1 / speedup)]));
+    argv.push(...(trace.kind === 'replay' ? ['--speedup', String(speedup)] : ['--time-scale', String(timeScale / speedup)]));
   }
   argv.push(...flagArgs(flags));
   return {

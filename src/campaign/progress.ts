@@ -64,11 +64,17 @@ export class CampaignProgress {
     this.state = { ...s, elapsedMs: Date.now() - this.startMs };
   }
 
+  /** Between points (cool-down, skipped points): no line until the next point. */
+  idle(): void {
+    this.erase();
+    this.state = null;
+  }
+
   /** A line of its own above the progress line. */
   message(text: string): void {
     this.erase();
     this.write(text.endsWith('\n') ? text : text + '\n');
-    this.draw();
+    if (this.tty) this.draw();
   }
 
   private erase(): void {

@@ -225,6 +225,7 @@ export class CampaignRunner {
     if (error) e.error = error;
     else delete e.error;
     this.save();
+    this.progress.idle();
     const took = e.startedUnixMs ? formatDuration(e.endedUnixMs - e.startedUnixMs) : '';
     let what: string = status;
     if (status === 'done') {

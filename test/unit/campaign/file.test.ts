@@ -78,9 +78,9 @@ describe('plan', () => {
     const p = planMatrix(s, () => 1)[0];
     expect(p.argv.slice(0, 5)).toEqual(['sessions', '--traces', '/c/traces/s', '--base-url', 'http://127.0.0.1:8000']);
     expect(p.argv).toContain('--users');
-    const fast = planPoint(s, s.traces[0], s.targets[0], { kind: 'speedup', value: 4 }, () => 1, 'cap-');
+    const fast = planPoint({ ...s, flags: { 'time-scale': 0.5 } }, s.traces[0], s.targets[0], { kind: 'speedup', value: 4 }, () => 1, 'cap-');
     expect(fast.id).toBe('moon-cap-x4-a');
-    expect(fast.argv.join(' ')).toContain('--time-scale 0.25');
+    expect(fast.argv.join(' ')).toContain('--time-scale 0.125');
   });
 
   it('keeps ids filesystem-safe and short', () => {
