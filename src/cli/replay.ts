@@ -8,7 +8,7 @@ import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
-import { runSlo, sloTable } from './slo-run';
+import { runSlo } from './slo-run';
 import { numberFlag, readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -133,7 +133,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   };
   writeJson(cfg.summaryJson, { ...result, engine: extra });
   await outputs.close(log);
-  let table = renderTable(result) + sloTable(result.slo);
+  let table = renderTable(result);
   if (delayed > 0) table += `NOTE: ${delayed} request(s) waited for a free slot (--max-concurrency ${s.maxConcurrency}): their dispatch lag includes the wait.\n`;
   return finishRun(table, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

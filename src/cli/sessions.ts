@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
-import { runSlo, sloTable } from './slo-run';
+import { runSlo } from './slo-run';
 import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -169,7 +169,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const result = buildSessionsResult(data, run, sessionsInfo(cfg, work.sessions), (name) => registry.histogramOf(name), {
     bucketMs: cfg.bucketMs, lastWindowMs: cfg.lastWindowMs, warmupFraction: cfg.warmupFraction, gpus: cfg.gpus,
   });
-  // The serving result carries the block (as a replay's does); the top level too, for readers of either.
+  // The serving result carries the block (as a replay's does, so its table shows it); the top level too.
   result.serving.slo = slo.block(result.serving.durationS);
   const extra = {
     interrupted: live.interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
@@ -177,5 +177,5 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   };
   writeJson(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), engine: extra });
   await outputs.close(log);
-  return finishRun(renderSessions(result) + sloTable(result.serving.slo), thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
+  return finishRun(renderSessions(result), thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

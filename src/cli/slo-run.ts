@@ -1,7 +1,7 @@
-// --slo in a load command: the tracker the live run feeds with every finished request, and what
-// the end of the run adds: the summary JSON's "slo" block and the table's SLO lines.
+// --slo in a load command: the tracker the live run feeds with every finished request, and the
+// summary JSON's "slo" block at the end (renderTable prints it).
 
-import { renderSloLines, SloTracker, type SloBlock, type SloObjective } from '../metrics/slo';
+import { SloTracker, type SloBlock, type SloObjective } from '../metrics/slo';
 
 export interface RunSlo {
   /** Feeds LiveRun (undefined without --slo). */
@@ -13,9 +13,4 @@ export interface RunSlo {
 export function runSlo(objectives: readonly SloObjective[]): RunSlo {
   const tracker = objectives.length ? new SloTracker(objectives) : undefined;
   return { tracker, block: (d) => tracker?.block(d) };
-}
-
-/** The table's lines for the block ('' without SLOs). */
-export function sloTable(block: SloBlock | undefined): string {
-  return block ? renderSloLines(block) : '';
 }

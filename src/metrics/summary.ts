@@ -4,7 +4,7 @@
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { histogramStats, type LogHistogram } from './histogram';
 import type { Stats } from './formulas';
-import type { SloBlock } from './slo';
+import { renderSloLines, type SloBlock } from './slo';
 
 /** The part of k6's handleSummary data this module reads. */
 export interface K6SummaryData {
@@ -244,7 +244,7 @@ export function renderTable(r: ReplayResult): string {
   }
   rows.push('='.repeat(WIDTH));
   const warnings = replayWarnings(r);
-  return rows.join('\n') + '\n' + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');
+  return rows.join('\n') + '\n' + (r.slo ? renderSloLines(r.slo, WIDTH) : '') + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');
 }
 
 /** Loud notes about a replay that did not follow the trace. */

@@ -101,6 +101,8 @@ capacity: {load: speedup, min: 1.5, max: 6, target: 0.8, tolerance: 0.25, maxPro
       expect(summary.slo!.requestsTotal).toBe(measured.length);
       expect(summary.slo!.attainment).toBeCloseTo(met / measured.length, 12);
       expect(summary.slo!.goodputRps).toBeCloseTo(met / summary.durationS, 9);
+      // The point's printed table has the SLO lines.
+      expect(readFileSync(join(out, 'points', p.id, 'output.txt'), 'utf8')).toMatch(/SLO attainment \(requests meeting all\):\s+[\d.]+%/);
     }
 
     // The planted capacity: requests INTERVAL_MS apart, each holding the one slot for S.
