@@ -18,7 +18,13 @@ export interface PointMarkers {
 
 export async function openPointMarkers(campaign: string, specs: readonly string[], warn: (t: string) => void): Promise<PointMarkers> {
   const outputs: Output[] = specs.map((s) => createOutput(s, { warn }));
-  for (const o of outputs) await o.start();
+  for (const o of outputs) {
+    try {
+      await o.start();
+    } catch (e) {
+      throw new Error(`campaign outputs: --out ${o.description}: ${(e as Error).message}`);
+    }
+  }
   let tags: Record<string, string> | null = null;
   let timer: NodeJS.Timeout | undefined;
   const emit = (value: number) => {

@@ -134,6 +134,11 @@ capacity: {load: speedup, min: 1.5, max: 6, target: 0.8, tolerance: 0.25, maxPro
     const refused = await runCli(['campaign', 'run', file, '--out-dir', out]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--resume');
+    // Nor resumed against other SLOs than its points were measured with.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(SLO, 'ttft:p99<=999'));
+    const otherSlo = await runCli(['campaign', 'run', file, '--out-dir', out, '--resume']);
+    expect(otherSlo.code).toBe(2);
+    expect(otherSlo.stderr).toContain(`measured against slo [${SLO}], the file now says [ttft:p99<=999]`);
   });
 
   it('marks the point running at Ctrl-C incomplete and keeps the done ones', async () => {
