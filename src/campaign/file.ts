@@ -230,8 +230,26 @@ function readCapacity(r: Reader, at: Located, v: unknown): CapacitySpec | null {
   return { load, min, max, target, tolerance, maxProbes };
 }
 
+/** The flag names `llm-replay replay` and `sessions` take, to check the file's flag maps early. */
+export type KnownFlags = Record<CampaignTrace['kind'], ReadonlySet<string>>;
+
+/** Every flag map names only flags of the commands it reaches (the campaign's and a target's: every trace's). */
+function checkFlagNames(at: Located, spec: CampaignSpec, known: KnownFlags): void {
+  const check = (flags: FlagMap, path: Path, kinds: ReadonlySet<CampaignTrace['kind']>) => {
+    for (const k of Object.keys(flags)) {
+      for (const kind of kinds) {
+        if (!known[kind].has(k)) at.fail([...path, k], `llm-replay ${kind} has no flag --${k} (see llm-replay ${kind} --help)`);
+      }
+    }
+  };
+  const all = new Set(spec.traces.map((t) => t.kind));
+  check(spec.flags, ['flags'], all);
+  spec.traces.forEach((t, i) => check(t.flags, ['traces', i, 'flags'], new Set([t.kind])));
+  spec.targets.forEach((t, i) => check(t.flags, ['targets', i, 'flags'], all));
+}
+
 /** Parses campaign YAML text; `file` names it in messages and anchors relative paths. */
-export function parseCampaign(text: string, file: string): CampaignSpec {
+export function parseCampaign(text: string, file: string, known?: KnownFlags): CampaignSpec {
   const at = new Located(file, text);
   const r = new Reader(at, dirname(resolve(file)));
   const top = r.map(at.doc.toJS(), [], TOP_KEYS);
@@ -272,15 +290,16 @@ export function parseCampaign(text: string, file: string): CampaignSpec {
     }
     if (t.kind === 'sessions' && spec.warmupRequests > 0) at.fail(['warmup', 'requests'], `warm-up requests apply to replay traces; trace "${t.name}" is sessions: remove warmup or split the campaign`);
   });
+  if (known) checkFlagNames(at, spec, known);
   return spec;
 }
 
-export function readCampaignFile(file: string): CampaignSpec {
+export function readCampaignFile(file: string, known?: KnownFlags): CampaignSpec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new CampaignFileError(`cannot read campaign file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return parseCampaign(text, file);
+  return parseCampaign(text, file, known);
 }

@@ -4,9 +4,10 @@
 import { join } from 'node:path';
 import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
 import { readCampaignFile, CampaignFileError, type CampaignTrace, type FlagMap } from '../campaign/file';
-import { flagArgs, planMatrix, type RecordedRate } from '../campaign/plan';
+import { flagArgs, planMatrix, planPoint, type PlannedPoint, type RecordedRate } from '../campaign/plan';
 import { CampaignRunner } from '../campaign/runner';
-import { readReplaySettings } from './replay';
+import { readReplaySettings, REPLAY_FLAGS } from './replay';
+import { readSessionsSettings, SESSIONS_FLAGS } from './sessions';
 import { loadReplayTrace } from '../scenarios/replay-data';
 
 const FLAGS: FlagSpec[] = [
@@ -37,6 +38,24 @@ const recordedRate: RecordedRate = (trace: CampaignTrace, flags: FlagMap) => {
   return ((reqs.length - 1) * 1000) / spanMs;
 };
 
+const KNOWN_FLAGS = {
+  replay: new Set(REPLAY_FLAGS.map((f) => f.flag)),
+  sessions: new Set(SESSIONS_FLAGS.map((f) => f.flag)),
+};
+
+/** Reads each point's command line as the command would, so a bad flag value stops the campaign before it starts. */
+function checkPoints(points: readonly PlannedPoint[]): void {
+  for (const p of points) {
+    const [command, ...argv] = p.argv;
+    try {
+      if (command === 'replay') readReplaySettings(argv, process.env);
+      else readSessionsSettings(argv, process.env);
+    } catch (e) {
+      throw new UsageError(`point ${p.id}: ${(e as Error).message} (from the flags of the campaign file, its trace "${p.trace.name}" or target "${p.target.name}")`);
+    }
+  }
+}
+
 export async function campaignCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const flags = parseFlags(rest, FLAGS, `llm-replay campaign ${sub ?? ''}`.trim());
@@ -48,13 +67,16 @@ export async function campaignCommand(argv: string[]): Promise<number> {
   if (flags.positional.length !== 1) throw new UsageError(`llm-replay campaign ${sub}: give one campaign file, e.g. llm-replay campaign ${sub} examples/campaign.yaml`);
   let spec;
   try {
-    spec = readCampaignFile(flags.positional[0]);
+    spec = readCampaignFile(flags.positional[0], KNOWN_FLAGS);
   } catch (e) {
     if (e instanceof CampaignFileError) throw new UsageError(e.message);
     throw e;
   }
+  const points = planMatrix(spec, recordedRate);
+  // The capacity probes differ only in their load: the first one stands for them all.
+  const cap = spec.capacity;
+  checkPoints(cap ? [...points, planPoint(spec, spec.traces[0], spec.targets[0], { kind: cap.load, value: cap.min }, recordedRate, 'cap-')] : points);
   if (sub === 'plan') {
-    const points = planMatrix(spec, recordedRate);
     const lines = points.map((p, i) => `${String(i + 1).padStart(3)}. ${p.id}  [${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(' ')}]\n     llm-replay ${p.argv.join(' ')}`);
     if (spec.capacity) {
       const c = spec.capacity;

@@ -88,3 +88,18 @@ describe('plan', () => {
     expect(flagArgs({ threshold: ['a', 'b'] })).toEqual(['--threshold', 'a', '--threshold', 'b']);
   });
 });
+
+describe('flag names', () => {
+  const known = { replay: new Set(['max-requests', 'workers']), sessions: new Set(['sessions', 'workers']) };
+  it('checks each flag map against the commands it reaches', () => {
+    expect(() => parseCampaign(GOOD, 'c.yaml', known)).toThrow('c.yaml:3: key "flags.stream": llm-replay replay has no flag --stream (see llm-replay replay --help)');
+    const ok = GOOD.replace('flags: {max-requests: 40, stream: true, ignore-eos: false}', 'flags: {workers: 2}');
+    expect(parseCampaign(ok, 'c.yaml', known).flags).toEqual({ workers: 2 });
+    const both = ok.replace('load:', '  - name: s\n    sessions: s/\n    flags: {sessions: 3}\nload:').replace('rate: [2, 4]', 'speedup: [1]').replace('warmup: {requests: 5}\n', '').replace('    flags: {max-requests: 20}\n', '');
+    expect(parseCampaign(both, 'c.yaml', known).traces.map((t) => t.kind)).toEqual(['replay', 'sessions']);
+    expect(() => parseCampaign(both.replace('flags: {workers: 2}', 'flags: {sessions: 2}'), 'c.yaml', known)).toThrow(/key "flags.sessions": llm-replay replay has no flag --sessions/);
+    // A target's flags reach every trace, so a replay-only flag there fails for the sessions trace.
+    expect(() => parseCampaign(ok.replace('load:', '  - name: s\n    sessions: s/\nload:').replace('rate: [2, 4]', 'speedup: [1]').replace('warmup: {requests: 5}\n', ''), 'c.yaml', known))
+      .toThrow('c.yaml:12: key "targets[1].flags.max-requests": llm-replay sessions has no flag --max-requests (see llm-replay sessions --help)');
+  });
+});
