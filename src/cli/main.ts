@@ -9,6 +9,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
   replay: { help: 'open-loop replay of a trace at its recorded times', load: async () => (await import('./replay')).replayCommand },
   sessions: { help: 'closed-loop replay of agentic sessions (turns wait for responses)', load: async () => (await import('./sessions')).sessionsCommand },
+  campaign: { help: 'campaigns: a matrix of runs with SLOs, capacity search (campaign run FILE)', load: async () => (await import('./campaign')).campaignCommand },
   run: { help: 'run your own scenario file (TypeScript on the scripting API)', load: async () => (await import('./run')).runCommand },
   sim: { help: 'the engine simulator: an OpenAI-compatible vLLM-like server', load: async () => (await import('../sim/main')).runSimCli },
   trace: { help: 'inspect, validate, convert and slice traces', load: async () => (await import('./trace/main')).runTraceCli },

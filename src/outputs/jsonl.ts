@@ -30,6 +30,10 @@ export interface RequestRecord {
   tokenSource: string;
   /** Delayed by --max-concurrency. */
   delayed?: boolean;
+  /** With --slo: the request met every objective (src/metrics/slo.ts). */
+  sloOk?: boolean;
+  /** A campaign's warm-up request: not in the point's summary or SLO block. */
+  warmup?: boolean;
 }
 
 /** Records are written in batches: one file write per request costs the send loop ~0.25 ms. */
