@@ -28,6 +28,12 @@ export interface DiffInterval {
   hi: number;
   /** The interval excludes 0. */
   beyondNoise: boolean;
+  /**
+   * Every resample gave the same difference: the figure does not vary with the requests drawn
+   * (e.g. requests/s when every request succeeded: only the run's duration moves it, and the
+   * records hold one duration per run), so its noise cannot be judged this way.
+   */
+  degenerate: boolean;
 }
 
 type Rng = () => number;
@@ -77,7 +83,8 @@ function quantileOf(xs: number[], q: number): number {
 function interval(diff: number, diffs: number[], confidence: number): DiffInterval {
   const lo = quantileOf(diffs, (1 - confidence) / 2);
   const hi = quantileOf(diffs, (1 + confidence) / 2);
-  return { diff, lo, hi, beyondNoise: Number.isFinite(lo) && (lo > 0 || hi < 0) };
+  const degenerate = Number.isFinite(lo) && lo === hi;
+  return { diff, lo, hi, beyondNoise: !degenerate && Number.isFinite(lo) && (lo > 0 || hi < 0), degenerate };
 }
 
 /** Intervals of B - A for each percentile p of two samples sorted ascending. */

@@ -41,7 +41,16 @@ function line(name: string, data: Datum[], extra: Record<string, unknown> = {}):
   return { type: 'line', name, data, showSymbol: false, connectNulls: false, ...extra };
 }
 
-const DASHED = { lineStyle: { type: 'dashed' } };
+/** ECharts' default palette: every series of one point (client and engine) in that point's colour. */
+const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
+
+function colourOf(ds: PointDigest[], d: PointDigest): string {
+  return PALETTE[ds.indexOf(d) % PALETTE.length];
+}
+
+function dashed(colour: string, type: 'dashed' | 'dotted' = 'dashed'): Record<string, unknown> {
+  return { color: colour, lineStyle: { type, color: colour } };
+}
 
 /** Labels that name a group of points across loads (the load itself is the x axis). */
 function groupOf(d: PointDigest): string {
@@ -90,7 +99,7 @@ function cdfChart(ds: PointDigest[], m: 'ttft' | 'itl' | 'e2e'): ChartSpec {
   const note = m === 'itl' && ds.some((d) => d.itlSource === 'request-mean') ? ' (per-request means where a summary has no ITL histogram)' : '';
   const title = `${CDF_TITLES[m]} CDF per point${note}`;
   // Latencies span decades (a cached prompt vs a long queue): a log axis, zeros left out.
-  const series = ds.filter((d) => d.dists[m]).map((d) => line(d.ref.id, cdfPoints(d.dists[m]!).map(([x, q]) => [x > 0 ? round(v(x)) : null, q])));
+  const series = ds.filter((d) => d.dists[m]).map((d) => line(d.ref.id, cdfPoints(d.dists[m]!).map(([x, q]) => [x > 0 ? round(v(x)) : null, q]), { color: colourOf(ds, d) }));
   return {
     id: `cdf-${m}`,
     title,
@@ -110,12 +119,16 @@ function binned(d: PointDigest, ys: number[]): Datum[] {
   return s.binS.map((x, i) => [round(x + s.widthS / 2), round(v(ys[i]))]);
 }
 
-function timeChart(ds: PointDigest[], id: string, title: string, yName: string, key: SeriesKey, engine?: (d: PointDigest) => Array<[string, number[]]>): ChartSpec {
+/** Engine series drawn beside a client series: name, values per bin, line type. */
+type EngineLines = Array<[string, number[], 'dashed' | 'dotted']>;
+
+function timeChart(ds: PointDigest[], id: string, title: string, yName: string, key: SeriesKey, engine?: (d: PointDigest) => EngineLines): ChartSpec {
   const series: Record<string, unknown>[] = [];
   for (const d of ds) {
     if (!d.series) continue;
-    series.push(line(d.ref.id, binned(d, d.series[key])));
-    for (const [name, ys] of engine && d.engine ? engine(d) : []) series.push(line(`${d.ref.id} ${name}`, binned(d, ys), DASHED));
+    const colour = colourOf(ds, d);
+    series.push(line(d.ref.id, binned(d, d.series[key]), { color: colour }));
+    for (const [name, ys, type] of engine && d.engine ? engine(d) : []) series.push(line(`${d.ref.id} ${name}`, binned(d, ys), dashed(colour, type)));
   }
   return { id, title, option: base(title, 'seconds since the first request', yName, { series }) };
 }
@@ -124,15 +137,17 @@ function engineKvChart(ds: PointDigest[]): ChartSpec {
   const series: Record<string, unknown>[] = [];
   for (const d of ds) {
     if (!d.series || !d.engine) continue;
-    series.push(line(`${d.ref.id} KV usage`, binned(d, d.engine.kvUsage.map((x) => x * 100))));
-    series.push(line(`${d.ref.id} prefix hit rate`, binned(d, d.engine.prefixHitRate.map((x) => x * 100)), DASHED));
+    const colour = colourOf(ds, d);
+    series.push(line(`${d.ref.id} KV usage`, binned(d, d.engine.kvUsage.map((x) => x * 100)), { color: colour }));
+    series.push(line(`${d.ref.id} prefix hit rate`, binned(d, d.engine.prefixHitRate.map((x) => x * 100)), dashed(colour)));
   }
   const title = "Engine's KV cache: usage and prefix-cache hit rate (engine /metrics)";
   return { id: 'ts-engine-kv', title, option: base(title, 'seconds since the first request', '%', { series }) };
 }
 
-function vsLoad(ds: PointDigest[], y: (d: PointDigest) => number | undefined, suffix = ''): Record<string, unknown>[] {
-  return [...byGroup(ds)].map(([g, list]) => line(`${g}${suffix}`, list.map((d) => [d.ref.load!.value, round(v(y(d)))]), { showSymbol: true }));
+function vsLoad(ds: PointDigest[], y: (d: PointDigest) => number | undefined, suffix = '', extra: (colour: string) => Record<string, unknown> = (c) => ({ color: c })): Record<string, unknown>[] {
+  return [...byGroup(ds)].map(([g, list], i) =>
+    line(`${g}${suffix}`, list.map((d) => [d.ref.load!.value, round(v(y(d)))]), { showSymbol: true, ...extra(PALETTE[i % PALETTE.length]) }));
 }
 
 function cacheChart(ds: PointDigest[]): ChartSpec {
@@ -150,7 +165,7 @@ function goodputChart(ds: PointDigest[]): ChartSpec {
       yAxis: [{ type: 'value', name: 'goodput (req/s)', scale: true }, { type: 'value', name: 'SLO attainment (%)', min: 0, max: 100 }],
       series: [
         ...vsLoad(slo, (d) => d.summary.slo!.goodputRps, ' goodput'),
-        ...vsLoad(slo, (d) => d.summary.slo!.attainment * 100, ' attainment').map((s) => ({ ...s, yAxisIndex: 1, ...DASHED })),
+        ...vsLoad(slo, (d) => d.summary.slo!.attainment * 100, ' attainment', (c) => ({ yAxisIndex: 1, ...dashed(c) })),
       ],
     }),
   };
@@ -178,11 +193,11 @@ export function buildCharts(ds: PointDigest[]): ChartSpec[] {
     const engine = ds.some((d) => d.engine);
     charts.push(
       timeChart(ds, 'ts-request-rate', 'Request rate over each run (sent)', 'requests/s', 'requestsPerS'),
-      timeChart(ds, 'ts-in-flight', engine ? 'Requests in flight: client (solid) vs engine running + waiting (dashed)' : 'Requests in flight over each run', 'requests', 'inFlight',
-        (d) => [['engine running', d.engine!.running], ['engine waiting', d.engine!.waiting]]),
+      timeChart(ds, 'ts-in-flight', engine ? 'Requests in flight: client (solid) vs engine running (dashed) and waiting (dotted)' : 'Requests in flight over each run', 'requests', 'inFlight',
+        (d) => [['engine running', d.engine!.running, 'dashed'], ['engine waiting', d.engine!.waiting, 'dotted']]),
       timeChart(ds, 'ts-ttft', 'TTFT p99 per time bin (by send time)', 'ms', 'ttftP99'),
       timeChart(ds, 'ts-output-tokens', engine ? 'Output tokens/s: client (solid) vs engine generation (dashed)' : 'Output tokens/s over each run', 'tokens/s', 'outputTokensPerS',
-        (d) => [['engine generation', d.engine!.generationTokensPerS]]),
+        (d) => [['engine generation', d.engine!.generationTokensPerS, 'dashed']]),
     );
     if (engine) charts.push(engineKvChart(ds));
   }

@@ -27,7 +27,9 @@ draws as many requests as each run has, with replacement, from its per-request r
 excluded), computes the figure on both and keeps B - A; the interval is the central C of those
 differences. "beyond noise" when it excludes 0. Requests are treated as independent draws: a
 drift that moves a whole run (another job on the machine) is not in the interval, so repeat the
-runs to see that. ITL is compared on each request's mean ITL (the records keep no single gaps).
+runs to see that. Rates (tok/s, req/s, goodput) divide by each run's duration, which the records
+give once: their interval covers the requests only, and when no resample moves them (every
+request succeeded) the noise is unknown. ITL is compared on each request's mean ITL (the records keep no single gaps).
 Without per-request records on both sides, noise cannot be judged: the figures come from the
 summaries and are marked "noise unknown".
 

@@ -64,7 +64,7 @@ function row(figure: string, a: number, b: number, iv?: DiffInterval): FigureRow
     figure, a, b, diff,
     change: a !== 0 && Number.isFinite(a) ? diff / Math.abs(a) : NaN,
     interval: iv ? { lo: iv.lo, hi: iv.hi } : undefined,
-    verdict: !iv || !Number.isFinite(iv.lo) ? 'noise unknown' : iv.beyondNoise ? 'beyond noise' : 'within noise',
+    verdict: !iv || !Number.isFinite(iv.lo) || (iv.degenerate && diff !== 0) ? 'noise unknown' : iv.beyondNoise ? 'beyond noise' : 'within noise',
   };
 }
 

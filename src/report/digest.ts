@@ -42,6 +42,11 @@ export interface PointDigest {
 
 export interface DigestOptions { maxBins: number }
 
+/** Bins for a run: at most maxBins, and about 10 requests per bin or more so rates are not all noise. */
+export function binCount(requests: number, maxBins: number): number {
+  return Math.max(10, Math.min(maxBins, Math.floor(requests / 10)));
+}
+
 const SUMMARY_HIST: Record<DistMetric, string> = { ttft: HISTOGRAMS.ttft, tpot: HISTOGRAMS.tpot, itl: HISTOGRAMS.itl, e2e: HISTOGRAMS.e2e };
 
 /** First send -> last end of the measured requests, Unix ms: from the summary, else one pass over the records. */
@@ -133,7 +138,7 @@ export function digestPoint(ref: PointRef, o: DigestOptions): PointDigest {
   let engine: EngineSeries | undefined;
   const span = ref.requestsPath || ref.engineMetricsPath ? runSpan(summary, ref.requestsPath) : undefined;
   if (span) {
-    const bins = new TimeBins(span.start, span.end, o.maxBins);
+    const bins = new TimeBins(span.start, span.end, binCount(summary.requests?.sent ?? 0, o.maxBins));
     if (ref.requestsPath) series = streamSeries(ref.requestsPath, bins, own, records);
     if (ref.engineMetricsPath) engine = engineSeries(ref.engineMetricsPath, bins, summary.run?.model);
   }

@@ -65,7 +65,8 @@ function percentileTables(ds: PointDigest[]): string {
       const r = percentileRow(d.dists[m]);
       return [d.ref.id, String(r.count), ...r.values.map((x) => fmt(x))];
     });
-    const note = m === 'itl' ? ' — every gap between token chunks (per-request means where the summary has no ITL histogram)' : '';
+    const means = ds.filter((d) => d.itlSource === 'request-mean').map((d) => d.ref.id);
+    const note = m !== 'itl' ? '' : ` — every gap between token chunks${means.length ? ` (per-request means for ${means.join(', ')}: no ITL histogram in the summary)` : ''}`;
     return `<h3>${esc(METRIC_TITLES[m])}${esc(note)}</h3>${table(['point', 'count', ...TABLE_PERCENTILES.map(([l]) => l)], rows, 'num')}`;
   }).join('\n');
 }
