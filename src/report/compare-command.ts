@@ -3,7 +3,7 @@
 import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/flags';
 import { DEFAULT_BOOTSTRAP } from './bootstrap';
 import { compareSources, type CompareOptions, type Comparison, type FigureRow } from './compare';
-import { openResults, ReportInputError } from './inputs';
+import { exitOnInputError, openResults } from './inputs';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'resamples', value: 'N', default: String(DEFAULT_BOOTSTRAP.resamples), help: 'bootstrap resamples per figure (100..100000)' },
@@ -93,17 +93,11 @@ export async function reportCompareCommand(argv: string[]): Promise<number> {
   if (flags.positional.length !== 2) throw new UsageError('llm-replay report compare: name two results, A and B (runs or campaign directories; see --help)');
   const o = readCompareOptions(flags.options);
   const [aPath, bPath] = flags.positional;
-  try {
+  return exitOnInputError(() => {
     const c = compareSources(openResults(aPath), openResults(bPath), o, (i, n, id) => {
       if (flags.options.QUIET !== 'true') process.stderr.write(`compare: ${i}/${n} ${id}\n`);
     });
     process.stdout.write(flags.options.JSON === 'true' ? JSON.stringify(c, null, 2) + '\n' : renderComparison(c, aPath, bPath, o));
     return EXIT.ok;
-  } catch (e) {
-    if (e instanceof ReportInputError) {
-      process.stderr.write(`${e.message}\n`);
-      return EXIT.startFailed;
-    }
-    throw e;
-  }
+  });
 }

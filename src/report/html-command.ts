@@ -7,7 +7,7 @@ import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/
 import { buildCharts } from './charts';
 import { digestPoint, type PointDigest } from './digest';
 import { renderHtml } from './html';
-import { measuredPoints, openResults, ReportInputError } from './inputs';
+import { exitOnInputError, measuredPoints, openResults, ReportInputError } from './inputs';
 import { writeSvgs } from './svg';
 
 const FLAGS: FlagSpec[] = [
@@ -54,7 +54,7 @@ export async function reportHtmlCommand(argv: string[]): Promise<number> {
   const size = { width: positiveInt(flags.options.WIDTH, 'width', 1000), height: positiveInt(flags.options.HEIGHT, 'height', 460) };
   const quiet = flags.options.QUIET === 'true';
   const log = (s: string) => quiet || process.stderr.write(`${s}\n`);
-  try {
+  return exitOnInputError(() => {
     const src = openResults(results);
     const refs = measuredPoints(src);
     if (refs.length === 0) throw new ReportInputError(`${results}: no point has results yet (every point is pending or failed)`);
@@ -79,11 +79,5 @@ export async function reportHtmlCommand(argv: string[]): Promise<number> {
       log(`report: ${out} (${charts.length} charts, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB, ${Date.now() - started} ms)`);
     }
     return EXIT.ok;
-  } catch (e) {
-    if (e instanceof ReportInputError) {
-      process.stderr.write(`${e.message}\n`);
-      return EXIT.startFailed;
-    }
-    throw e;
-  }
+  });
 }

@@ -10,6 +10,17 @@ import type { ReplayResult } from '../metrics/summary';
 /** A bad input: the message names the file (and key) and says what to do. */
 export class ReportInputError extends Error {}
 
+/** Runs a report command: a bad input is its message on stderr and exit code 1, not a stack. */
+export function exitOnInputError(run: () => number): number {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof ReportInputError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+}
+
 export interface SloObjective { metric: string; stat: string; op: string; threshold: number; value?: number; met?: boolean }
 
 /** The "slo" block a summary gains when SLOs are set (campaign contract). */
