@@ -14,7 +14,7 @@ const FLAGS: FlagSpec[] = [
   { flag: 'out', value: 'PATH', help: 'html: the report file; svg: the directory for one .svg per chart (also -o)', default: 'report.html | report-svg/' },
   { flag: 'format', value: 'html|svg', default: 'html', help: 'one self-contained HTML page, or the same charts as SVG files rendered in Node' },
   { flag: 'title', value: 'TEXT', help: 'report title (default: the campaign name or the run directory)' },
-  { flag: 'bins', value: 'N', default: '120', help: 'time bins per run for the time series (bounded memory whatever the run length)' },
+  { flag: 'bins', value: 'N', default: '120', help: 'at most N time bins per run for the time series, and ~10 requests per bin or more (fixed memory whatever the run length)' },
   { flag: 'width', value: 'PX', default: '1000', help: 'svg: chart width' },
   { flag: 'height', value: 'PX', default: '460', help: 'svg: chart height' },
   { flag: 'quiet', kind: 'bool', help: 'no progress lines on stderr' },
