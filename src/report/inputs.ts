@@ -82,10 +82,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reads a --summary-json result; a file of another kind gets a message saying what was expected. */
+function isServing(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && isObject(v.requests) && isObject(v.latencyMs) && isObject(v.throughput);
+}
+
+/**
+ * Reads a --summary-json result: replay's (a ReplayResult) or sessions' (its request figures
+ * are the "serving" block); a file of another kind gets a message saying what was expected.
+ */
 export function readSummary(file: string): RunSummary {
   const v = readJsonFile(file, 'a run summary');
-  if (!isObject(v) || !isObject(v.requests) || !isObject(v.latencyMs) || !isObject(v.throughput)) {
+  if (isObject(v) && isServing(v.serving)) return { ...(v.serving as unknown as RunSummary), slo: (v.slo ?? v.serving.slo) as SloBlock | undefined };
+  if (!isServing(v)) {
     throw new ReportInputError(`${file}: not a run summary (expected the JSON that replay/sessions write with --summary-json: keys requests, latencyMs, throughput)`);
   }
   return v as unknown as RunSummary;

@@ -49,6 +49,8 @@ describe('report inputs', () => {
     expect(run.kind).toBe('run');
     expect(run.points[0]).toMatchObject({ load: { kind: 'speedup', value: 4 }, requestsPath: join(d, 'requests.jsonl'), engineMetricsPath: undefined });
     expect(openResults(join(d, 'summary.json')).points[0].requestsPath).toBeUndefined();
+    writeFileSync(join(d, 'sessions.json'), JSON.stringify({ version: 1, serving: SUMMARY, sessions: {}, slo: { goodputRps: 2 } }));
+    expect(openResults(join(d, 'sessions.json')).points[0].load).toEqual({ kind: 'speedup', value: 4 });
     writeFileSync(join(d, 'other.json'), '{"a": 1}');
     expect(() => openResults(join(d, 'other.json'))).toThrow(/other\.json: not a run summary/);
   });
