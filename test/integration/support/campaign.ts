@@ -13,7 +13,7 @@ import type { RunSummary } from '../../../src/report/inputs';
 
 export const TRACE = 'traces/mooncake-sample.jsonl';
 
-export interface PlannedPoint { id: string; speedup: number; labels: Record<string, string>; salt: string }
+export interface PlannedPoint { id: string; speedup: number; labels: Record<string, string>; salt: string; trace?: string; extra?: string[] }
 
 /** Scrapes `url`/metrics every intervalMs into a JSONL file (the contract's engine-metrics.jsonl) until stopped. */
 function scrapeEngine(url: string, file: string, intervalMs = 200): () => Promise<void> {
@@ -60,8 +60,8 @@ export async function runPoint(sim: RunningSim, dir: string, p: PlannedPoint, ma
   mkdirSync(dir, { recursive: true });
   const stop = scrapeEngine(sim.url, join(dir, 'engine-metrics.jsonl'));
   const run = await runCli([
-    'replay', '--trace', TRACE, '--base-url', sim.url, '--model', 'sim-model', '--speedup', String(p.speedup), '--max-requests', String(maxRequests),
-    '--salt', p.salt, '--run-id', p.id, '--summary-json', join(dir, 'summary.json'), '--out', `jsonl=${join(dir, 'requests.jsonl')}`, '--quiet',
+    'replay', '--trace', p.trace ?? TRACE, '--base-url', sim.url, '--model', 'sim-model', '--speedup', String(p.speedup), '--max-requests', String(maxRequests),
+    '--salt', p.salt, '--run-id', p.id, '--summary-json', join(dir, 'summary.json'), '--out', `jsonl=${join(dir, 'requests.jsonl')}`, '--quiet', ...(p.extra ?? []),
   ], {}, 120_000);
   await stop();
   expect(run.code, run.stderr).toBe(0);
