@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> =
   run: { help: 'run your own scenario file (TypeScript on the scripting API)', load: async () => (await import('./run')).runCommand },
   sim: { help: 'the engine simulator: an OpenAI-compatible vLLM-like server', load: async () => (await import('../sim/main')).runSimCli },
   trace: { help: 'inspect, validate, convert and slice traces', load: async () => (await import('./trace/main')).runTraceCli },
-  report: { help: 'result files: print a table, merge segmented runs', load: async () => (await import('./report')).reportCommand },
+  report: { help: 'result files: table, merge segmented runs, HTML/SVG report, compare runs', load: async () => (await import('./report')).reportCommand },
   dashboards: { help: 'Grafana dashboards: regenerate or check dashboards/*.json', load: async () => (await import('../dashboards/cli')).runDashboardsCli },
 };
 
