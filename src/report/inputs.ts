@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ReplayResult } from '../metrics/summary';
+import type { SloBlock, SloObjective } from '../metrics/slo';
 
 /** A bad input: the message names the file (and key) and says what to do. */
 export class ReportInputError extends Error {}
@@ -21,18 +22,8 @@ export function exitOnInputError(run: () => number): number {
   }
 }
 
-export interface SloObjective { metric: string; stat: string; op: string; threshold: number; value?: number; met?: boolean }
-
-/** The "slo" block a summary gains when SLOs are set (campaign contract). */
-export interface SloBlock {
-  objectives: SloObjective[];
-  requestsMet: number;
-  requestsTotal: number;
-  attainment: number;
-  goodputRps: number;
-}
-
-export type RunSummary = ReplayResult & { slo?: SloBlock };
+/** ReplayResult carries the optional "slo" block (src/metrics/slo.ts). */
+export type RunSummary = ReplayResult;
 
 export interface Load { kind: string; value: number }
 
