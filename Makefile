@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers clean deps-observe dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -45,6 +45,9 @@ test: install build deps-observe typecheck ## everything: type check, unit and i
 
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
+
+bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~30 min, root)
+	bash scripts/bench/peers/run.sh $(ARGS)
 
 clean: ## remove build outputs and results
 	rm -rf dist build results
