@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readAiperf, readEngine, readGuidellm } from '../../scripts/bench/peers/peer-outputs';
+import { readAiperf, readEngine, readGuidellm, readInferencePerf } from '../../scripts/bench/peers/peer-outputs';
+import { mooncakeToAzureCsv } from '../../scripts/bench/peers/tools';
 import { arrivalErrors, groundTruthTtfts, highestHeld, matchWire, median, rateLevel, wireStart, type ToolRecord } from '../../scripts/bench/peers/figures';
 import { renderPeersTable, type PeerRow } from '../../scripts/bench/peers/peers-table';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
@@ -51,6 +52,24 @@ describe('reading the tools\' outputs', () => {
 
   it('GuideLLM: a file without benchmarks says so', () => {
     expect(() => readGuidellm('{"benchmarks":[]}')).toThrow(/no benchmark/);
+  });
+
+  it('inference-perf: monotonic start in s, TTFT from the first output token, tokens from the server\'s usage; summary in s', () => {
+    const out = readInferencePerf(fixture('inference-perf-per_request_lifecycle_metrics.json'), fixture('inference-perf-summary_lifecycle_metrics.json'));
+    expect(out.records).toHaveLength(3);
+    expect(out.records[0].startUnixMs).toBeCloseTo(9858713.876921, 3);
+    expect(out.records[0].ttftMs).toBeCloseTo(988.2448, 3);
+    expect(out.records[0]).toMatchObject({ outputTokens: 794, ok: true });
+    expect(out.records[0].id).toBeUndefined();
+    expect(out.reportedTtft?.p50).toBeCloseTo(1167.655, 2);
+    expect(out.reportedTtft?.p99).toBeCloseTo(16772.825, 2);
+    expect(out.sent).toBe(20);
+  });
+
+  it('the Mooncake slice as inference-perf\'s Azure CSV: wall-clock timestamps to the microsecond, lengths, the span', () => {
+    const { csv, spanS } = mooncakeToAzureCsv('{"timestamp":0,"input_length":10,"output_length":3,"hash_ids":[1]}\n{"timestamp":1234.5,"input_length":20,"output_length":4,"hash_ids":[2]}\n');
+    expect(csv).toBe('TIMESTAMP,ContextTokens,GeneratedTokens\n2024-01-01 00:00:00.000000,10,3\n2024-01-01 00:00:01.234500,20,4\n');
+    expect(spanS).toBeCloseTo(1.2345, 6);
   });
 
   it('our engine: --out jsonl records (id, send, TTFT, tokens, connect) and the summary\'s TTFT', () => {
@@ -106,6 +125,15 @@ describe('figures', () => {
     const m = matchWire(byTime, ws, truth);
     expect(m.matched).toBe(3);
     expect(m.ttftErrors.map((x) => Math.round(x * 10) / 10).sort()).toEqual([-0.5, 0.5, 1]);
+  });
+
+  it('matches a tool on another clock (monotonic seconds) by putting its first request on the first exchange', () => {
+    const ws = new Map([['s1', wire('s1', 1_000_000, 1_000_100)], ['s2', wire('s2', 1_000_050, 1_000_300)]]);
+    const truth = new Map([['s1', gt('s1', 0, 5)], ['s2', gt('s2', 0, 7)]]);
+    const recs: ToolRecord[] = [{ startUnixMs: 9_000.2, ttftMs: 100.5, outputTokens: 5, ok: true }, { startUnixMs: 9_050.1, ttftMs: 250, outputTokens: 7, ok: true }];
+    const m = matchWire(recs, ws, truth);
+    expect(m.matched).toBe(2);
+    expect(m.ttftErrors.map((x) => Math.round(x * 10) / 10)).toEqual([0.5, 0]);
   });
 
   it('a rate level holds with every request answered at the asked rate +- 5 %', () => {

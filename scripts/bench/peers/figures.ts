@@ -93,7 +93,7 @@ export interface WireMatch {
  * (AIPerf's X-Request-ID; our engine's). Otherwise by time: each record takes the unpaired exchange whose request packet is nearest
  * its start (both on this machine's wall clock; wireStart) among those with the same output token count
  * (from the simulator's record of that exchange), within `windowMs`. Records are taken in start
- * order; the clock offset (the median of start - packet over a first pass) is removed first.
+ * order; the clock offset (the median of start - wire start over a first pass) is removed first.
  */
 export function matchWire(records: readonly ToolRecord[], wire: ReadonlyMap<string, WireExchange>, truth: ReadonlyMap<string, GroundTruthRecord>, windowMs = 250): WireMatch {
   const exchanges = [...wire.values()].filter((w) => w.firstTokenMs !== undefined).sort((a, b) => wireStart(a) - wireStart(b));
@@ -125,7 +125,11 @@ export function matchWire(records: readonly ToolRecord[], wire: ReadonlyMap<stri
     }
     return out;
   };
-  const first = pair(0);
+  // First pass: tools on the wall clock sit within a few ms; one on another clock (inference-perf's
+  // monotonic seconds) is put in place by its first request against the first exchange.
+  const noId = records.filter((r) => r.id === undefined && r.ok).map((r) => r.startUnixMs);
+  const guess = noId.length && exchanges.length ? Math.min(...noId) - wireStart(exchanges[0]) : 0;
+  const first = pair(Math.abs(guess) > windowMs ? guess : 0);
   const offsets = first.filter(([r]) => r.id === undefined).map(([r, , start]) => r.startUnixMs - start).sort((a, b) => a - b);
   const offset = offsets.length ? offsets[Math.floor(offsets.length / 2)] : 0;
   const pairs = pair(offset);

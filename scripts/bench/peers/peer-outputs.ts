@@ -104,3 +104,36 @@ export function readGuidellm(benchmarksJson: string): ToolOutput {
   const p = doc.benchmarks[0].metrics.time_to_first_token_ms?.successful?.percentiles;
   return { records, reportedTtft: p ? { p50: p.p50, p99: p.p99 } : undefined, sent };
 }
+
+interface InferencePerfRequest {
+  start_time: number;
+  error?: unknown;
+  info?: { response_metrics?: { output_token_times?: number[]; server_usage?: { completion_tokens?: number } | null; output_tokens?: number } };
+}
+interface InferencePerfSummary {
+  load_summary?: { count?: number };
+  successes?: { latency?: { time_to_first_token?: { median: number; p99: number } } };
+}
+
+/**
+ * inference-perf 0.7.0: per_request_lifecycle_metrics.json (report.request_lifecycle.per_request)
+ * and summary_lifecycle_metrics.json. Its times are time.monotonic() seconds, not the wall
+ * clock: matchWire's first pass guesses that offset from the first request. TTFT = first output
+ * token time - start; output tokens from the server's usage (its own count re-tokenizes the text).
+ */
+export function readInferencePerf(perRequestJson: string, summaryJson: string): ToolOutput {
+  const list = JSON.parse(perRequestJson) as InferencePerfRequest[];
+  const records = list.map((r) => {
+    const m = r.info?.response_metrics;
+    const first = m?.output_token_times?.[0];
+    return {
+      startUnixMs: r.start_time * 1000,
+      ttftMs: first !== undefined ? (first - r.start_time) * 1000 : undefined,
+      outputTokens: m?.server_usage?.completion_tokens ?? m?.output_tokens,
+      ok: r.error === null || r.error === undefined,
+    };
+  });
+  const s = JSON.parse(summaryJson) as InferencePerfSummary;
+  const t = s.successes?.latency?.time_to_first_token;
+  return { records, reportedTtft: t ? { p50: t.median * 1000, p99: t.p99 * 1000 } : undefined, sent: s.load_summary?.count ?? records.length };
+}

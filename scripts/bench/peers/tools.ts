@@ -3,11 +3,11 @@
 // and how to read what each leaves behind. Every peer runs offline: HF_HUB_OFFLINE and friends,
 // and its tokenizer from the Hugging Face cache laid out by install.sh (models--local--llama3).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../src/sim/spawn';
 import type { ToolCommand } from './run-tool';
-import { readAiperf, readEngine, readGuidellm, type ToolOutput } from './peer-outputs';
+import { readAiperf, readEngine, readGuidellm, readInferencePerf, type ToolOutput } from './peer-outputs';
 
 export const VENVS = join(REPO_ROOT, 'build/venv-peers');
 
@@ -99,12 +99,49 @@ export const GUIDELLM: Tool = {
   read: (d) => readGuidellm(readFileSync(join(d, 'benchmarks.json'), 'utf8')),
 };
 
+/**
+ * A Mooncake-format file as the Azure public dataset CSV inference-perf replays (TIMESTAMP as
+ * "YYYY-MM-DD HH:MM:SS.ffffff" UTC, ContextTokens, GeneratedTokens): hash ids have no column
+ * there, so its prompts share no prefixes. Returns the CSV and the span in seconds.
+ */
+export function mooncakeToAzureCsv(jsonl: string): { csv: string; spanS: number } {
+  const base = Date.UTC(2024, 0, 1);
+  let spanS = 0;
+  const lines = ['TIMESTAMP,ContextTokens,GeneratedTokens'];
+  for (const l of jsonl.split('\n')) {
+    if (!l.trim()) continue;
+    const r = JSON.parse(l) as { timestamp: number; input_length: number; output_length: number };
+    const ms = base + r.timestamp;
+    const micros = String(Math.round((ms % 1000) * 1000)).padStart(6, '0');
+    lines.push(`${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${micros},${r.input_length},${r.output_length}`);
+    spanS = Math.max(spanS, r.timestamp / 1000);
+  }
+  return { csv: lines.join('\n') + '\n', spanS };
+}
+
 export const INFERENCE_PERF: Tool = {
   name: 'inference-perf',
   version: '0.7.0',
   unavailable: () => (existsSync(join(VENVS, 'inference-perf.python')) ? venvMissing('inference-perf', '0.7.0') : 'needs Python >= 3.12 (Debian 12 has 3.11; PyPI has no interpreters) and none was found'),
-  replay: () => {
-    throw new Error('inference-perf: not wired yet');
+  // trace_replay takes the timing from the CSV and the random generator its lengths; streaming
+  // only on /v1/completions (api type completion). One stage that outlasts the trace.
+  replay: (job) => {
+    const { csv, spanS } = mooncakeToAzureCsv(readFileSync(job.trace, 'utf8'));
+    const csvPath = join(job.outDir, 'trace.csv');
+    writeFileSync(csvPath, csv);
+    const trace = { file: csvPath, format: 'AzurePublicDataset' };
+    const config = {
+      api: { type: 'completion', streaming: true },
+      data: { type: 'random', trace },
+      load: { type: 'trace_replay', trace, stages: [{ rate: 1, duration: Math.ceil(spanS) + 30 }], num_workers: 2 },
+      server: { type: 'vllm', model_name: 'sim-model', base_url: job.baseUrl, ignore_eos: true },
+      tokenizer: { pretrained_model_name_or_path: TOKENIZER },
+      report: { request_lifecycle: { summary: true, per_stage: false, per_request: true } },
+      storage: { local_storage: { path: job.outDir } },
+    };
+    const configPath = join(job.outDir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(config, null, 1)); // YAML reads JSON
+    return { argv: [join(VENVS, 'inference-perf/bin/inference-perf'), '-c', configPath], env: OFFLINE, cwd: job.outDir };
   },
-  read: () => ({ records: [] }),
+  read: (d) => readInferencePerf(readFileSync(join(d, 'per_request_lifecycle_metrics.json'), 'utf8'), readFileSync(join(d, 'summary_lifecycle_metrics.json'), 'utf8')),
 };
