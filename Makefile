@@ -46,7 +46,7 @@ test: install build deps-observe typecheck ## everything: type check, unit and i
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
-bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~40 min, root)
+bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
 	bash scripts/bench/peers/run.sh $(ARGS)
 
 clean: ## remove build outputs and results
