@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe deps-report dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers clean deps-observe deps-report dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -48,6 +48,9 @@ test: install build deps-observe deps-report typecheck ## everything: type check
 
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
+
+bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
+	bash scripts/bench/peers/run.sh $(ARGS)
 
 clean: ## remove build outputs and results
 	rm -rf dist build results
