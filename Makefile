@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe deps-real-engine dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers clean deps-observe deps-report deps-real-engine dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -23,6 +23,9 @@ demo: install ## replay traces/mooncake-sample.jsonl against the embedded simula
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
 	bash scripts/observe/install-deps.sh
 
+deps-report: ## Debian chromium for the HTML report test (headless, driven by puppeteer-core): apt-get install when missing
+	bash scripts/report/install-deps.sh
+
 deps-real-engine: ## llama-cpp-python's server + SmolLM2-135M GGUF for the real-engine tests (venv build/venv-llama; wheel cached per machine)
 	bash scripts/real-engine/install.sh
 
@@ -36,10 +39,10 @@ typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export agai
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-integration: install build deps-observe deps-real-engine ## integration tests: the engine against real servers
+test-integration: install build deps-observe deps-report deps-real-engine ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
-test: install build deps-observe deps-real-engine typecheck ## everything: type check, unit and integration tests
+test: install build deps-observe deps-report deps-real-engine typecheck ## everything: type check, unit and integration tests
 	@mkdir -p results
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
 	# Integration tests measure timing: run them alone, after the unit tests.
@@ -48,6 +51,9 @@ test: install build deps-observe deps-real-engine typecheck ## everything: type 
 
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
+
+bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
+	bash scripts/bench/peers/run.sh $(ARGS)
 
 clean: ## remove build outputs and results
 	rm -rf dist build results

@@ -1,7 +1,9 @@
 // Each request's times on the wire, from a loopback capture of one server port: per TCP
 // connection, a client packet that begins with an HTTP method starts a request (its id from the
-// request-id header); server packets with payload until the next request belong to its response.
-// One request at a time per connection (no pipelining), as the engine and the simulator run.
+// request-id header, or, for clients that send none, from the same header in the server's
+// response: the simulator names every request and echoes the name); server packets with payload
+// until the next request belong to its response. One request at a time per connection (no
+// pipelining), as the engine and the simulator run.
 
 import { TCP_SYN, type TcpPacket } from './pcap';
 
@@ -34,6 +36,8 @@ interface Flow {
   current?: WireExchange;
   /** Header bytes of the current request until its id is found. */
   head?: string;
+  /** Header bytes of the current response, while the request sent no id. */
+  responseHead?: string;
 }
 
 /** Wire exchanges keyed by request id; `idHeader` is matched case-insensitively. */
@@ -59,6 +63,7 @@ export function wireExchanges(packets: readonly TcpPacket[], serverPort: number,
         f.current = { id: '', sendMs: p.tsMs, synMs: f.requests === 0 ? f.synMs : undefined };
         f.requests++;
         f.head = text;
+        f.responseHead = undefined;
       } else if (f.current && !f.current.id && f.head !== undefined) {
         f.head += text;
       }
@@ -69,12 +74,25 @@ export function wireExchanges(packets: readonly TcpPacket[], serverPort: number,
           out.set(f.current.id, f.current);
           f.head = undefined;
         } else if (f.head.includes('\r\n\r\n')) {
-          f.head = undefined; // headers ended without an id
+          f.head = undefined; // headers ended without an id: the response's header names it
+          f.responseHead = '';
         }
       }
     } else if (p.srcPort === serverPort && p.payload.length > 0) {
-      const x = flowOf(p.dstPort).current;
+      const f = flowOf(p.dstPort);
+      const x = f.current;
       if (!x) continue;
+      if (!x.id && f.responseHead !== undefined) {
+        f.responseHead += p.payload.toString('latin1', 0, Math.min(p.payload.length, 8192));
+        const m = idLine.exec(f.responseHead);
+        if (m) {
+          x.id = m[1].trim();
+          out.set(x.id, x);
+          f.responseHead = undefined;
+        } else if (f.responseHead.includes('\r\n\r\n')) {
+          f.responseHead = undefined; // neither side named the request
+        }
+      }
       x.lastMs = p.tsMs;
       if (RESPONSE_END.test(p.payload.toString('latin1'))) x.complete = true;
       if (x.firstTokenMs === undefined && TOKEN.test(p.payload.toString('latin1'))) x.firstTokenMs = p.tsMs;

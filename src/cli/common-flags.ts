@@ -43,6 +43,12 @@ export const COMMON_RUN_FLAGS: FlagSpec[] = [
   { flag: 'quiet', kind: 'bool', help: 'no per-failure log lines' },
 ];
 
+/** Flags of the commands whose runs a campaign drives (replay, sessions): SLOs and extra tags. */
+export const SLO_TAG_FLAGS: FlagSpec[] = [
+  { flag: 'slo', kind: 'list', value: "'METRIC:STAT<=MS'", help: "objective, e.g. 'ttft:p99<=2000' (ttft|tpot|itl|e2e, p50..p99.99|mean; repeatable): attainment and goodput in the summary" },
+  { flag: 'tag', kind: 'list', value: 'NAME=VALUE', help: 'extra tag on every metric sample (InfluxDB tag, Prometheus label; repeatable)' },
+];
+
 export const SCRAPE_FLAGS: FlagSpec[] = [
   { flag: 'scrape', kind: 'bool', default: 'true', help: 'read the engine\'s /metrics beside the run (--no-scrape)' },
   { flag: 'scrape-url', value: 'URL', help: 'default: BASE_URL/metrics' },

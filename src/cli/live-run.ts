@@ -10,6 +10,7 @@ import type { ThreadHooks, ThreadOutcome } from '../engine/threads';
 import type { RunOutputs } from './outputs';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { Sample } from '../outputs/sample';
+import type { SloTracker } from '../metrics/slo';
 
 /** Failed requests logged one line each; the rest are counted in the summary. */
 const MAX_FAILURE_LINES = 10;
@@ -21,6 +22,8 @@ export interface LiveRunOptions {
   graceMs: number;
   quiet: boolean;
   outputs: RunOutputs;
+  /** With --slo: counts every finished request and marks its record (sloOk). */
+  slo?: SloTracker;
 }
 
 export class LiveRun {
@@ -34,6 +37,8 @@ export class LiveRun {
     this.progress = new ProgressReporter({
       tty: process.stderr.isTTY === true, columns: process.stderr.columns || 80, write: (t) => process.stderr.write(t), now: nowMs,
       planned: o.planned, scheduleEndMs: o.scheduleEndMs ?? null,
+      // A campaign reads its points' log lines for its own progress line: it asks for them often.
+      logIntervalMs: Number(process.env.LLM_REPLAY_PROGRESS_MS) || undefined,
     });
     this.interrupt = onInterrupt(o.graceMs, (t) => this.progress.message(t));
     this.ticker = setInterval(() => this.progress.update({ ...this.live, inFlight: this.live.sent - this.live.done }), 100);
@@ -51,7 +56,7 @@ export class LiveRun {
 
   /** Whether threads should forward their records and samples. */
   get wants(): { wantRecords: boolean; wantSamples: boolean } {
-    return { wantRecords: this.o.outputs.jsonl !== undefined, wantSamples: this.o.outputs.wantsSamples };
+    return { wantRecords: this.o.outputs.jsonl !== undefined || this.o.slo !== undefined, wantSamples: this.o.outputs.wantsSamples };
   }
 
   private record(r: RequestRecord | undefined, failure: string | undefined): void {
@@ -63,6 +68,7 @@ export class LiveRun {
         this.progress.message(`request ${failure}${this.failuresLogged === MAX_FAILURE_LINES ? ' (further failures are counted, not logged)' : ''}`);
       }
     }
+    if (r && this.o.slo) r.sloOk = this.o.slo.add(r);
     if (r) this.o.outputs.jsonl?.write(r);
   }
 

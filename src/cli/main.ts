@@ -9,11 +9,12 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
   replay: { help: 'open-loop replay of a trace at its recorded times', load: async () => (await import('./replay')).replayCommand },
   sessions: { help: 'closed-loop replay of agentic sessions (turns wait for responses)', load: async () => (await import('./sessions')).sessionsCommand },
+  campaign: { help: 'campaigns: a matrix of runs with SLOs, capacity search (campaign run FILE)', load: async () => (await import('./campaign')).campaignCommand },
   calibrate: { help: 'count prompt words with the server\'s tokenizer (the k6 export\'s VOCAB, TEMPLATE_TOKENS)', load: async () => (await import('./calibrate')).calibrateCommand },
   run: { help: 'run your own scenario file (TypeScript on the scripting API)', load: async () => (await import('./run')).runCommand },
   sim: { help: 'the engine simulator: an OpenAI-compatible vLLM-like server', load: async () => (await import('../sim/main')).runSimCli },
   trace: { help: 'inspect, validate, convert and slice traces', load: async () => (await import('./trace/main')).runTraceCli },
-  report: { help: 'result files: print a table, merge segmented runs', load: async () => (await import('./report')).reportCommand },
+  report: { help: 'result files: table, merge segmented runs, HTML/SVG report, compare runs', load: async () => (await import('./report')).reportCommand },
   dashboards: { help: 'Grafana dashboards: regenerate or check dashboards/*.json', load: async () => (await import('../dashboards/cli')).runDashboardsCli },
 };
 

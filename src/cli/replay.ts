@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
-import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
+import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
+import { runSlo } from './slo-run';
 import { numberFlag, readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -39,6 +40,7 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'lookahead-ms', value: 'MS', default: '500', help: 'prepare request bodies this long before they are due' },
   { flag: 'start-delay-ms', value: 'MS', default: '500', help: 'time between the start and the first offset of the trace' },
   ...COMMON_RUN_FLAGS,
+  ...SLO_TAG_FLAGS,
   ...SCRAPE_FLAGS,
 ];
 
@@ -90,12 +92,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const model = await runModel(cfg, s.preflight);
   const calibration = await applyCalibration(s.options, cfg, model, log);
 
-  const runTags = { run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
+  const runTags = { ...s.tags, run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
   const registry = new Registry(runTags, isTimeMetric);
   const outputs = await openOutputs(s.outs, registry);
   const planned = trace.requests.length;
   const lastOffset = trace.requests[planned - 1].atMs;
-  const live = new LiveRun({ planned, scheduleEndMs: s.startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs });
+  const slo = runSlo(s.slo);
+  const live = new LiveRun({ planned, scheduleEndMs: s.startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
   // The engine's /metrics beside the run, into the main registry (and so the outputs). One
   // scrape per run: in a segmented run only the instance whose segment starts at 0 scrapes.
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
@@ -124,6 +127,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     speedup: cfg.speedup, plannedRequests: planned, executionSegment: s.segment ? formatSegment(parseSegment(s.segment)) : null,
   };
   const result = buildResult(data, run, (name) => registry.histogramOf(name));
+  result.slo = slo.block(result.durationS);
   const notSent = results.reduce((a, r) => a + r.loop.notSent, 0);
   const delayed = results.reduce((a, r) => a + r.loop.delayedByConcurrency, 0);
   const extra = {

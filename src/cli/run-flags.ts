@@ -10,6 +10,7 @@ import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
 import type { Timeouts } from '../engine/transport';
 import { timeoutsFrom } from './common-flags';
+import { parseSlo, type SloObjective } from '../metrics/slo';
 
 export interface RunFlags {
   thresholds: Threshold[];
@@ -20,6 +21,25 @@ export interface RunFlags {
   graceMs: number;
   timeouts: Timeouts;
   preflight: boolean;
+  /** --slo objectives (empty: no SLO block). */
+  slo: SloObjective[];
+  /** --tag NAME=VALUE: extra tags on every sample. */
+  tags: Record<string, string>;
+}
+
+/** Tags every run sets itself: --tag cannot replace them. */
+const OWN_TAGS = new Set(['run', 'trace', 'endpoint', 'model', 'scenario']);
+
+/** --tag NAME=VALUE values as a map; a bad one is a usage error saying how to write it. */
+export function readTags(values: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of values) {
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/.exec(t);
+    if (!m || m[2] === '') throw new UsageError(`--tag ${t}: write NAME=VALUE with a NAME of letters, digits and _ (e.g. --tag engine=vllm)`);
+    if (OWN_TAGS.has(m[1])) throw new UsageError(`--tag ${t}: "${m[1]}" is set by the run itself; pick another name`);
+    tags[m[1]] = m[2];
+  }
+  return tags;
 }
 
 /** A number flag >= min, or undefined when not given. */
@@ -55,6 +75,14 @@ export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeou
     graceMs: (numberFlag(o, label, 'GRACE_S', 0) ?? 30) * 1000,
     timeouts: timeoutsFrom(o, label, totalTimeoutMs),
     preflight: o.PREFLIGHT !== 'false',
+    slo: (flags.lists.SLO ?? []).map((t) => usage(() => {
+      try {
+        return parseSlo(t);
+      } catch (e) {
+        throw new UsageError(`--slo ${t}: ${(e as Error).message}`);
+      }
+    })),
+    tags: readTags(flags.lists.TAG ?? []),
   };
 }
 

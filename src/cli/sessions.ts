@@ -9,7 +9,8 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
-import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, TARGET_FLAGS } from './common-flags';
+import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
+import { runSlo } from './slo-run';
 import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -65,6 +66,7 @@ export const SESSIONS_FLAGS: FlagSpec[] = [
   { flag: 'warmup-fraction', value: 'F', default: '0.2', help: 'share of wall time the steady state leaves out' },
   ...PROMPT_FLAGS,
   ...COMMON_RUN_FLAGS.map((f) => (f.flag === 'summary-json' ? { ...f, default: SUMMARY_DEFAULT } : f)),
+  ...SLO_TAG_FLAGS,
   ...SCRAPE_FLAGS,
 ];
 
@@ -130,11 +132,12 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const model = await runModel(cfg, s.preflight);
   const calibration = await applyCalibration(s.options, cfg, model, log);
 
-  const runTags = { run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
+  const runTags = { ...s.tags, run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
   const registry = new Registry(runTags, isTimeMetric);
   const outputs = await openOutputs(s.outs, registry);
   const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
-  const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs });
+  const slo = runSlo(s.slo);
+  const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
   // The engine's /metrics beside the run; in a segmented run only the instance at 0 scrapes.
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(SESSIONS_FLAGS));
   const limitMs = ((cfg.durationS ?? cfg.maxDurationS) + cfg.gracefulStopS) * 1000;
@@ -169,12 +172,14 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const result = buildSessionsResult(data, run, sessionsInfo(cfg, work.sessions), (name) => registry.histogramOf(name), {
     bucketMs: cfg.bucketMs, lastWindowMs: cfg.lastWindowMs, warmupFraction: cfg.warmupFraction, gpus: cfg.gpus,
   });
+  // The serving result carries the block (as a replay's does, so its table shows it); the top level too.
+  result.serving.slo = slo.block(result.serving.durationS);
   const extra = {
     interrupted: live.interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
   };
   const lengthError = promptLengthError(data);
-  writeJson(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  writeJson(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
   return finishRun(renderSessions(result) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);

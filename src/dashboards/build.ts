@@ -2,7 +2,7 @@
 // panels.ts, so both show the same panels in the same places. Pure.
 
 import { dsRef, Layout, STAT_OPTIONS, TIMESERIES_OPTIONS, timeseriesDefaults, type Annotation, type Dashboard, type Flavour, type Panel, type Target, type Variable } from './grafana';
-import { ROWS, RUN_ANNOTATIONS, VARIABLE_QUERIES, type Expectation, type PanelSpec, type QuerySpec } from './panels';
+import { POINT_ANNOTATIONS, ROWS, RUN_ANNOTATIONS, VARIABLE_QUERIES, type Expectation, type PanelSpec, type QuerySpec } from './panels';
 
 export const DASHBOARD_FILES: Record<Flavour, string> = {
   influxdb: 'dashboards/k6-llm-replay-influxdb.json',
@@ -44,15 +44,18 @@ function panel(flavour: Flavour, spec: PanelSpec, layout: Layout): Panel {
 function variables(flavour: Flavour): Variable[] {
   const ds = PROVISIONED_DATASOURCES[flavour];
   const q = VARIABLE_QUERIES[flavour];
-  const query = (name: 'run' | 'model', label: string, sort: number): Variable => ({
+  const query = (name: keyof typeof q, label: string, sort: number, all = false): Variable => ({
     name, label, type: 'query', datasource: dsRef(flavour),
     query: flavour === 'prometheus' ? { query: q[name], refId: `${name}-variable` } : q[name],
     definition: q[name],
     // Runs ids default to timestamps: newest first.
-    refresh: 2, sort, multi: true, includeAll: true, allValue: '.*', current: {}, hide: 0, options: [], regex: '',
+    refresh: 2, sort, multi: true, includeAll: true, allValue: '.*', current: all ? { text: 'All', value: '$__all' } : {}, hide: 0, options: [], regex: '',
   });
   return [
     { name: 'ds', label: 'Data source', type: 'datasource', query: flavour, current: { text: ds.name, value: ds.uid }, hide: 0, refresh: 1, regex: '', options: [] },
+    // Campaigns default to All: runs outside a campaign have no campaign/point tags and still show.
+    query('campaign', 'Campaign', 2, true),
+    query('point', 'Point', 1, true),
     query('run', 'Run', 2),
     query('model', 'Model', 1),
   ];
@@ -70,7 +73,14 @@ function annotations(flavour: Flavour): Annotation[] {
     : RUN_ANNOTATIONS.prometheus.map((a) => ({
       name: a.name, datasource: dsRef(flavour), enable: true, iconColor: 'green', expr: a.query, step: '10s', titleFormat: 'run {{run}}', tagKeys: 'run', textFormat: '', useValueForTime: false,
     }));
-  return [builtin, ...runs];
+  const points: Annotation[] = flavour === 'influxdb'
+    ? POINT_ANNOTATIONS.influxdb.map((a, i) => ({
+      name: a.name, datasource: dsRef(flavour), enable: true, iconColor: i === 0 ? 'blue' : 'purple', query: a.query, textColumn: 'point', tagsColumn: 'point', titleColumn: '',
+    }))
+    : POINT_ANNOTATIONS.prometheus.map((a) => ({
+      name: a.name, datasource: dsRef(flavour), enable: true, iconColor: 'blue', expr: a.query, step: '10s', titleFormat: 'point {{point}}', tagKeys: 'point', textFormat: 'campaign {{campaign}}', useValueForTime: false,
+    }));
+  return [builtin, ...runs, ...points];
 }
 
 export function buildDashboard(flavour: Flavour): Dashboard {

@@ -4,7 +4,7 @@
 // k6_<name>_seconds histograms for time Trends, k6_<name> gauges). Each query says what a real
 // run must return, and the integration test holds it to that. Pure.
 
-import { COUNTERS, TRENDS } from '../metrics/names';
+import { CAMPAIGN_METRICS, COUNTERS, TRENDS } from '../metrics/names';
 import { ENGINE_COUNTERS, ENGINE_GAUGES, ENGINE_LATENCY_GAUGES } from '../observe/names';
 import type { Flavour } from './grafana';
 
@@ -45,7 +45,8 @@ export interface RowSpec {
 }
 
 // ---- InfluxQL helpers: every query filters on the run and model variables and the time range.
-const WHERE = `"run" =~ /^$run$/ AND "model" =~ /^$model$/ AND $timeFilter`;
+// Campaign points (llm-replay campaign) carry campaign and point tags; other runs match them as "All".
+const WHERE = `"campaign" =~ /^$campaign$/ AND "point" =~ /^$point$/ AND "run" =~ /^$run$/ AND "model" =~ /^$model$/ AND $timeFilter`;
 const BY_TIME = 'GROUP BY time($__interval)';
 
 const influxPercentiles = (m: string, ps: number[], label = (p: number) => `p${p}`): QuerySpec => ({
@@ -74,7 +75,7 @@ const influxEngineMean = (m: string, label: string): QuerySpec => ({
 });
 
 // ---- PromQL helpers.
-const SEL = '{run=~"$run",model=~"$model"}';
+const SEL = '{campaign=~"$campaign",point=~"$point",run=~"$run",model=~"$model"}';
 const pc = (name: string) => `k6_${name}_total${SEL}`; // Counter
 const ph = (name: string) => `k6_${name}_seconds${SEL}`; // time Trend as a native histogram
 const pg = (name: string) => `k6_${name}${SEL}`; // Gauge
@@ -262,13 +263,17 @@ export const ROWS: RowSpec[] = [
   },
 ];
 
-/** Dashboard variables' queries (run, model), also run by the integration test. */
-export const VARIABLE_QUERIES: Record<Flavour, { run: string; model: string }> = {
+/** Dashboard variables' queries (campaign, point, run, model), also run by the integration test. */
+export const VARIABLE_QUERIES: Record<Flavour, { campaign: string; point: string; run: string; model: string }> = {
   influxdb: {
+    campaign: `SHOW TAG VALUES FROM "${COUNTERS.sent}" WITH KEY = "campaign"`,
+    point: `SHOW TAG VALUES FROM "${COUNTERS.sent}" WITH KEY = "point" WHERE "campaign" =~ /^$campaign$/`,
     run: `SHOW TAG VALUES FROM "${COUNTERS.sent}" WITH KEY = "run"`,
     model: `SHOW TAG VALUES FROM "${COUNTERS.sent}" WITH KEY = "model" WHERE "run" =~ /^$run$/`,
   },
   prometheus: {
+    campaign: `label_values(k6_${COUNTERS.sent}_total, campaign)`,
+    point: `label_values(k6_${COUNTERS.sent}_total{campaign=~"$campaign"}, point)`,
     run: `label_values(k6_${COUNTERS.sent}_total, run)`,
     model: `label_values(k6_${COUNTERS.sent}_total{run=~"$run"}, model)`,
   },
@@ -283,4 +288,16 @@ export const RUN_ANNOTATIONS = {
   // A region from the run's first to its last sample (k6 sends stale markers at the end with
   // K6_PROMETHEUS_RW_STALE_MARKERS=true).
   prometheus: [{ name: 'Runs', query: `count by (run) (k6_${COUNTERS.sent}_total{run=~"$run"})` }],
+};
+
+/**
+ * Campaign point annotations from llm_campaign_point (1 at a point's start, 0 at its end; see
+ * src/campaign/annotations.ts): InfluxDB rows are events, Prometheus regions are where it is >= 1.
+ */
+export const POINT_ANNOTATIONS = {
+  influxdb: [
+    { name: 'Point start', query: `SELECT "value" FROM "${CAMPAIGN_METRICS.point}" WHERE "value" = 1 AND "campaign" =~ /^$campaign$/ AND "point" =~ /^$point$/ AND $timeFilter GROUP BY "point"` },
+    { name: 'Point end', query: `SELECT "value" FROM "${CAMPAIGN_METRICS.point}" WHERE "value" = 0 AND "campaign" =~ /^$campaign$/ AND "point" =~ /^$point$/ AND $timeFilter GROUP BY "point"` },
+  ],
+  prometheus: [{ name: 'Campaign points', query: `max by (campaign, point) (k6_${CAMPAIGN_METRICS.point}{campaign=~"$campaign",point=~"$point"})` }],
 };

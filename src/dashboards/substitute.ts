@@ -24,6 +24,10 @@ function regexValue(v: string | string[]): string {
   return list.length === 1 ? list[0] : `(${list.join('|')})`;
 }
 
+/** Variables Grafana leaves at "All" unless picked (a run outside a campaign has no such tags). */
+const ALL_BY_DEFAULT = new Set(['campaign', 'point']);
+const ALL = '$__all';
+
 const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
 
 export function substitute(query: string, flavour: Flavour, ctx: QueryContext): string {
@@ -40,6 +44,7 @@ export function substitute(query: string, flavour: Flavour, ctx: QueryContext): 
     };
   return query.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => {
     if (name in builtins) return builtins[name];
+    if (ctx.vars[name] === ALL || (ALL_BY_DEFAULT.has(name) && !(name in ctx.vars))) return '.*';
     if (name in ctx.vars) {
       const v = regexValue(ctx.vars[name]);
       // Inside a PromQL string literal a backslash must itself be escaped.

@@ -99,16 +99,21 @@ export async function verifyVariables(d: Dashboard, conn: Connection, ctx: Query
   return results;
 }
 
-/** Run annotations must find the run. */
-export async function verifyAnnotations(d: Dashboard, conn: Connection, ctx: QueryContext, runId: string): Promise<QueryResult[]> {
+/**
+ * Annotations must find what they mark: `want` is the run id (run annotations) or values by the
+ * annotation's label (e.g. {point: ID}); annotations grouped by a label not in `want` are left out.
+ */
+export async function verifyAnnotations(d: Dashboard, conn: Connection, ctx: QueryContext, want: string | Record<string, string>): Promise<QueryResult[]> {
+  const wanted = typeof want === 'string' ? { run: want } : want;
   const results: QueryResult[] = [];
   for (const a of d.annotations.list) {
     const raw = (a.query ?? a.expr) as string | undefined;
-    if (!raw) continue; // Grafana's built-in annotations
+    const by = String(a.textColumn ?? a.tagKeys ?? '');
+    if (!raw || wanted[by] === undefined) continue; // Grafana's built-in annotations, other labels
     const query = substitute(raw, conn.flavour, ctx);
     try {
       const series = await run(conn, query, ctx);
-      results.push({ what: `annotation ${a.name}`, query, series, problems: checkSeries(series, { by: 'run', values: [runId] }) });
+      results.push({ what: `annotation ${a.name}`, query, series, problems: checkSeries(series, { by, values: [wanted[by]] }) });
     } catch (err) {
       results.push({ what: `annotation ${a.name}`, query, series: [], problems: [(err as Error).message] });
     }

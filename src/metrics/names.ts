@@ -110,3 +110,8 @@ export function summarySubmetricThresholds(): Record<string, string[]> {
   for (const r of allErrorReasons()) t[`${COUNTERS.errors}{reason:${r}}`] = ['count>=0'];
   return t;
 }
+
+/** Campaigns (llm-replay campaign run): a gauge per point, 1 while it runs and 0 at its end (Grafana annotations). */
+export const CAMPAIGN_METRICS = {
+  point: 'llm_campaign_point',
+} as const;

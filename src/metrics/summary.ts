@@ -4,6 +4,7 @@
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { histogramStats, type LogHistogram } from './histogram';
 import type { Stats } from './formulas';
+import { renderSloLines, type SloBlock } from './slo';
 
 /** The part of k6's handleSummary data this module reads. */
 export interface K6SummaryData {
@@ -41,6 +42,8 @@ export interface ReplayResult {
    * instances (execution segments) merge into one (scripts/report: `report merge`).
    */
   histograms: Record<string, LogHistogram>;
+  /** With --slo: attainment and goodput (src/metrics/slo.ts). */
+  slo?: SloBlock;
 }
 
 function counter(d: K6SummaryData, name: string): number {
@@ -241,7 +244,7 @@ export function renderTable(r: ReplayResult): string {
   }
   rows.push('='.repeat(WIDTH));
   const warnings = replayWarnings(r);
-  return rows.join('\n') + '\n' + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');
+  return rows.join('\n') + '\n' + (r.slo ? renderSloLines(r.slo, WIDTH) : '') + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');
 }
 
 /** Loud notes about a replay that did not follow the trace. */

@@ -52,6 +52,7 @@ export interface RequestOutcome {
   promptTokens?: number;
   outputTokens: number;
   cachedTokens?: number;
+  cachedTokensByTier?: Record<string, number>;
   tokenSource: TokenSource;
   finishReason?: string;
   stream?: StreamSummary;
@@ -102,6 +103,7 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     itlGapsMs: itlGapsMs(s.tokenChunkMs),
     promptTokens: s.usage?.promptTokens,
     cachedTokens: s.usage?.cachedTokens,
+    cachedTokensByTier: s.usage?.cachedTokensByTier,
     outputTokens,
     tokenSource: s.usage ? 'usage' : 'chunks',
     finishReason: s.finishReason,
@@ -140,6 +142,7 @@ function measureNonStreamed(x: Exchange, base: Omit<RequestOutcome, 'ok'>): Requ
     ok: true,
     promptTokens: c.usage?.promptTokens,
     cachedTokens: c.usage?.cachedTokens,
+    cachedTokensByTier: c.usage?.cachedTokensByTier,
     outputTokens: c.usage?.completionTokens ?? 0,
     tokenSource: c.usage ? 'usage' : 'chunks',
     finishReason: c.finishReason,

@@ -8,6 +8,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens?: number;
+  /** Cached tokens by KV tier, when the server says (our simulator's `cached_tokens_by_tier`). */
+  cachedTokensByTier?: Record<string, number>;
   reasoningTokens?: number;
 }
 
@@ -50,6 +52,8 @@ export function parseUsage(u: unknown): Usage | undefined {
   const usage: Usage = { promptTokens: o.prompt_tokens, completionTokens: o.completion_tokens };
   const pd = o.prompt_tokens_details as Record<string, unknown> | null | undefined;
   if (pd && typeof pd.cached_tokens === 'number') usage.cachedTokens = pd.cached_tokens;
+  const byTier = pd?.cached_tokens_by_tier;
+  if (typeof byTier === 'object' && byTier !== null && Object.values(byTier).every((v) => typeof v === 'number')) usage.cachedTokensByTier = byTier as Record<string, number>;
   const cd = o.completion_tokens_details as Record<string, unknown> | null | undefined;
   if (cd && typeof cd.reasoning_tokens === 'number') usage.reasoningTokens = cd.reasoning_tokens;
   return usage;

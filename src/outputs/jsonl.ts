@@ -25,6 +25,8 @@ export interface RequestRecord {
   promptTokens?: number;
   outputTokens: number;
   cachedTokens?: number;
+  /** Cached tokens by KV tier (gpu, cpu, disk), when the server reports them (our simulator with KV tiers). */
+  cachedTokensByTier?: Record<string, number>;
   tokenSource: string;
   /** Input length the trace recorded, and the prompt tokens the server counted (usage; absent without usage). */
   inputTokensRecorded?: number;
@@ -33,6 +35,10 @@ export interface RequestRecord {
   promptLengthError?: number;
   /** Delayed by --max-concurrency. */
   delayed?: boolean;
+  /** With --slo: the request met every objective (src/metrics/slo.ts). */
+  sloOk?: boolean;
+  /** A campaign's warm-up request: not in the point's summary or SLO block. */
+  warmup?: boolean;
 }
 
 /** Records are written in batches: one file write per request costs the send loop ~0.25 ms. */

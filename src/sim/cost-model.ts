@@ -28,3 +28,21 @@ export interface StepShape {
 export function stepTimeMs(m: CostModel, s: StepShape): number {
   return m.stepBaseMs + m.prefillTokenMs * s.prefillTokens + m.decodeSeqMs * s.decodeSeqs + m.contextTokenMs * s.contextTokens;
 }
+
+/**
+ * Model ms from a lone sequence's admission to its first token, when nothing else runs: it
+ * waits `loadMs` for KV from lower tiers, then computes its uncached prompt tokens in chunks of
+ * `budget` tokens, one step each, attending over everything computed so far. What the engine
+ * does for a request that has the engine to itself, so tests and users can check a run's TTFT
+ * against the model.
+ */
+export function loneFirstTokenMs(m: CostModel, budget: number, promptTokens: number, cachedTokens: number, loadMs = 0): number {
+  let t = loadMs;
+  let computed = cachedTokens;
+  while (computed < promptTokens) {
+    const n = Math.min(budget, promptTokens - computed);
+    t += stepTimeMs(m, { prefillTokens: n, decodeSeqs: 0, contextTokens: computed + n });
+    computed += n;
+  }
+  return t;
+}

@@ -74,6 +74,8 @@ export class Engine {
     if (this.stopped) return;
     const sch = this.scheduler;
     const plan = sch.schedule(startMs);
+    // Before the idle check: a sequence admitted to wait for its KV load runs in no step yet.
+    for (const s of plan.admitted) s.sink.admitted?.(s);
     if (plan.items.length === 0) {
       this.idle = true;
       this.plan = undefined;
@@ -89,7 +91,6 @@ export class Engine {
     this.plan = plan;
     const duration = plan.durationMs * this.opts.timeScale;
     this.dueMs = startMs + duration;
-    for (const s of plan.admitted) s.sink.admitted?.(s);
     // Busy-poll at most --spin-ms and at most a tenth of the step, so short (time-scaled)
     // steps do not turn into a CPU-burning loop on a machine the load generator shares.
     this.timer.at(this.dueMs, this.onStepDue, Math.min(this.opts.spinMs, SPIN_SHARE * duration));

@@ -9,6 +9,7 @@ import type { Engine } from './engine.js';
 import { errorBody } from './errors.js';
 import { type FaultPlan, faultKinds, resolvePos } from './faults.js';
 import { type GroundTruthRecord, type GroundTruthSink, TokenTimes } from './ground-truth.js';
+import { HIT_TIERS, type TokensByTier } from './kv-tiers.js';
 import type { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
 import { Seq, type SeqSink } from './scheduler.js';
@@ -167,7 +168,9 @@ export class Exchange implements SeqSink {
     if (this.done) return;
     const m = this.ctx.metrics;
     m.prefixQueries.inc(m.labels, seq.promptLen);
-    m.prefixHits.inc(m.labels, seq.cachedTokens);
+    // vLLM's prefix_cache_hits are the GPU's; KV-tier hits count as external.
+    m.prefixHits.inc(m.labels, seq.cachedByTier ? seq.cachedByTier.gpu : seq.cachedTokens);
+    if (seq.cachedByTier) m.offload?.admitted(seq.promptLen, seq.cachedByTier, seq.loadWaitMs);
     if (this.queueExitMs === null) {
       this.queueExitMs = nowMs();
       m.queue.observe(m.labels, (this.queueExitMs - this.init.arrivalMs) / 1000);
@@ -233,7 +236,9 @@ export class Exchange implements SeqSink {
     m.hot.generationTokens.inc();
     if (index === 0) {
       m.promptTokens.inc(L, seq.promptLen);
-      m.promptBySource.inc([...L, 'local_cache_hit'], seq.cachedTokens);
+      const t = seq.cachedByTier;
+      m.promptBySource.inc([...L, 'local_cache_hit'], t ? t.gpu : seq.cachedTokens);
+      if (t) m.promptBySource.inc([...L, 'external_kv_transfer'], t.cpu + t.disk);
       m.promptBySource.inc([...L, 'local_compute'], seq.promptLen - seq.cachedTokens);
     }
     if (count === 0) m.hot.ttft.observe((t - this.init.arrivalMs) / 1000);
@@ -267,10 +272,18 @@ export class Exchange implements SeqSink {
     this.finish('length');
   }
 
-  private usage(): { promptTokens: number; completionTokens: number; cachedTokens: number } {
+  private usage(): { promptTokens: number; completionTokens: number; cachedTokens: number; cachedByTier?: TokensByTier } {
     let cached = 0;
     for (const s of this.seqs) cached += Math.max(0, s.cachedTokens);
-    return { promptTokens: this.init.spec.promptTokens, completionTokens: this.times.count, cachedTokens: cached };
+    return { promptTokens: this.init.spec.promptTokens, completionTokens: this.times.count, cachedTokens: cached, cachedByTier: this.cachedByTier() };
+  }
+
+  /** With KV tiers: the cached tokens of every prompt by tier (undefined without tiers). */
+  private cachedByTier(): TokensByTier | undefined {
+    if (!this.ctx.engine.scheduler.tiers) return undefined;
+    const sum: TokensByTier = { gpu: 0, cpu: 0, disk: 0 };
+    for (const s of this.seqs) if (s.cachedByTier) for (const t of HIT_TIERS) sum[t] += s.cachedByTier[t];
+    return sum;
   }
 
   private stopSeqs(): void {
@@ -339,10 +352,13 @@ export class Exchange implements SeqSink {
     }
     let cached = 0;
     let preemptions = 0;
+    let loadMs = 0;
     for (const s of this.seqs) {
       cached += Math.max(0, s.cachedTokens);
       preemptions += s.preemptions;
+      loadMs = Math.max(loadMs, s.loadWaitMs);
     }
+    const byTier = this.cachedByTier();
     const r: GroundTruthRecord = {
       id,
       endpoint: spec.endpoint,
@@ -363,6 +379,7 @@ export class Exchange implements SeqSink {
       preemptions,
       lateUs: this.lateUs,
       prepUs: this.init.prepUs,
+      ...(byTier && { cachedTokensByTier: byTier, kvLoadMs: round(loadMs) }),
     };
     this.ctx.gt.write(r);
     m.gtRecords.inc(L);

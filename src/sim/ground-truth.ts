@@ -13,8 +13,11 @@
 //
 // Simulator extras (not in the harness contract): `lateUs` = per token chunk, how many
 // microseconds after its scheduled time it was written (scheduling error); `preemptions`;
-// `prepUs` = how long parsing and tokenizing the body took.
+// `prepUs` = how long parsing and tokenizing the body took; with KV tiers, `cachedTokensByTier`
+// and `kvLoadMs` (the wait for KV loads from lower tiers).
 // The decoder below has no Node dependency so the harness and its tests can import it.
+
+import type { TokensByTier } from './kv-tiers.js';
 
 export interface GroundTruthRecord {
   id: string;
@@ -46,6 +49,10 @@ export interface GroundTruthRecord {
   lateUs: number[];
   /** Microseconds the simulator spent parsing, tokenizing and validating the body (absent when rejected before). */
   prepUs?: number;
+  /** With KV tiers: `cachedTokens` split by the tier the blocks were in. */
+  cachedTokensByTier?: TokensByTier;
+  /** With KV tiers: ms (wall) the request waited for KV loads from lower tiers. */
+  kvLoadMs?: number;
 }
 
 export function toUs(ms: number): number {

@@ -58,6 +58,7 @@ async function serve(args: string[]): Promise<number> {
     process.stderr.write(
       `sim: preset ${opts.preset}, model ${opts.model}, max_num_seqs ${e.maxNumSeqs}, max_num_batched_tokens ${e.maxNumBatchedTokens}, ` +
         `kv ${e.kvBlocks} blocks x ${e.blockSize}, prefix cache ${e.prefixCaching ? 'on' : 'off'}, time scale ${e.timeScale}` +
+        (e.offload ? `, KV tiers ${e.offload.tiers.map((t) => `${t.name} ${t.capacityBlocks} blocks at ${t.gbps} GB/s`).join(', ')} (${e.offload.blockBytes} bytes/block)` : '') +
         (opts.groundTruth ? `, ground truth ${opts.groundTruth}` : '') +
         '\n',
     );

@@ -3,6 +3,9 @@
 // simulator itself (its scheduling error above all). Observations are made by the HTTP side
 // at the same moments, on the same clock, as the ground truth, so the two agree.
 
+import type { KvTiers } from './kv-tiers.js';
+import { OffloadMetrics } from './offload-metrics.js';
+import type { KvCache } from './prefix-cache.js';
 import { Counter, Gauge, Histogram, Registry } from './prom-text.js';
 
 export const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0];
@@ -26,6 +29,8 @@ export interface CacheConfigInfo {
   blockSize: number;
   numGpuBlocks: number;
   enablePrefixCaching: boolean;
+  /** Blocks of the CPU KV tier, when there is one (vLLM's num_cpu_blocks). */
+  numCpuBlocks?: number;
 }
 
 export interface LiveState {
@@ -63,6 +68,9 @@ export class SimMetrics {
   readonly gtRecords: Counter;
   readonly inflight: Gauge;
   readonly loopDelay: Gauge;
+  /** The KV tiers' series, when tiers are on (see enableOffload). */
+  offload: OffloadMetrics | undefined;
+  private readonly timeScale: number;
   /** Bound handles for the per-token hot path (one label lookup at startup, none per token). */
   readonly hot: {
     ttft: { observe(v: number): void };
@@ -75,6 +83,7 @@ export class SimMetrics {
     const r = this.registry;
     const names = ['model_name', 'engine'];
     const L = (this.L = [modelName, '0']);
+    this.timeScale = timeScale;
     this.running = r.add(new Gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', names));
     this.waiting = r.add(new Gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', names));
     this.kvUsage = r.add(new Gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', names));
@@ -105,7 +114,7 @@ export class SimMetrics {
         'engine',
       ]),
     );
-    info.set([String(cache.blockSize), 'auto', cache.enablePrefixCaching ? 'True' : 'False', '0.9', 'None', String(cache.numGpuBlocks), '0'], 1);
+    info.set([String(cache.blockSize), 'auto', cache.enablePrefixCaching ? 'True' : 'False', '0.9', cache.numCpuBlocks === undefined ? 'None' : String(cache.numCpuBlocks), String(cache.numGpuBlocks), '0'], 1);
     this.schedError = r.add(
       new Histogram('sim:scheduling_error_seconds', 'Simulator: how late each token chunk was written versus its scheduled time.', names, SCHED_ERROR_BUCKETS),
     );
@@ -132,6 +141,12 @@ export class SimMetrics {
     return this.L;
   }
 
+  /** Adds the KV tiers' series (and the external_kv_transfer source of prompt tokens). */
+  enableOffload(tiers: KvTiers, gpu: KvCache): void {
+    this.offload = new OffloadMetrics(this.registry, this.L, tiers, gpu, this.timeScale);
+    this.promptBySource.inc([...this.L, 'external_kv_transfer'], 0);
+  }
+
   private lateMax = 0;
 
   lateness(seconds: number): void {
@@ -155,6 +170,7 @@ export class SimMetrics {
     this.inflight.set(L, inflight);
     const s = this.steps.get(L);
     if (steps > s) this.steps.inc(L, steps - s);
+    this.offload?.sync();
     return this.registry.render();
   }
 }

@@ -3,6 +3,8 @@
 
 import { parseArgs } from 'node:util';
 import { type FaultPlan, DEFAULT_FAULT_KINDS, FaultSpecError, parseFaultKinds } from './faults.js';
+import { OFFLOAD_OPTS, resolveOffload } from './offload-options.js';
+import { type Kind, type OptDef, OptionsError, num } from './option-parse.js';
 import { PRESETS } from './presets.js';
 import { tokenizerNames } from './tokenizer.js';
 import type { EngineOptions } from './engine.js';
@@ -35,16 +37,7 @@ export interface SimOptions {
   quiet: boolean;
 }
 
-type Kind = 'string' | 'boolean';
-interface OptDef {
-  name: string;
-  kind: Kind;
-  arg?: string;
-  group: string;
-  help: string;
-  /** Shown in --help; presets fill engine defaults. */
-  def?: string;
-}
+export { OptionsError };
 
 const OPTS: OptDef[] = [
   { name: 'host', kind: 'string', arg: 'ADDR', group: 'Server', def: '127.0.0.1', help: 'address to listen on (keep loopback unless you mean it)' },
@@ -77,6 +70,7 @@ const OPTS: OptDef[] = [
   { name: 'prefill-token-ms', kind: 'string', arg: 'MS', group: 'Engine', help: 'cost model: per uncached prompt token computed' },
   { name: 'decode-seq-ms', kind: 'string', arg: 'MS', group: 'Engine', help: 'cost model: per sequence decoding in the step' },
   { name: 'context-token-ms', kind: 'string', arg: 'MS', group: 'Engine', help: 'cost model: per token of KV attended over' },
+  ...OFFLOAD_OPTS,
 
   { name: 'fault-rate', kind: 'string', arg: 'P', group: 'Faults', def: '0', help: 'probability a request gets a random fault' },
   { name: 'fault-kinds', kind: 'string', arg: 'LIST', group: 'Faults', def: DEFAULT_FAULT_KINDS, help: 'faults to draw from, comma-separated (see x-sim-fault)' },
@@ -87,21 +81,6 @@ const OPTS: OptDef[] = [
   { name: 'no-prompt-tokens-details', kind: 'boolean', group: 'Streaming', help: 'usage.prompt_tokens_details = null (vLLM without --enable-prompt-tokens-details)' },
   { name: 'early-role', kind: 'boolean', group: 'Streaming', help: 'send the role-only chunk when the request is scheduled, not with the first token' },
 ];
-
-export class OptionsError extends Error {
-  override name = 'OptionsError';
-}
-
-function num(v: string | undefined, flag: string, opts: { int?: boolean; min?: number; max?: number; gt?: number } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new OptionsError(`--${flag}: expected a number, got "${v}"`);
-  if (opts.int && !Number.isInteger(n)) throw new OptionsError(`--${flag}: expected a whole number, got "${v}"`);
-  if (opts.min !== undefined && n < opts.min) throw new OptionsError(`--${flag}: must be at least ${opts.min}, got ${n}`);
-  if (opts.gt !== undefined && !(n > opts.gt)) throw new OptionsError(`--${flag}: must be more than ${opts.gt}, got ${n}`);
-  if (opts.max !== undefined && n > opts.max) throw new OptionsError(`--${flag}: must be at most ${opts.max}, got ${n}`);
-  return n;
-}
 
 export function helpText(): string {
   const lines = [
@@ -183,6 +162,7 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     timeScale: num(s('time-scale'), 'time-scale', { gt: 0 }) ?? 1,
     spinMs: num(s('spin-ms'), 'spin-ms', { min: 0, max: 50 }) ?? 1,
   };
+  engine.offload = resolveOffload(s, preset, engine.blockSize, engine.prefixCaching);
   const c = engine.cost;
   if (c.stepBaseMs + c.prefillTokenMs + c.decodeSeqMs + c.contextTokenMs <= 0)
     throw new OptionsError('cost model: every step would take 0 ms; give --step-base-ms a positive value');

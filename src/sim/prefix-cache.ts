@@ -4,7 +4,7 @@
 // blocks nobody references sit in a free queue in LRU order and are evicted (their hash is
 // dropped) only when a new block is needed. Pure: no clocks, no I/O.
 
-const NONE = -1;
+import { NONE, SlotList } from './slot-list.js';
 
 /**
  * Chained hash of one full block: a 53-bit integer from two 32-bit hashes (different seeds)
@@ -61,13 +61,12 @@ export class KvCache {
   readonly prefixCaching: boolean;
   private readonly ref: Int32Array;
   private readonly hashOf: Float64Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private head = NONE; // least recently freed: evicted first
-  private tail = NONE;
-  private free = 0;
+  /** Blocks nobody references, least recently freed first (evicted first). */
+  private readonly freeQueue: SlotList;
   private readonly byHash = new Map<number, number>();
   evictions = 0;
+  /** Called with a cached block's hash and index when it is evicted (KV offload takes it). */
+  onEvict?: (hash: number, block: number) => void;
 
   constructor(numBlocks: number, blockSize: number, prefixCaching = true) {
     if (!(numBlocks >= 1) || !Number.isInteger(numBlocks)) throw new Error(`kv blocks must be a positive integer, got ${numBlocks}`);
@@ -77,13 +76,12 @@ export class KvCache {
     this.prefixCaching = prefixCaching;
     this.ref = new Int32Array(numBlocks);
     this.hashOf = new Float64Array(numBlocks).fill(NONE);
-    this.prev = new Int32Array(numBlocks).fill(NONE);
-    this.next = new Int32Array(numBlocks).fill(NONE);
-    for (let i = 0; i < numBlocks; i++) this.pushTail(i);
+    this.freeQueue = new SlotList(numBlocks);
+    for (let i = 0; i < numBlocks; i++) this.freeQueue.push(i);
   }
 
   get freeBlocks(): number {
-    return this.free;
+    return this.freeQueue.length;
   }
 
   get cachedBlocks(): number {
@@ -93,10 +91,10 @@ export class KvCache {
   stats(): KvStats {
     return {
       numBlocks: this.numBlocks,
-      freeBlocks: this.free,
+      freeBlocks: this.freeQueue.length,
       cachedBlocks: this.byHash.size,
       evictions: this.evictions,
-      usage: 1 - this.free / this.numBlocks,
+      usage: 1 - this.freeQueue.length / this.numBlocks,
     };
   }
 
@@ -130,19 +128,21 @@ export class KvCache {
     let hitFromFree = 0;
     for (const b of hit) if (this.ref[b] === 0) hitFromFree++;
     const fresh = this.blocksNeeded(owner.blocks.length + hit.length, tokens);
-    if (fresh > this.free - hitFromFree) return false;
+    if (fresh > this.freeQueue.length - hitFromFree) return false;
     for (const b of hit) {
-      if (this.ref[b] === 0) this.unlink(b);
+      if (this.ref[b] === 0) this.freeQueue.remove(b);
       this.ref[b]++;
       owner.blocks.push(b);
     }
     owner.numCachedBlocks += hit.length;
     for (let i = 0; i < fresh; i++) {
       const b = this.popHead();
-      if (this.hashOf[b] !== NONE) {
-        this.byHash.delete(this.hashOf[b]);
+      const h = this.hashOf[b];
+      if (h !== NONE) {
+        this.byHash.delete(h);
         this.hashOf[b] = NONE;
         this.evictions++;
+        this.onEvict?.(h, b);
       }
       this.ref[b] = 1;
       owner.blocks.push(b);
@@ -180,7 +180,7 @@ export class KvCache {
   release(owner: KvOwner): void {
     for (let i = owner.blocks.length - 1; i >= 0; i--) {
       const b = owner.blocks[i];
-      if (--this.ref[b] === 0) this.pushTail(b);
+      if (--this.ref[b] === 0) this.freeQueue.push(b);
     }
     owner.blocks.length = 0;
     owner.numCachedBlocks = 0;
@@ -192,30 +192,10 @@ export class KvCache {
     this.byHash.clear();
   }
 
-  private pushTail(b: number): void {
-    this.prev[b] = this.tail;
-    this.next[b] = NONE;
-    if (this.tail !== NONE) this.next[this.tail] = b;
-    else this.head = b;
-    this.tail = b;
-    this.free++;
-  }
-
-  private unlink(b: number): void {
-    const p = this.prev[b];
-    const n = this.next[b];
-    if (p !== NONE) this.next[p] = n;
-    else this.head = n;
-    if (n !== NONE) this.prev[n] = p;
-    else this.tail = p;
-    this.prev[b] = this.next[b] = NONE;
-    this.free--;
-  }
-
   private popHead(): number {
-    const b = this.head;
+    const b = this.freeQueue.head;
     if (b === NONE) throw new Error('KV cache: no free block');
-    this.unlink(b);
+    this.freeQueue.remove(b);
     return b;
   }
 }

@@ -6,6 +6,7 @@
 // is passed in, nothing here sleeps or writes.
 
 import { type CostModel, type StepShape, stepTimeMs } from './cost-model.js';
+import { KvTiers, type OffloadConfig, type TokensByTier } from './kv-tiers.js';
 import { type KvOwner, KvCache, blockHash } from './prefix-cache.js';
 import { fnv1a32 } from './tokenizer.js';
 
@@ -24,6 +25,10 @@ export interface SchedulerConfig {
    */
   preemption: 'recompute' | 'reserve';
   cost: CostModel;
+  /** CPU / disk KV tiers below the GPU blocks (off when absent). */
+  offload?: OffloadConfig;
+  /** Wall ms per model ms, for the KV loads the scheduler itself waits out (default 1). */
+  timeScale?: number;
 }
 
 /** Receives what happens to a sequence; implemented by the HTTP side. */
@@ -64,6 +69,10 @@ export class Seq implements KvOwner {
   numCachedBlocks = 0;
   /** Prefix-cache hit tokens at first admission (-1 until then); what usage reports. */
   cachedTokens = -1;
+  /** With KV offload: `cachedTokens` split by where the blocks were (set with it). */
+  cachedByTier: TokensByTier | undefined;
+  /** With KV offload: wall ms it waited for KV loads before computing. */
+  loadWaitMs = 0;
   preemptions = 0;
   /** Hashes of full blocks of `ids`, computed lazily. */
   hashes: number[] = [];
@@ -116,7 +125,9 @@ export interface StepPlan extends StepShape {
 export interface SchedulerStats {
   steps: number;
   prefixQueries: number;
+  /** GPU-tier hits (vLLM's prefix_cache_hits); lower tiers count in `externalHits`. */
   prefixHits: number;
+  externalHits: number;
   preemptions: number;
   promptTokensComputed: number;
   generatedTokens: number;
@@ -128,10 +139,21 @@ export class Scheduler {
   private waitHead = 0;
   private numWaiting = 0;
   readonly running: Seq[] = [];
-  readonly stats: SchedulerStats = { steps: 0, prefixQueries: 0, prefixHits: 0, preemptions: 0, promptTokensComputed: 0, generatedTokens: 0 };
+  readonly stats: SchedulerStats = { steps: 0, prefixQueries: 0, prefixHits: 0, externalHits: 0, preemptions: 0, promptTokensComputed: 0, generatedTokens: 0 };
+  readonly tiers: KvTiers | undefined;
+  /** With tiers: when each GPU block's KV is in place (a load still under way), wall ms. */
+  private readonly readyMs: Float64Array | undefined;
 
   constructor(readonly cfg: SchedulerConfig) {
     this.kv = new KvCache(cfg.kvBlocks, cfg.blockSize, cfg.prefixCaching);
+    if (cfg.offload && cfg.prefixCaching) {
+      const tiers = (this.tiers = new KvTiers(cfg.offload));
+      const ready = (this.readyMs = new Float64Array(cfg.kvBlocks));
+      this.kv.onEvict = (hash, block) => {
+        ready[block] = 0;
+        tiers.store(hash);
+      };
+    }
   }
 
   get waitingCount(): number {
@@ -235,30 +257,46 @@ export class Scheduler {
         const seq = this.peekWaiting();
         if (!seq) break;
         let hit: number[] = [];
+        let lower: number[] = [];
+        let eligibleHashes: readonly number[] = [];
         const total = seq.total;
         if (seq.blocks.length === 0) {
           // vLLM never serves the whole prompt from cache: the last token is recomputed.
           const eligible = Math.floor((total - 1) / bs);
           seq.ensureHashes(eligible, bs);
-          hit = this.kv.lookup(eligible === seq.hashes.length ? seq.hashes : seq.hashes.slice(0, eligible));
+          eligibleHashes = eligible === seq.hashes.length ? seq.hashes : seq.hashes.slice(0, eligible);
+          hit = this.kv.lookup(eligibleHashes);
+          // Below the GPU's run, the tiers may hold the next blocks (vLLM asks its connector the same).
+          if (this.tiers) lower = this.tiers.lookup(eligibleHashes, hit.length);
         }
-        const hitTokens = hit.length * bs;
-        const need = total - hitTokens;
+        const found = (hit.length + lower.length) * bs;
+        const need = total - found;
         const numNew = cfg.chunkedPrefill ? Math.min(need, budget) : need <= budget ? need : 0;
         if (numNew <= 0) break;
-        const hold = cfg.preemption === 'reserve' ? seq.promptLen + seq.maxTokens : hitTokens + numNew;
+        const hold = cfg.preemption === 'reserve' ? seq.promptLen + seq.maxTokens : found + numNew;
+        // Tier hits become the most recent, so the blocks this allocation evicts push others down first.
+        if (lower.length > 0) this.tiers!.touch(eligibleHashes, hit.length, lower);
         if (!this.kv.allocate(seq, hold, hit)) break;
+        // A small tier may still have pushed some of them down or out: load what is there now.
+        if (lower.length > 0) lower = this.tiers!.lookup(eligibleHashes, hit.length).slice(0, lower.length);
+        const hitTokens = (hit.length + lower.length) * bs;
         this.popWaiting();
         seq.state = 'running';
         seq.numComputed = hitTokens;
         this.running.push(seq);
+        const readyMs = this.readyMs ? this.loadHits(seq, eligibleHashes, hit, lower, nowMs) : 0;
         if (seq.cachedTokens < 0) {
           seq.cachedTokens = hitTokens;
           this.stats.prefixQueries += seq.promptLen;
-          this.stats.prefixHits += hitTokens;
+          this.stats.prefixHits += hit.length * bs;
+          this.stats.externalHits += lower.length * bs;
           admitted.push(seq);
         }
-        take(seq, numNew);
+        // Waiting for its KV to arrive: it computes from the first step after that.
+        if (readyMs > nowMs) {
+          seq.pausedUntil = readyMs;
+          seq.loadWaitMs += readyMs - nowMs;
+        } else take(seq, numNew);
       }
     }
 
@@ -299,6 +337,29 @@ export class Scheduler {
       seq.sink.token(seq, index, endMs);
     }
     return finished;
+  }
+
+  /**
+   * With tiers: loads the `lower` blocks (after the GPU's `hit` run) into the sequence's new GPU
+   * blocks and caches them there; records the split on first admission. Returns when the
+   * sequence's KV is all in place: its own loads, and loads of GPU blocks it shares that are
+   * still under way (another sequence's).
+   */
+  private loadHits(seq: Seq, hashes: readonly number[], hit: readonly number[], lower: readonly number[], nowMs: number): number {
+    const ready = this.readyMs!;
+    let readyMs = 0;
+    for (const b of hit) if (ready[b] > readyMs) readyMs = ready[b];
+    const byTier: TokensByTier = { gpu: hit.length * this.cfg.blockSize, cpu: 0, disk: 0 };
+    if (lower.length > 0) {
+      const load = this.tiers!.load(hashes, hit.length, lower, nowMs, this.cfg.timeScale ?? 1);
+      this.tiers!.tiers.forEach((t, i) => (byTier[t.name] += load.blocks[i] * this.cfg.blockSize));
+      const n = hit.length + lower.length;
+      this.kv.cacheFull(seq, hashes, n);
+      for (let i = hit.length; i < n; i++) ready[seq.blocks[i]] = load.doneMs;
+      if (load.doneMs > readyMs) readyMs = load.doneMs;
+    }
+    if (seq.cachedByTier === undefined) seq.cachedByTier = byTier;
+    return readyMs;
   }
 
   private finish(seq: Seq): void {

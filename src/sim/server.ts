@@ -82,7 +82,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promise<SimServer> {
   const engine = new Engine(opts.engine);
-  const metrics = new SimMetrics(opts.model, opts.maxModelLen, { blockSize: opts.engine.blockSize, numGpuBlocks: opts.engine.kvBlocks, enablePrefixCaching: opts.engine.prefixCaching }, opts.engine.timeScale);
+  const tiers = engine.scheduler.tiers;
+  const numCpuBlocks = tiers?.tiers.find((t) => t.name === 'cpu')?.capacityBlocks;
+  const metrics = new SimMetrics(opts.model, opts.maxModelLen, { blockSize: opts.engine.blockSize, numGpuBlocks: opts.engine.kvBlocks, enablePrefixCaching: opts.engine.prefixCaching, numCpuBlocks }, opts.engine.timeScale);
+  if (tiers) metrics.enableOffload(tiers, engine.scheduler.kv);
   const ctx: SimContext = { opts, engine, metrics, gt, inflight: new Set() };
   // Parsing and tokenizing run off the thread that stamps arrivals and writes tokens.
   const preparer = await startPreparer(opts.prepThreads, {

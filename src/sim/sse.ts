@@ -2,6 +2,7 @@
 // the complete JSON for the others. Pure string builders, precomputed per request so a token
 // chunk costs one string concatenation.
 
+import type { TokensByTier } from './kv-tiers.js';
 import type { Endpoint } from './validate.js';
 import { outputWord } from './scheduler.js';
 
@@ -9,6 +10,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** With KV tiers: `cachedTokens` by tier (a simulator extension of prompt_tokens_details). */
+  cachedByTier?: TokensByTier;
 }
 
 export interface BodyOptions {
@@ -41,7 +44,7 @@ export function usageJson(u: Usage, details: boolean): Record<string, unknown> {
     prompt_tokens: u.promptTokens,
     total_tokens: u.promptTokens + u.completionTokens,
     completion_tokens: u.completionTokens,
-    prompt_tokens_details: details ? { cached_tokens: u.cachedTokens } : null,
+    prompt_tokens_details: !details ? null : u.cachedByTier ? { cached_tokens: u.cachedTokens, cached_tokens_by_tier: u.cachedByTier } : { cached_tokens: u.cachedTokens },
   };
 }
 

@@ -31,6 +31,8 @@ export interface GroundTruthSummary {
   byFault: Record<string, number>;
   byFinishReason: Record<string, number>;
   preemptions: number;
+  /** With KV tiers: total cached tokens by the tier they came from (absent without tiers). */
+  cachedTokensByTier?: Record<string, number>;
 }
 
 /** Incremental summariser: add records one by one, then `result()`. */
@@ -54,6 +56,7 @@ export class Summarizer {
   private readonly byStatus: Record<string, number> = {};
   private readonly byFault: Record<string, number> = {};
   private readonly byFinish: Record<string, number> = {};
+  private byTier: Record<string, number> | undefined;
 
   add(r: GroundTruthRecord): void {
     this.n++;
@@ -67,6 +70,10 @@ export class Summarizer {
     this.completion += r.completionTokens;
     this.cached += r.cachedTokens;
     this.preemptions += r.preemptions ?? 0;
+    if (r.cachedTokensByTier) {
+      const t = (this.byTier ??= {});
+      for (const [k, v] of Object.entries(r.cachedTokensByTier)) t[k] = (t[k] ?? 0) + v;
+    }
     if (r.queueExitMs !== null) {
       this.enginePrompt += r.promptTokens;
       this.engineCached += r.cachedTokens;
@@ -109,6 +116,7 @@ export class Summarizer {
       byFault: this.byFault,
       byFinishReason: this.byFinish,
       preemptions: this.preemptions,
+      ...(this.byTier && { cachedTokensByTier: this.byTier }),
     };
   }
 }
@@ -182,6 +190,7 @@ export function formatSummary(s: GroundTruthSummary): string {
   tally(' By HTTP status ', s.byStatus);
   tally(' By fault ', s.byFault);
   tally(' By finish reason ', s.byFinishReason);
+  if (s.cachedTokensByTier) tally(' Cached tokens by KV tier ', s.cachedTokensByTier);
   out.push('='.repeat(W));
   return out.join('\n');
 }

@@ -126,7 +126,7 @@ describe('observability: engine outputs, engine scrape and dashboards on real In
       const conn = connection(flavour);
       const d = dashboard(flavour);
       const vars = await verifyVariables(d, conn, ctx, { run: runId, model: MODEL });
-      expect(vars.map((v) => v.what)).toEqual(['variable run', 'variable model']);
+      expect(vars.map((v) => v.what)).toEqual(['variable campaign', 'variable point', 'variable run', 'variable model']);
       const notes = await verifyAnnotations(d, conn, ctx, runId);
       expect(notes.length).toBeGreaterThan(0);
       expect(failures([...vars, ...notes])).toEqual([]);

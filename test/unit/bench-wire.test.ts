@@ -74,6 +74,21 @@ describe('bench wire matching', () => {
     expect(w.get('r-2')).toEqual({ id: 'r-2', sendMs: 1010, synMs: undefined, firstTokenMs: 1012.5, lastMs: 1013, complete: true });
   });
 
+  it('names a request that sent no id by the id the server echoes in its response header', () => {
+    const anon = 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}';
+    const w = wireExchanges(readPcap(pcap([
+      packet(2000.0, CLIENT + 1, SERVER, TCP_SYN, ''),
+      packet(2000.5, CLIENT + 1, SERVER, 0x18, anon),
+      packet(2002.0, SERVER, CLIENT + 1, 0x18, `HTTP/1.1 200 OK\r\nx-request-id: sim-7\r\n\r\n${role}`),
+      packet(2003.0, SERVER, CLIENT + 1, 0x18, token),
+      packet(2004.0, SERVER, CLIENT + 1, 0x18, 'data: [DONE]\n\n'),
+      packet(2010.0, CLIENT + 1, SERVER, 0x18, anon),
+      packet(2011.0, SERVER, CLIENT + 1, 0x18, 'HTTP/1.1 200 OK\r\n\r\n'), // neither side names it: left out
+    ])), SERVER);
+    expect([...w.keys()]).toEqual(['sim-7']);
+    expect(w.get('sim-7')).toEqual({ id: 'sim-7', sendMs: 2000.5, synMs: 2000, firstTokenMs: 2003, lastMs: 2004, complete: true });
+  });
+
   it('rejects what is not a pcap file, naming pcapng', () => {
     expect(() => readPcap(Buffer.alloc(32))).toThrow(/pcapng/);
   });

@@ -55,7 +55,7 @@ describe('generated dashboards', () => {
       }
     }
     expect(n).toBe(expect_.size);
-    expect(d.templating.list.map((v) => v.name)).toEqual(['ds', 'run', 'model']);
+    expect(d.templating.list.map((v) => v.name)).toEqual(['ds', 'campaign', 'point', 'run', 'model']);
     expect(d.annotations.list.length).toBeGreaterThan(1);
     expect(d.graphTooltip).toBe(1);
   });
@@ -89,5 +89,23 @@ describe('checkSeries', () => {
     expect(checkSeries([s({ reason: 'http_429' }, [[1]])], { by: 'reason', values: ['http_503'] })).toEqual(['no series with reason=http_503 (got http_429)']);
     expect(checkSeries([s({}, [[1]])], { by: 'reason' })).toEqual(['a series without reason']);
     expect(checkSeries([s({}, [[1, null]], ['p50', 'p99'])], { columns: ['p50', 'p99'] })).toEqual(['column "p99" has no value']);
+  });
+});
+
+describe('campaign variables', () => {
+  it('campaign and point default to All; $__all is All', () => {
+    const q = 'x{campaign=~"$campaign",point=~"$point",run=~"$run"}';
+    expect(substitute(q, 'prometheus', ctx)).toBe('x{campaign=~".*",point=~".*",run=~"r-1"}');
+    expect(substitute(q, 'prometheus', { ...ctx, vars: { ...ctx.vars, point: 'c-x2-a', run: '$__all' } })).toBe('x{campaign=~".*",point=~"c-x2-a",run=~".*"}');
+  });
+
+  it('every dashboard marks campaign points and filters every query on them', () => {
+    for (const f of ['influxdb', 'prometheus'] as const) {
+      const d = buildDashboard(f);
+      expect(d.annotations.list.map((a) => a.name).filter((n) => /point/i.test(n)).length).toBeGreaterThan(0);
+      const queries = d.panels.flatMap((p) => p.targets ?? []).map((t) => ('query' in t ? t.query : t.expr));
+      expect(queries.length).toBeGreaterThan(20);
+      for (const q of queries) expect(q).toContain('$point');
+    }
   });
 });
