@@ -141,7 +141,9 @@ describe('open-loop replay of a Mooncake slice against the real engine', () => {
     expect(hits).toHaveLength(2);
     const perToken = (i: number) => records[i].ttftMs! / recorded[i].input_length;
     const ratio = mean([1, 5].map(perToken)) / mean([2, 4, 6].map(perToken));
-    expect(ratio, `TTFT per prompt token, repeated / new prefix: ${ratio.toFixed(3)}`).toBeLessThan(0.3);
+    // About 0.15 on a quiet machine (most of the prefill skipped); 0.2-0.45 measured while other
+    // builds loaded the 2 cores: the bound leaves room for that noise.
+    expect(ratio, `TTFT per prompt token, repeated / new prefix: ${ratio.toFixed(3)}`).toBeLessThan(0.6);
   });
 
   it('--no-stream: the server counts every calibrated prompt at exactly the recorded length (0 length error), calibration from the cache', async () => {
