@@ -1,0 +1,36 @@
+// Where a run's files live: a local path or an s3:// URL, behind the same calls, so --trace,
+// --summary-json, --out jsonl=, --start-file and `report merge` take either.
+
+import { createReadStream, statSync, readFileSync } from 'node:fs';
+import { fileSource, firstText } from './file-source';
+import { s3Chunks } from './s3-chunks';
+import { getObjectText, isS3Url, putObject } from './s3';
+import { writeJson } from '../engine/summary';
+import type { TraceSource } from '../trace/source';
+
+/** A trace's source and its first bytes (for format detection), from a file or S3 (streamed). */
+export function openTraceSource(path: string, firstBytes = 64 * 1024): { first: string; src: TraceSource } {
+  if (!isS3Url(path)) return { first: firstText(path, firstBytes), src: fileSource(path) };
+  let first = '';
+  for (const chunk of s3Chunks(path, firstBytes)) {
+    first = chunk;
+    break;
+  }
+  return { first, src: { file: path, chunks: () => s3Chunks(path) } };
+}
+
+/** Writes JSON to a file (creating folders) or to S3. */
+export async function writeJsonTo(path: string, value: unknown): Promise<void> {
+  if (isS3Url(path)) await putObject(path, JSON.stringify(value, null, 2) + '\n');
+  else writeJson(path, value);
+}
+
+/** Uploads a local file to S3 as a stream (its length known, so no buffering). */
+export async function uploadFile(local: string, url: string, contentType: string): Promise<void> {
+  await putObject(url, createReadStream(local), statSync(local).size, contentType);
+}
+
+/** The text of a file or an S3 object. */
+export async function readTextFrom(path: string): Promise<string> {
+  return isS3Url(path) ? getObjectText(path) : readFileSync(path, 'utf8');
+}
