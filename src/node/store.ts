@@ -1,10 +1,11 @@
 // Where a run's files live: a local path or an s3:// URL, behind the same calls, so --trace,
 // --summary-json, --out jsonl=, --start-file and `report merge` take either.
 
-import { createReadStream, statSync, readFileSync } from 'node:fs';
+import { createReadStream, statSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileSource, firstText } from './file-source';
 import { s3Chunks } from './s3-chunks';
-import { getObjectText, isS3Url, putObject } from './s3';
+import { getObjectText, isS3Url, listKeys, parseS3Url, putObject } from './s3';
 import { writeJson } from '../engine/summary';
 import type { TraceSource } from '../trace/source';
 
@@ -33,4 +34,18 @@ export async function uploadFile(local: string, url: string, contentType: string
 /** The text of a file or an S3 object. */
 export async function readTextFrom(path: string): Promise<string> {
   return isS3Url(path) ? getObjectText(path) : readFileSync(path, 'utf8');
+}
+
+/** Result files named by the arguments: files and objects as given, folders and s3:// prefixes (ending in /) as their *.json. */
+export async function resultFiles(args: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of args) {
+    if (isS3Url(a) && a.endsWith('/')) {
+      const { bucket } = parseS3Url(a);
+      out.push(...(await listKeys(a)).filter((k) => k.endsWith('.json')).map((k) => `s3://${bucket}/${k}`));
+    } else if (!isS3Url(a) && statSync(a, { throwIfNoEntry: false })?.isDirectory()) {
+      out.push(...readdirSync(a).filter((f) => f.endsWith('.json')).sort().map((f) => join(a, f)));
+    } else out.push(a);
+  }
+  return out;
 }
