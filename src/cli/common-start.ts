@@ -98,15 +98,16 @@ async function readStartSource(source: string): Promise<string | undefined> {
 export async function resolveStart(spec: StartSpec, log: (t: string) => void): Promise<StartRecord> {
   if ('atUnixMs' in spec) return { plannedUnixMs: spec.atUnixMs, source: spec.source, readAtUnixMs: nowUnixMs() };
   const since = Date.now();
-  let told = since;
+  let told = 0;
   for (;;) {
     const text = await readStartSource(spec.file);
     // A file being written may be empty for an instant: wait for its content.
     if (text !== undefined && text.trim() !== '') return { plannedUnixMs: parseStartTime(text, spec.file), source: spec.file, readAtUnixMs: nowUnixMs() };
     if (Date.now() - since > spec.waitMs) throw new StartError(`no start time in ${spec.file} after ${spec.waitMs / 1000} s (--start-wait-s): write UNIX_MS there, or check the path`);
+    // Said at once (this instance is ready: a starter may wait for the line), then every 10 s.
     if (Date.now() - told >= 10_000) {
       told = Date.now();
-      log(`waiting for the common start in ${spec.file} (${Math.round((told - since) / 1000)} s)`);
+      log(`ready, waiting for the common start in ${spec.file} (${Math.round((told - since) / 1000)} s)`);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -117,7 +117,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const started = start?.stamp(live.interrupt.stopSending);
   let results: ThreadResult[];
   try {
-    results = await live.runThreads(s.workers, job, replayThread, new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
+    // In this thread, the trace read above is not read a second time (it may come from S3).
+    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();

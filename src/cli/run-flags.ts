@@ -90,8 +90,7 @@ export function readLoadFlags(argv: readonly string[], specs: readonly FlagSpec[
   const flags = parseFlags(argv, specs, command);
   if (flags.help) return 'help';
   if (flags.positional.length) throw new UsageError(`${command}: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
-  const options: EnvMap = { ...flags.options, OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY };
   // The pod's index in a Kubernetes Indexed Job: its segment when --segment-count is given.
-  if (env.JOB_COMPLETION_INDEX !== undefined) options.JOB_COMPLETION_INDEX = env.JOB_COMPLETION_INDEX;
-  return { flags, label: flagLabel(specs), options };
+  if (env.JOB_COMPLETION_INDEX !== undefined) flags.options.JOB_COMPLETION_INDEX = env.JOB_COMPLETION_INDEX;
+  return { flags, label: flagLabel(specs), options: { ...flags.options, OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY } };
 }

@@ -122,7 +122,7 @@ export async function getObjectText(url: string): Promise<string> {
 }
 
 /** Writes an object; `body` a string, or a stream with its length. */
-export async function putObject(url: string, body: string | Readable, contentLength?: number, contentType = 'application/json'): Promise<void> {
+export async function putObject(url: string, body: string | Uint8Array | Readable, contentLength?: number, contentType = 'application/json'): Promise<void> {
   const { bucket, key } = parseS3Url(url);
   try {
     await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType }));

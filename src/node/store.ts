@@ -12,12 +12,20 @@ import type { TraceSource } from '../trace/source';
 /** A trace's source and its first bytes (for format detection), from a file or S3 (streamed). */
 export function openTraceSource(path: string, firstBytes = 64 * 1024): { first: string; src: TraceSource } {
   if (!isS3Url(path)) return { first: firstText(path, firstBytes), src: fileSource(path) };
-  let first = '';
-  for (const chunk of s3Chunks(path, firstBytes)) {
-    first = chunk;
-    break;
-  }
-  return { first, src: { file: path, chunks: () => s3Chunks(path) } };
+  // The first pass goes on with the stream the first bytes came from (one GET, not two).
+  let opened: Generator<string> | undefined = s3Chunks(path, firstBytes);
+  const head = opened.next();
+  const first = head.done ? '' : head.value;
+  const firstPass = function* (stream: Generator<string>): Generator<string> {
+    if (!head.done) yield head.value;
+    yield* stream;
+  };
+  const chunks = () => {
+    const stream = opened;
+    opened = undefined;
+    return stream ? firstPass(stream) : s3Chunks(path);
+  };
+  return { first, src: { file: path, chunks } };
 }
 
 /** Writes JSON to a file (creating folders) or to S3. */
