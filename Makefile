@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench clean deps-observe dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench bench-multi clean deps-observe deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -23,6 +23,9 @@ demo: install ## replay traces/mooncake-sample.jsonl against the embedded simula
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
 	bash scripts/observe/install-deps.sh
 
+deps-multi: ## moto's S3 server in .venv-s3 for the multi-host tests and bench (pip, when missing)
+	bash scripts/multi/install-deps.sh
+
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
 	node bin/llm-replay.mjs dashboards
 
@@ -33,10 +36,10 @@ typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export agai
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-integration: install build deps-observe ## integration tests: the engine against real servers
+test-integration: install build deps-observe deps-multi ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
-test: install build deps-observe typecheck ## everything: type check, unit and integration tests
+test: install build deps-observe deps-multi typecheck ## everything: type check, unit and integration tests
 	@mkdir -p results
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
 	# Integration tests measure timing: run them alone, after the unit tests.
