@@ -23,7 +23,7 @@ demo: install ## replay traces/mooncake-sample.jsonl against the embedded simula
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
 	bash scripts/observe/install-deps.sh
 
-deps-multi: ## moto's S3 server in .venv-s3 for the multi-host tests and bench (pip, when missing)
+deps-multi: ## moto's S3 server in .venv-s3 for the multi-host test (pip, when missing)
 	bash scripts/multi/install-deps.sh
 
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
@@ -48,6 +48,9 @@ test: install build deps-observe deps-multi typecheck ## everything: type check,
 
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
+
+bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
+	npx tsx scripts/bench/multi.ts
 
 clean: ## remove build outputs and results
 	rm -rf dist build results
