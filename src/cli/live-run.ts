@@ -77,6 +77,9 @@ export class LiveRun {
     const runs = Array.from({ length: workers }, (_, w) => startWorker(entry, { ...job, worker: w }, (m) => {
       if (m.type === 'ready' && ++ready === workers) {
         const originUnixMs = atUnixMs ?? nowUnixMs() + startDelayMs;
+        // Each worker read the trace again after the start was accepted: say when that made it late.
+        const lateMs = nowUnixMs() - originUnixMs;
+        if (lateMs > 0) this.progress.message(`worker threads were ready ${Math.round(lateMs)} ms after the common start: the first requests go late (see the dispatch lag); give a later start`);
         runs.forEach((r) => r.post({ type: 'start', originUnixMs }));
       } else if (m.type === 'send') this.live.sent++;
       else if (m.type === 'samples') this.o.outputs.add(m.samples as Sample[]);
