@@ -5,8 +5,8 @@
 //
 //   npx tsx scripts/bench/multi.ts [--quick]
 
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSim } from '../../src/sim/spawn';
@@ -26,8 +26,8 @@ const quick = values.quick === true;
 const seconds = quick ? 5 : 10;
 const levels = quick ? [1000, 2000] : [500, 1000, 2000, 3000];
 const INSTANCES = 4;
-/** Time for N processes to start, read the trace and check the server before the common start. */
-const START_MARGIN_MS = 15_000;
+/** The common start, this long after every instance said it is ready. */
+const START_AHEAD_MS = 2000;
 const SIM = ['--preset', 'fast', '--time-scale', '0.01', '--max-num-seqs', '1024', '--max-num-batched-tokens', '131072', '--kv-blocks', '200000', '--quiet'];
 const dir = mkdtempSync(join(tmpdir(), 'bench-multi-'));
 const f = (v: number | undefined | null, d = 3) => (v === undefined || v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
@@ -59,16 +59,29 @@ function judge(rate: number, results: Summary[], runs: EngineRun[]): Level {
   };
 }
 
+/** The start-file handshake, as the Kubernetes starter does it: once every instance is ready, a start a little ahead. */
 async function level(simUrl: string, rate: number, instances: number): Promise<Level> {
   const trace = constantRateTrace(dir, rate, rate * seconds, 128, 16);
-  const startAt = String(Math.round(Date.now() + START_MARGIN_MS));
-  const common = ['--trace', trace, '--base-url', simUrl, '--timeout-ms', '30000', '--start-at', startAt];
-  const runs = await Promise.all(Array.from({ length: instances }, (_, i) => runEngine(dir, `r${rate}-n${instances}-i${i}`,
-    instances > 1 ? [...common, '--segment-count', String(instances), '--segment-index', String(i)] : common)));
+  const startFile = join(dir, `start-${rate}-${instances}`);
+  const common = ['--trace', trace, '--base-url', simUrl, '--timeout-ms', '30000', '--start-file', startFile];
+  let ready = 0;
+  let allReady: () => void = () => {};
+  const whenReady = new Promise<void>((r) => (allReady = r));
+  const onOutput = (text: string) => {
+    if (text.includes('ready, waiting for the common start') && ++ready === instances) allReady();
+  };
+  const pending = Promise.all(Array.from({ length: instances }, (_, i) => runEngine(dir, `r${rate}-n${instances}-i${i}`,
+    instances > 1 ? [...common, '--segment-count', String(instances), '--segment-index', String(i)] : common, undefined, onOutput)));
+  await Promise.race([whenReady, pending]);
+  writeFileSync(`${startFile}.tmp`, `${Math.round(Date.now() + START_AHEAD_MS)}\n`);
+  renameSync(`${startFile}.tmp`, startFile);
+  const runs = await pending;
   return judge(rate, runs.map(summaryOf), runs);
 }
 
 const table = new FiguresTable();
+// Other work on the machine moves every figure: print the load beside them.
+const loadBefore = loadavg()[0];
 const sim = await spawnSim(SIM, 30_000);
 try {
   const one: Level[] = [];
@@ -85,7 +98,8 @@ try {
   table.row(`highest held, ${INSTANCES} instances`, `${best(four)} req/s aggregate`);
   const spreads = four.map((x) => x.spreadMs).filter((s): s is number => s !== undefined).sort((a, b) => a - b);
   table.row(`start spread of ${INSTANCES} instances`, `median ${f(spreads[Math.floor(spreads.length / 2)])} ms, max ${f(spreads[spreads.length - 1])} ms over ${spreads.length} runs`);
-  process.stdout.write(table.render());
+  table.row('load average (1 min) before / after', `${f(loadBefore, 1)} / ${f(loadavg()[0], 1)} on ${availableParallelism()} cores`);
+  process.stdout.write(table.render() + '\n');
 } finally {
   await sim.stop();
 }
