@@ -81,7 +81,7 @@ export function explainS3Error(e: unknown, action: string, url: string): S3Error
   const { bucket } = parseS3Url(url);
   const where = s3Endpoint() ? ` at ${s3Endpoint()}` : '';
   const say = (text: string, code: string) => new S3Error(`cannot ${action} ${url}: ${text}`, code);
-  if (name === 'CredentialsProviderError' || /credential/i.test(err.message ?? '') && !status) {
+  if (name === 'CredentialsProviderError' || (/credential/i.test(err.message ?? '') && !status)) {
     return say('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or a role) in the environment', 'NoCredentials');
   }
   if (name === 'NoSuchBucket' || (name === 'NotFound' && action.startsWith('write'))) {
