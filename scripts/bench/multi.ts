@@ -5,6 +5,7 @@
 //
 //   npx tsx scripts/bench/multi.ts [--quick]
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ const levels = quick ? [1000, 2000] : [500, 1000, 2000, 3000];
 const INSTANCES = 4;
 /** The common start, this long after every instance said it is ready. */
 const START_AHEAD_MS = 2000;
+const SIM_CPU = '1';
 const SIM = ['--preset', 'fast', '--time-scale', '0.01', '--max-num-seqs', '1024', '--max-num-batched-tokens', '131072', '--kv-blocks', '200000', '--quiet'];
 const dir = mkdtempSync(join(tmpdir(), 'bench-multi-'));
 const f = (v: number | undefined | null, d = 3) => (v === undefined || v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
@@ -83,6 +85,8 @@ const table = new FiguresTable();
 // Other work on the machine moves every figure: print the load beside them.
 const loadBefore = loadavg()[0];
 const sim = await spawnSim(SIM, 30_000);
+// The simulator on the second core, as in the engine bench; the engines (one or four) may use both.
+spawnSync('taskset', ['-p', '-c', SIM_CPU, String(sim.proc.pid)], { stdio: 'ignore' });
 try {
   const one: Level[] = [];
   const four: Level[] = [];
@@ -90,7 +94,7 @@ try {
     one.push(await level(sim.url, rate, 1));
     four.push(await level(sim.url, rate, INSTANCES));
   }
-  table.section(`Multi-instance: short requests (128-token prompts, 16 output tokens), ${seconds} s per rate, ${availableParallelism()} cores shared by the simulator and the engines; sim ${SIM.join(' ')}`);
+  table.section(`Multi-instance: short requests (128-token prompts, 16 output tokens), ${seconds} s per rate, engines on any of ${availableParallelism()} cores, sim ${SIM.join(' ')} on core ${SIM_CPU}`);
   for (const x of one) table.row(`1 instance, ${x.rate} req/s`, x.detail, undefined, x.ok);
   for (const x of four) table.row(`${INSTANCES} instances, ${x.rate} req/s aggregate`, x.detail, undefined, x.ok);
   const best = (xs: Level[]) => xs.reduce((b, x) => (x.ok ? Math.max(b, x.rate) : b), 0);
