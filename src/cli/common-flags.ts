@@ -36,6 +36,8 @@ export const COMMON_RUN_FLAGS: FlagSpec[] = [
   { flag: 'workers', value: 'N|auto', default: '1', help: 'worker threads, each sending its share of the requests' },
   { flag: 'segment', value: 'FROM:TO', help: 'this instance\'s execution segment, as k6 (e.g. 0:1/2)' },
   { flag: 'segment-sequence', value: 'LIST', help: 'all segments of the run, as k6 (e.g. 0,1/2,1)' },
+  { flag: 'segment-count', value: 'M', help: 'M equal segments: this instance is --segment-index N (or JOB_COMPLETION_INDEX) of them' },
+  { flag: 'segment-index', value: 'N', help: 'this instance\'s index (0..M-1) with --segment-count' },
   { flag: 'threshold', kind: 'list', value: "'METRIC:EXPR'", help: "pass/fail criterion as k6, e.g. 'ttft:p(99)<2000' (repeatable; exit 99 when one fails)" },
   { flag: 'out', kind: 'list', value: 'NAME=TARGET', help: 'jsonl=FILE (one record per request), influxdb=URL, prometheus-rw[=URL] (repeatable)' },
   { flag: 'summary-json', value: 'FILE', default: 'results/replay-summary.json', help: 'machine-readable result' },

@@ -74,14 +74,18 @@ export class LiveRun {
 
   /**
    * Runs the job in this thread (`here`) or in `workers` worker threads started from `entry`;
-   * the common origin is set `startDelayMs` after every worker reported ready.
+   * the common origin is set `startDelayMs` after every worker reported ready, or is the
+   * common start `atUnixMs` of a run over several instances.
    */
-  async runThreads<J extends object, R extends ThreadOutcome>(workers: number, job: J, here: (job: J & { worker: number }, hooks: ThreadHooks) => Promise<R>, entry: URL, startDelayMs: number): Promise<R[]> {
+  async runThreads<J extends object, R extends ThreadOutcome>(workers: number, job: J, here: (job: J & { worker: number }, hooks: ThreadHooks) => Promise<R>, entry: URL, startDelayMs: number, atUnixMs?: number): Promise<R[]> {
     if (workers === 1) return [await here({ ...job, worker: 0 }, this.hooks())];
     let ready = 0;
     const runs = Array.from({ length: workers }, (_, w) => startWorker(entry, { ...job, worker: w }, (m) => {
       if (m.type === 'ready' && ++ready === workers) {
-        const originUnixMs = nowUnixMs() + startDelayMs;
+        const originUnixMs = atUnixMs ?? nowUnixMs() + startDelayMs;
+        // Each worker read the trace again after the start was accepted: say when that made it late.
+        const lateMs = nowUnixMs() - originUnixMs;
+        if (lateMs > 0) this.progress.message(`worker threads were ready ${Math.round(lateMs)} ms after the common start: the first requests go late (see the dispatch lag); give a later start`);
         runs.forEach((r) => r.post({ type: 'start', originUnixMs }));
       } else if (m.type === 'send') this.live.sent++;
       else if (m.type === 'samples') this.o.outputs.add(m.samples as Sample[]);

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> =
   run: { help: 'run your own scenario file (TypeScript on the scripting API)', load: async () => (await import('./run')).runCommand },
   sim: { help: 'the engine simulator: an OpenAI-compatible vLLM-like server', load: async () => (await import('../sim/main')).runSimCli },
   trace: { help: 'inspect, validate, convert and slice traces', load: async () => (await import('./trace/main')).runTraceCli },
+  start: { help: 'write the common start of a run over several instances (file or s3://)', load: async () => (await import('./start')).startCommand },
   report: { help: 'result files: table, merge segmented runs, HTML/SVG report, compare runs', load: async () => (await import('./report')).reportCommand },
   dashboards: { help: 'Grafana dashboards: regenerate or check dashboards/*.json', load: async () => (await import('../dashboards/cli')).runDashboardsCli },
 };

@@ -9,6 +9,8 @@ import { readScrapeConfig } from '../observe/config';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
+import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
+import { writeJsonTo } from '../node/store';
 import { numberFlag, readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -17,8 +19,8 @@ import { Registry } from '../engine/metrics';
 import { runModel } from '../engine/preflight';
 import { parseSegment, formatSegment } from '../engine/segments';
 import { percentilesNeeded } from '../engine/thresholds';
-import { nowMs, nowUnixMs } from '../engine/clock';
-import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../engine/summary';
+import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
+import { checkThresholds, finishRun, summaryThresholds } from '../engine/summary';
 import { buildResult, renderTable, type RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
 import { replayThread, type ReplayJob, type ThreadResult } from '../scenarios/replay-thread';
@@ -27,7 +29,7 @@ import { applyCalibration, calibrationSummary } from './calibrate-flags';
 import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
-  { flag: 'trace', value: 'FILE', help: 'trace file (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
+  { flag: 'trace', value: 'FILE|S3_URL', help: 'trace file or s3://bucket/key, streamed (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
   { flag: 'format', value: 'NAME', default: 'auto', help: 'trace format' },
   { flag: 'skip-bad', kind: 'bool', help: 'skip and count bad trace rows instead of stopping at the first' },
   ...TARGET_FLAGS,
@@ -41,6 +43,7 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'start-delay-ms', value: 'MS', default: '500', help: 'time between the start and the first offset of the trace' },
   ...COMMON_RUN_FLAGS,
   ...SLO_TAG_FLAGS,
+  ...START_FLAGS,
   ...SCRAPE_FLAGS,
 ];
 
@@ -60,6 +63,7 @@ export interface ReplaySettings extends RunFlags {
   maxConcurrency?: number;
   lookAheadMs: number;
   startDelayMs: number;
+  start?: StartSpec;
 }
 
 export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): ReplaySettings | 'help' {
@@ -74,6 +78,7 @@ export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): Repl
     maxConcurrency: numberFlag(flags.options, label, 'MAX_CONCURRENCY', 1),
     lookAheadMs: numberFlag(flags.options, label, 'LOOKAHEAD_MS', 0) ?? 500,
     startDelayMs: numberFlag(flags.options, label, 'START_DELAY_MS', 0) ?? 500,
+    start: readStartFlags(flags.options, label),
   };
 }
 
@@ -94,26 +99,32 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   const runTags = { ...s.tags, run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
   const registry = new Registry(runTags, isTimeMetric);
-  const outputs = await openOutputs(s.outs, registry);
+  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson);
+  // Several instances: offset 0 at the common start (polled from the start file if need be).
+  const start = s.start ? await commonStart(s.start, log) : undefined;
+  const startDelayMs = start ? start.plannedUnixMs - nowUnixMs() : s.startDelayMs;
   const planned = trace.requests.length;
   const lastOffset = trace.requests[planned - 1].atMs;
   const slo = runSlo(s.slo);
-  const live = new LiveRun({ planned, scheduleEndMs: s.startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
+  const live = new LiveRun({ planned, scheduleEndMs: startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
   // The engine's /metrics beside the run, into the main registry (and so the outputs). One
   // scrape per run: in a segmented run only the instance whose segment starts at 0 scrapes.
   const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
   const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {
-    config: scrapeConfig, sink: registry, model, maxMs: s.startDelayMs + lastOffset + cfg.timeoutMs, progress: live.progress,
+    config: scrapeConfig, sink: registry, model, maxMs: startDelayMs + lastOffset + cfg.timeoutMs, progress: live.progress,
   });
   const job: Omit<ReplayJob, 'worker'> = {
-    options: s.options, model, originUnixMs: nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
+    options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
     lookAheadMs: s.lookAheadMs, maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined,
     timeouts: s.timeouts, runTags, ...live.wants,
   };
-  const startedMs = nowMs();
+  // The run's duration counts from --start-delay-ms before offset 0, with or without a common start.
+  const startedMs = start ? monotonicOf(start.plannedUnixMs) - s.startDelayMs : nowMs();
+  const started = start?.stamp(live.interrupt.stopSending);
   let results: ThreadResult[];
   try {
-    results = await live.runThreads(s.workers, job, replayThread, new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs);
+    // In this thread, the trace read above is not read a second time (it may come from S3).
+    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();
@@ -133,9 +144,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const extra = {
     interrupted: live.interrupt.interrupted, notSentInterrupted: notSent, delayedByConcurrency: delayed, workers: s.workers,
     segmentSequence: s.sequence ?? null, skippedTraceRows: trace.skippedCount, thresholds: summaryThresholds(thresholdResults),
+    start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  writeJson(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   let table = renderTable(result);
   if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);

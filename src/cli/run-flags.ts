@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { EnvMap, OptionLabel } from '../config/env';
 import { asUsage, flagLabel, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags';
-import { parseSegment, parseSequence, segmentIndices } from '../engine/segments';
+import { formatSegment, formatSequence, parseSegment, parseSequence, segmentIndices, splitEvenly } from '../engine/segments';
 import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
 import type { Timeouts } from '../engine/transport';
@@ -60,10 +60,30 @@ function usage<T>(read: () => T): T {
   }
 }
 
+/**
+ * --segment-count M with --segment-index N (or, in a Kubernetes Indexed Job, the pod's
+ * JOB_COMPLETION_INDEX): instance N of M equal segments, as --segment and --segment-sequence.
+ */
+export function indexedSegment(o: EnvMap, label: OptionLabel): { segment?: string; sequence?: string } {
+  if (o.SEGMENT_COUNT === undefined) {
+    if (o.SEGMENT_INDEX !== undefined) throw new UsageError(`${label('SEGMENT_INDEX', o.SEGMENT_INDEX)} needs --segment-count M`);
+    return { segment: o.SEGMENT, sequence: o.SEGMENT_SEQUENCE };
+  }
+  if (o.SEGMENT !== undefined || o.SEGMENT_SEQUENCE !== undefined) throw new UsageError(`${label('SEGMENT_COUNT', o.SEGMENT_COUNT)}: give either --segment-count/--segment-index or --segment/--segment-sequence`);
+  const count = Number(o.SEGMENT_COUNT);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UsageError(`${label('SEGMENT_COUNT', o.SEGMENT_COUNT)}: must be a whole number from 1 to 10000`);
+  const raw = o.SEGMENT_INDEX ?? o.JOB_COMPLETION_INDEX;
+  if (raw === undefined) throw new UsageError(`${label('SEGMENT_COUNT', o.SEGMENT_COUNT)}: give --segment-index N (0 to ${count - 1}), or run in an Indexed Job (JOB_COMPLETION_INDEX)`);
+  const index = Number(raw);
+  const from = o.SEGMENT_INDEX !== undefined ? label('SEGMENT_INDEX', raw) : `JOB_COMPLETION_INDEX=${raw}`;
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new UsageError(`${from}: must be a whole number from 0 to ${count - 1} (--segment-count ${count})`);
+  const seq = splitEvenly(count);
+  return { segment: formatSegment(seq[index]), sequence: formatSequence(seq) };
+}
+
 export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeoutMs: number): RunFlags {
   const o = flags.options;
-  const segment = o.SEGMENT;
-  const sequence = o.SEGMENT_SEQUENCE;
+  const { segment, sequence } = indexedSegment(o, label);
   // Both together (a sequence needs --segment, the segment must be one of it): exit 2 before any work.
   usage(() => segmentIndices(segment ? parseSegment(segment) : null, sequence ? parseSequence(sequence) : null));
   return {
@@ -98,5 +118,7 @@ export function readLoadFlags(argv: readonly string[], specs: readonly FlagSpec[
   const flags = parseFlags(argv, specs, command);
   if (flags.help) return 'help';
   if (flags.positional.length) throw new UsageError(`${command}: unexpected argument "${flags.positional[0]}" (flags start with --; see --help)`);
+  // The pod's index in a Kubernetes Indexed Job: its segment when --segment-count is given.
+  if (env.JOB_COMPLETION_INDEX !== undefined) flags.options.JOB_COMPLETION_INDEX = env.JOB_COMPLETION_INDEX;
   return { flags, label: flagLabel(specs), options: { ...flags.options, OPENAI_API_KEY: env.OPENAI_API_KEY, API_KEY: env.API_KEY } };
 }

@@ -11,6 +11,8 @@ import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
+import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
+import { writeJsonTo } from '../node/store';
 import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -19,8 +21,8 @@ import { Registry } from '../engine/metrics';
 import { runModel } from '../engine/preflight';
 import { formatSegment, parseSegment } from '../engine/segments';
 import { percentilesNeeded } from '../engine/thresholds';
-import { nowMs, nowUnixMs } from '../engine/clock';
-import { checkThresholds, finishRun, summaryThresholds, writeJson } from '../engine/summary';
+import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
+import { checkThresholds, finishRun, summaryThresholds } from '../engine/summary';
 import type { ThreadHooks } from '../engine/threads';
 import type { RunInfo } from '../metrics/summary';
 import { isTimeMetric } from '../metrics/units';
@@ -67,6 +69,7 @@ export const SESSIONS_FLAGS: FlagSpec[] = [
   ...PROMPT_FLAGS,
   ...COMMON_RUN_FLAGS.map((f) => (f.flag === 'summary-json' ? { ...f, default: SUMMARY_DEFAULT } : f)),
   ...SLO_TAG_FLAGS,
+  ...START_FLAGS,
   ...SCRAPE_FLAGS,
 ];
 
@@ -86,6 +89,7 @@ const EXAMPLE = `examples:
 export interface SessionsSettings extends RunFlags {
   cfg: SessionsConfig;
   options: Record<string, string | undefined>;
+  start?: StartSpec;
   debugFile?: string;
 }
 
@@ -100,7 +104,7 @@ export function readSessionsSettings(argv: string[], env: NodeJS.ProcessEnv, now
   options.RUN_ID = cfg.runId;
   const run = readRunFlags(flags, label, cfg.timeoutMs);
   if (debugFile && run.workers > 1) throw new UsageError(`--debug-bodies ${debugFile}: needs --workers 1 (one thread writes the file)`);
-  return { ...run, cfg, options, debugFile };
+  return { ...run, cfg, options, debugFile, start: readStartFlags(flags.options, label) };
 }
 
 /** The run's warnings about the traces, before anything is sent. */
@@ -134,7 +138,9 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
 
   const runTags = { ...s.tags, run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
   const registry = new Registry(runTags, isTimeMetric);
-  const outputs = await openOutputs(s.outs, registry);
+  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson);
+  // Several instances: sessions start at the common start (polled from the start file if need be).
+  const start = s.start ? await commonStart(s.start, log) : undefined;
   const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
   const slo = runSlo(s.slo);
   const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
@@ -145,16 +151,17 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     config: scrapeConfig, sink: registry, model, maxMs: limitMs, progress: live.progress,
   });
   const job: Omit<SessionsJob, 'worker'> = {
-    options: s.options, runId: cfg.runId, model, originUnixMs: nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
+    options: s.options, runId: cfg.runId, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
     timeouts: s.timeouts, runTags, ...live.wants,
   };
   // In this thread, the traces planned above are not read a second time.
   const here = (j: SessionsJob, hooks: ThreadHooks) =>
     sessionsThread(j, { ...hooks, debug: debug ? (line) => debug.write(line.slice(DEBUG_PREFIX.length) + '\n') : undefined }, groups);
-  const startedMs = nowMs();
+  const startedMs = start ? monotonicOf(start.plannedUnixMs) : nowMs();
+  const started = start?.stamp(live.interrupt.stopSending);
   let results: SessionsThreadResult[];
   try {
-    results = await live.runThreads(s.workers, job, here, new URL('../scenarios/sessions-worker.ts', import.meta.url), 0);
+    results = await live.runThreads(s.workers, job, here, new URL('../scenarios/sessions-worker.ts', import.meta.url), 0, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();
@@ -176,10 +183,10 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   result.serving.slo = slo.block(result.serving.durationS);
   const extra = {
     interrupted: live.interrupt.interrupted, cutByLimit: results.some((r) => r.run.cutByLimit), workers: s.workers,
-    segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults),
+    segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults), start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  writeJson(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
   return finishRun(renderSessions(result) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);

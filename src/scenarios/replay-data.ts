@@ -1,14 +1,15 @@
 // What the open-loop replay reads before it starts, in Node: the sliced, time-ordered requests
 // of the trace (lengths and block ids only; prompt text is built in the look-ahead window, so
 // bodies are never held for the whole trace) and the prompt vocabulary. The file is read in
-// chunks and only those compact rows are kept: neither the whole text nor the parsed sessions
+// chunks (a local file, or an s3:// object streamed) and only those compact rows are kept: neither the whole text nor the parsed sessions
 // (a 200k-row Mooncake trace peaked at 403 MB read whole).
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readRecords } from '../trace/read';
 import { TraceError } from '../trace/errors';
-import { fileSource, firstText } from '../node/file-source';
+import { openTraceSource } from '../node/store';
+import { S3Error } from '../node/s3';
 import type { TraceSource } from '../trace/source';
 import type { TimedRequest } from '../trace/model';
 import type { ReplayConfig } from '../config/replay';
@@ -29,11 +30,12 @@ export class TraceLoadError extends Error {}
 
 export function loadReplayTrace(cfg: ReplayConfig): LoadedTrace {
   let first: string;
-  let src: ReturnType<typeof fileSource>;
+  let src: TraceSource;
   try {
-    first = firstText(cfg.trace);
-    src = fileSource(cfg.trace);
+    // A file, or an s3:// object streamed in chunks (each pass a new GET).
+    ({ first, src } = openTraceSource(cfg.trace));
   } catch (e) {
+    if (e instanceof S3Error) throw new TraceLoadError(e.message);
     throw new TraceLoadError(`cannot read trace ${cfg.trace}: ${(e as Error).message}`);
   }
   try {

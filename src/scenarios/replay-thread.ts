@@ -9,7 +9,7 @@ import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport'
 import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
 import type { OpenLoopResult } from '../engine/openloop';
 import type { EnvMap } from '../config/env';
-import { loadReplayTrace, loadVocabulary } from './replay-data';
+import { loadReplayTrace, loadVocabulary, type LoadedTrace } from './replay-data';
 import { runReplay } from './replay';
 import { isTimeMetric } from '../metrics/units';
 
@@ -23,9 +23,10 @@ export interface ThreadResult extends ThreadOutcome {
   planned: number;
 }
 
-export async function replayThread(job: ReplayJob, hooks: ThreadHooks): Promise<ThreadResult> {
+/** `loaded`: the trace the main thread already read (a thread of its own reads it itself). */
+export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: LoadedTrace): Promise<ThreadResult> {
   const cfg = readReplayConfig(job.options);
-  const trace = loadReplayTrace(cfg);
+  const trace = loaded ?? loadReplayTrace(cfg);
   const processShare = segmentIndices(job.segment ? parseSegment(job.segment) : null, job.sequence ? parseSequence(job.sequence) : null);
   const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
   const registry = new Registry(job.runTags, isTimeMetric);
