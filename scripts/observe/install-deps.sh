@@ -13,11 +13,6 @@ if ((${#missing[@]} == 0)); then
   echo "deps-observe: influxd $(influxd version | awk '{print $2}'), $(prometheus --version 2>&1 | head -1)"
   exit 0
 fi
-command -v apt-get >/dev/null || { echo "deps-observe: install ${missing[*]} (Debian/Ubuntu packages) yourself: no apt-get here" >&2; exit 1; }
-if [[ $(id -u) -ne 0 ]]; then
-  echo "deps-observe: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
-fi
 # The packages would start system services on 0.0.0.0:8086 and :9090; the tests start their own
 # on loopback, so keep the services from starting during the install (Debian's policy-rc.d).
 policy=/usr/sbin/policy-rc.d
@@ -26,6 +21,5 @@ if [[ ! -e $policy ]]; then
   chmod +x "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+source "$(dirname "$0")/../lib/apt-install.sh"
+apt_install deps-observe "${missing[@]}"
