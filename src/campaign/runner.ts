@@ -218,11 +218,12 @@ export class CampaignRunner {
     // 0 passed, 99 a threshold failed: both measured the whole point. 130: interrupted.
     if (this.interrupted || x.code === EXIT.interrupted) return this.finish(e, 'incomplete', haveSummary ? 'interrupted: the summary covers the requests measured until then' : 'interrupted before a summary was written');
     if ((x.code === 0 || x.code === EXIT.thresholds) && haveSummary) return this.finish(e, 'done');
-    this.failed++;
     return this.finish(e, 'failed', `exit ${x.code ?? 'by signal'}: ${x.tail.join(' | ') || 'no message'}`);
   }
 
   private finish(e: IndexPoint, status: IndexPoint['status'], error?: string): void {
+    // Every failed point counts toward the exit code, a failed warm-up too.
+    if (status === 'failed') this.failed++;
     e.status = status;
     e.endedUnixMs = Date.now();
     if (error) e.error = error;

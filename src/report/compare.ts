@@ -128,6 +128,17 @@ function pct(sorted: Float64Array, p: number): number {
   return percentile(sorted as unknown as number[], p);
 }
 
+/**
+ * A campaign point that did not run to its end (interrupted: "incomplete") has a summary of the
+ * requests measured until then: fewer requests, often a different load over time. The figures are
+ * still compared, with this said beside them.
+ */
+export function statusNote(a: PointRef, b: PointRef): string | undefined {
+  const partial = ([['A', a], ['B', b]] as const).filter(([, p]) => p.status !== 'done')
+    .map(([side, p]) => `${side} ${p.id} is ${p.status}: ${p.error ?? 'it covers only what was measured before it stopped'}`);
+  return partial.length ? partial.join('; ') : undefined;
+}
+
 export function comparePoints(a: PointRef, b: PointRef, o: CompareOptions): PointComparison {
   const sa = readSummary(a.summaryPath!);
   const sb = readSummary(b.summaryPath!);
@@ -135,11 +146,15 @@ export function comparePoints(a: PointRef, b: PointRef, o: CompareOptions): Poin
   const ra = judged ? readRunSamples(a.requestsPath!, o.maxSamples, o.seed) : undefined;
   const rb = judged ? readRunSamples(b.requestsPath!, o.maxSamples, o.seed + 1) : undefined;
   const missing = [a, b].filter((p) => !p.requestsPath).map((p) => p.id);
+  const notes = [
+    statusNote(a, b),
+    judged ? undefined : `noise cannot be judged: no per-request records (requests.jsonl) for ${missing.join(' and ')}; the differences come from the summaries`,
+  ].filter((n) => n !== undefined);
   return {
     a: a.id,
     b: b.id,
     noiseJudged: judged,
-    note: judged ? undefined : `noise cannot be judged: no per-request records (requests.jsonl) for ${missing.join(' and ')}; the differences come from the summaries`,
+    note: notes.length ? notes.join('; ') : undefined,
     rows: [...countRows(sa, sb, ra, rb, o), ...latencyRows(sa, sb, ra, rb, o)],
   };
 }

@@ -37,8 +37,11 @@ export interface PointDigest {
   itlSource: 'gaps' | 'request-mean' | 'none';
   series?: RunSeries;
   engine?: EngineSeries;
-  records: JsonlStats;
+  /** Lines read from requests.jsonl; `warmup` of them were warm-up records, left out of everything. */
+  records: RecordStats;
 }
+
+export type RecordStats = JsonlStats & { warmup: number };
 
 export interface DigestOptions { maxBins: number }
 
@@ -80,14 +83,17 @@ class BinQuantiles {
   }
 }
 
-function streamSeries(requests: string, bins: TimeBins, own: Partial<Record<DistMetric, LogHistogram>>, stats: JsonlStats): RunSeries {
+function streamSeries(requests: string, bins: TimeBins, own: Partial<Record<DistMetric, LogHistogram>>, stats: RecordStats): RunSeries {
   const sends = new BinCounts(bins);
   const errors = new BinCounts(bins);
   const inFlight = new BinIntegral(bins);
   const tokens = new BinIntegral(bins);
   const ttft = new BinQuantiles(bins);
   for (const r of readJsonl<ReportRecord>(requests, stats)) {
-    if (r.warmup) continue;
+    if (r.warmup) {
+      stats.warmup++;
+      continue;
+    }
     const s = r.sendUnixMs;
     const e = s + r.e2eMs;
     sends.add(s);
@@ -133,7 +139,7 @@ export function digestPoint(ref: PointRef, o: DigestOptions): PointDigest {
     dists[m] = h && h.count > 0 ? h : null;
     if (!dists[m] && ref.requestsPath) own[m] = emptyHistogram();
   }
-  const records: JsonlStats = { lines: 0, truncatedLast: false };
+  const records: RecordStats = { lines: 0, truncatedLast: false, warmup: 0 };
   let series: RunSeries | undefined;
   let engine: EngineSeries | undefined;
   const span = ref.requestsPath || ref.engineMetricsPath ? runSpan(summary, ref.requestsPath) : undefined;

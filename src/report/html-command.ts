@@ -63,7 +63,8 @@ export async function reportHtmlCommand(argv: string[]): Promise<number> {
     for (const [i, ref] of refs.entries()) {
       const d = digestPoint(ref, { maxBins });
       digests.push(d);
-      log(`report: point ${i + 1}/${refs.length} ${ref.id}: ${d.records.lines} records${d.engine ? `, ${d.engine.scrapes} engine scrapes` : ''}`);
+      const warm = d.records.warmup ? ` (+${d.records.warmup} warm-up, left out)` : '';
+      log(`report: point ${i + 1}/${refs.length} ${ref.id}: ${d.records.lines - d.records.warmup} records${warm}${d.engine ? `, ${d.engine.scrapes} engine scrapes` : ''}`);
     }
     const charts = buildCharts(digests);
     const title = flags.options.TITLE ?? `llm-replay report: ${src.name}`;

@@ -1,16 +1,18 @@
-// `llm-replay report html` and `report compare` on real results: a small campaign of real
-// replays against the simulator (laid out as the campaign runner writes it), the HTML opened in
+// `llm-replay report html` and `report compare` on real results: a small campaign run by
+// `llm-replay campaign run` against the simulator (SLO, warm-up, engine /metrics scraped, and a
+// target that is down, so a point has no results), the HTML opened in
 // headless Chromium from Debian (make deps-report) with no console errors and no network, its
 // charts checked against what the result files say, the SVG export rendered in Node, and the
 // comparison of a rerun (within noise) and of a slower engine (TTFT beyond noise).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import * as echarts from 'echarts';
 import { readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
-import { buildCampaign, runPoint, TRACE, type PlannedPoint } from './support/campaign';
+import { EXIT } from '../../src/cli/flags';
 import { CDF_QUANTILES } from '../../src/report/distribution';
 import { buildCharts } from '../../src/report/charts';
 import { digestPoint } from '../../src/report/digest';
@@ -18,9 +20,14 @@ import { measuredPoints, openResults, type RunSummary } from '../../src/report/i
 import type { Comparison } from '../../src/report/compare';
 
 const SIM_ARGS = ['--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet'];
+const TRACE = 'traces/mooncake-sample.jsonl';
 const REQUESTS = 100;
+const WARMUP = 5;
 const SLO_TTFT_MS = 300;
-const POINTS: PlannedPoint[] = [10, 20, 40].map((s) => ({ id: `x${s}`, speedup: s, labels: { target: 'sim-fast', trace: 'mooncake' }, salt: `campaign-x${s}` }));
+const SPEEDUPS = [10, 20, 40];
+/** The campaign's point ids (`<trace>-x<speed-up>-<target>`): the simulator's, and the down target's. */
+const IDS = SPEEDUPS.map((s) => `mooncake-x${s}-sim-fast`);
+const DOWN_IDS = SPEEDUPS.map((s) => `mooncake-x${s}-down`);
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Runs in the page: every chart element's live ECharts option (series names, types and data). */
@@ -33,6 +40,44 @@ interface DomChart { id: string; series: Array<{ name: string; type: string; dat
 
 function summaryOf(root: string, id: string): RunSummary {
   return JSON.parse(readFileSync(join(root, 'points', id, 'summary.json'), 'utf8')) as RunSummary;
+}
+
+/** A port nothing listens on: the target that is down. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The campaign file: the sample at three speed-ups on the simulator and on a target that is down. */
+async function campaignFile(dir: string, simUrl: string): Promise<string> {
+  const file = join(dir, 'campaign.yaml');
+  writeFileSync(file, [
+    'name: report-test',
+    `slo: ['ttft:p99<=${SLO_TTFT_MS}']`,
+    `flags: {max-requests: ${REQUESTS}}`,
+    `warmup: {requests: ${WARMUP}}`,
+    'cooldownS: 0',
+    'scrape: {intervalS: 0.2}',
+    'targets:',
+    `  - {name: sim-fast, baseUrl: ${simUrl}}`,
+    `  - {name: down, baseUrl: 'http://127.0.0.1:${await closedPort()}'}`,
+    'traces:',
+    `  - {name: mooncake, replay: ${resolve(TRACE)}}`,
+    `load: {speedup: [${SPEEDUPS.join(', ')}]}`,
+  ].join('\n') + '\n');
+  return file;
+}
+
+/** One replay into DIR as a campaign point lays it out (summary.json with its SLO block, requests.jsonl). */
+async function replayRun(sim: RunningSim, dir: string, speedup: number, salt: string, extra: string[] = []): Promise<void> {
+  const run = await runCli([
+    'replay', '--base-url', sim.url, '--speedup', String(speedup), '--max-requests', String(REQUESTS), '--salt', salt, '--slo', `ttft:p99<=${SLO_TTFT_MS}`,
+    '--summary-json', join(dir, 'summary.json'), '--out', `jsonl=${join(dir, 'requests.jsonl')}`, '--quiet', '--trace', TRACE, ...extra,
+  ], {}, 120_000);
+  expect(run.code, run.stderr).toBe(0);
 }
 
 /** Brute force: points no other point beats on throughput and p99 TTFT together. */
@@ -49,7 +94,10 @@ describe('report on a real campaign', () => {
 
   beforeAll(async () => {
     sim = await startSim(['--preset', 'fast', ...SIM_ARGS]);
-    await buildCampaign(sim, campaign, POINTS, REQUESTS, SLO_TTFT_MS);
+    const run = await runCli(['campaign', 'run', await campaignFile(work, sim.url), '--out-dir', campaign], {}, 200_000);
+    // The down target's points fail (the campaign says so in its exit code), the others are done.
+    expect(run.code, run.stderr).toBe(EXIT.startFailed);
+    expect(run.stdout).toContain('campaign report-test: 3 done, 0 incomplete, 3 failed, 0 pending');
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
@@ -60,11 +108,12 @@ describe('report on a real campaign', () => {
     const html = join(work, 'report.html');
     const run = await runCli(['report', 'html', campaign, '-o', html]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/point 3\/3 x40: 100 records, \d+ engine scrapes/);
+    expect(run.stderr).toMatch(new RegExp(`point 3/3 ${IDS[2]}: ${REQUESTS} records \\(\\+${WARMUP} warm-up, left out\\), \\d+ engine scrapes`));
     const text = readFileSync(html, 'utf8');
     expect(text).not.toMatch(/<script[^>]+src=|<link[^>]+href="http|https?:\/\/cdn/i);
     expect(text).toContain('p99.99');
-    expect(text).toContain('never-run'); // the pending point is listed as without results
+    // The points without results are listed, with the reason they failed.
+    for (const id of DOWN_IDS) expect(text).toMatch(new RegExp(`<td>${id}</td><td>failed</td><td>warm-up failed`));
 
     expect(existsSync(CHROMIUM), 'chromium missing: run make deps-report').toBe(true);
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
@@ -87,7 +136,7 @@ describe('report on a real campaign', () => {
 
     const chart = (id: string) => domCharts.find((c) => c.id === id)!;
     expect(domCharts.map((c) => c.id)).toEqual(['pareto', 'cdf-ttft', 'cdf-itl', 'cdf-e2e', 'ts-request-rate', 'ts-in-flight', 'ts-ttft', 'ts-output-tokens', 'ts-engine-kv', 'cache-vs-load', 'errors', 'goodput-vs-load']);
-    const ids = POINTS.map((p) => p.id);
+    const ids = IDS;
     const summaries = Object.fromEntries(ids.map((id) => [id, summaryOf(campaign, id)]));
 
     // Pareto: every point, and the frontier is the non-dominated set of the summaries' figures.
@@ -106,25 +155,29 @@ describe('report on a real campaign', () => {
     const bins = chart('ts-request-rate').series[0].data as Array<[number, number]>;
     const width = 2 * bins[0][0];
     const sent = bins.reduce((a, [, rate]) => a + rate * width, 0);
-    expect(sent).toBeCloseTo(readRecords(join(campaign, 'points/x10/requests.jsonl')).length, 6);
+    // Warm-up records head the point's requests.jsonl and are left out of the series.
+    const x10 = readRecords(join(campaign, 'points', IDS[0], 'requests.jsonl')) as Array<{ warmup?: boolean }>;
+    expect(x10.filter((r) => r.warmup)).toHaveLength(WARMUP);
+    expect(sent).toBeCloseTo(x10.length - WARMUP, 6);
     expect(chart('ts-in-flight').series).toHaveLength(3 * 3);
     expect(chart('ts-output-tokens').series).toHaveLength(3 * 2);
     expect(chart('ts-engine-kv').series).toHaveLength(3 * 2);
     expect(chart('ts-ttft').series).toHaveLength(3);
-    const running = chart('ts-in-flight').series.find((s) => s.name === 'x40 engine running')!;
+    const running = chart('ts-in-flight').series.find((s) => s.name === `${IDS[2]} engine running`)!;
     expect((running.data as Array<[number, number | null]>).some(([, v]) => v !== null && v > 0)).toBe(true);
 
     // Versus load: one group (target=sim-fast trace=mooncake), three loads.
+    const [x10s, x20s] = [summaries[IDS[0]], summaries[IDS[1]]];
     const cache = chart('cache-vs-load').series;
     expect(cache).toHaveLength(1);
     expect((cache[0].data as Array<[number, number]>).map(([x]) => x)).toEqual([10, 20, 40]);
-    expect((cache[0].data as Array<[number, number]>)[0][1]).toBeCloseTo(summaries.x10.cacheHitRate! * 100, 2);
+    expect((cache[0].data as Array<[number, number]>)[0][1]).toBeCloseTo(x10s.cacheHitRate! * 100, 2);
     expect(chart('errors').series[0].data).toHaveLength(3);
     const [goodput, attainment] = chart('goodput-vs-load').series;
     expect(goodput.data).toHaveLength(3);
     expect(attainment.data).toHaveLength(3);
-    const x20 = readRecords(join(campaign, 'points/x20/requests.jsonl')) as Array<{ sloOk?: boolean }>;
-    expect((goodput.data as Array<[number, number]>)[1][1]).toBeCloseTo(x20.filter((r) => r.sloOk).length / summaries.x20.durationS, 2);
+    const x20 = readRecords(join(campaign, 'points', IDS[1], 'requests.jsonl')) as Array<{ sloOk?: boolean }>;
+    expect((goodput.data as Array<[number, number]>)[1][1]).toBeCloseTo(x20.filter((r) => r.sloOk).length / x20s.durationS, 2);
   });
 
   it('exports the same charts as SVG files, rendered in Node with the same series', async () => {
@@ -165,12 +218,9 @@ describe('report on a real campaign', () => {
     writeFileSync(smooth, rows.map((l, i) => JSON.stringify({ ...JSON.parse(l), timestamp: i * 100 })).join('\n') + '\n');
     const first = join(work, 'rerun-1');
     const again = join(work, 'rerun-2');
-    const even = { id: 'even', speedup: 2, labels: {}, trace: smooth, extra: ['--start-delay-ms', '4000'] };
-    await Promise.all([
-      runPoint(sim, first, { ...even, salt: 'rerun-1' }, REQUESTS, SLO_TTFT_MS),
-      runPoint(sim, again, { ...even, salt: 'rerun-2' }, REQUESTS, SLO_TTFT_MS),
-    ]);
-    const point = join(campaign, 'points', 'x10');
+    const even = ['--trace', smooth, '--start-delay-ms', '4000'];
+    await Promise.all([replayRun(sim, first, 2, 'rerun-1', even), replayRun(sim, again, 2, 'rerun-2', even)]);
+    const point = join(campaign, 'points', IDS[0]);
     const same = await runCli(['report', 'compare', first, again, '--json', '--quiet']);
     expect(same.code, same.stderr).toBe(0);
     const sameRows = (JSON.parse(same.stdout) as Comparison).pairs[0].rows.filter((r) => r.verdict !== 'noise unknown');
@@ -182,7 +232,7 @@ describe('report on a real campaign', () => {
     const slowSim = await startSim(['--preset', 'small', ...SIM_ARGS]);
     const slow = join(work, 'slow');
     try {
-      await runPoint(slowSim, slow, { ...POINTS[0], salt: 'slow' }, REQUESTS, SLO_TTFT_MS);
+      await replayRun(slowSim, slow, SPEEDUPS[0], 'slow');
     } finally {
       await slowSim.stop();
     }
@@ -198,7 +248,7 @@ describe('report on a real campaign', () => {
     // Campaigns pair point by point by id; the pending point has no results on either side.
     const self = await runCli(['report', 'compare', campaign, campaign, '--json', '--quiet', '--resamples', '200']);
     const c = JSON.parse(self.stdout) as Comparison;
-    expect(c.pairs.map((p) => p.a)).toEqual(['x10', 'x20', 'x40']);
+    expect(c.pairs.map((p) => p.a)).toEqual(IDS);
     expect(c.onlyInA).toEqual([]);
   });
 });
