@@ -66,8 +66,12 @@ export function planPoint(spec: CampaignSpec, trace: CampaignTrace, target: Camp
     argv.push(...(trace.kind === 'replay' ? ['--speedup', String(speedup)] : ['--time-scale', String(timeScale / speedup)]));
   }
   argv.push(...flagArgs(flags));
+  const id = pointId(trace.name, load, target.name, infix);
+  // Each point gets its own prompt text (its warm-up shares it), so a point never hits the prefix
+  // cache an earlier point filled: otherwise later loads look cached. `salt` in flags overrides.
+  if (flags.salt === undefined) argv.push('--salt', `${spec.name}/${id}`);
   return {
-    id: pointId(trace.name, load, target.name, infix),
+    id,
     kind: trace.kind,
     labels: { target: target.name, trace: trace.name, ...target.labels, [load.kind]: formatLoad(load.value) },
     load,

@@ -68,7 +68,10 @@ describe('plan', () => {
     expect(points[0].labels).toEqual({ target: 'a', trace: 'moon', engine: 'vllm', rate: '2' });
     // rate 2 on a trace recorded at 0.5 req/s: speed-up 4; target flags win over the campaign's.
     expect(points[1].argv).toEqual(['replay', '--trace', '/c/traces/m.jsonl', '--base-url', 'http://127.0.0.1:8001', '--model', 'm', '--speedup', '4',
-      '--max-requests', '20', '--stream', '--no-ignore-eos']);
+      '--max-requests', '20', '--stream', '--no-ignore-eos', '--salt', 'sweep/moon-r2-b']);
+    // Every point its own prompt text (no cache carried over from earlier points); its warm-up shares it.
+    expect(new Set(points.map((p) => p.argv[p.argv.indexOf('--salt') + 1])).size).toBe(points.length);
+    expect(warmupArgv(points[1], 5)).toContain('sweep/moon-r2-b');
     expect(warmupArgv(points[1], 5).slice(-2)).toEqual(['--max-requests', '5']);
     expect(warmupArgv(points[1], 5).filter((a) => a === '--max-requests').length).toBe(1);
   });
@@ -78,6 +81,11 @@ describe('plan', () => {
     const p = planMatrix(s, () => 1)[0];
     expect(p.argv.slice(0, 5)).toEqual(['sessions', '--traces', '/c/traces/s', '--base-url', 'http://127.0.0.1:8000']);
     expect(p.argv).toContain('--users');
+    // A salt the user gives (here target b's) replaces the per-point one: those points share a cache.
+    const salted = planMatrix(parseCampaign(GOOD.replace('{max-requests: 20}', '{max-requests: 20, salt: shared}'), '/c/sweep.yaml'), () => 0.5);
+    const saltsOf = (target: string) => salted.filter((q) => q.labels.target === target).map((q) => q.argv.filter((a, i) => q.argv[i - 1] === '--salt'));
+    expect(saltsOf('b')).toEqual([['shared'], ['shared']]);
+    expect(saltsOf('a')).toEqual([['sweep/moon-r2-a'], ['sweep/moon-r4-a']]);
     const fast = planPoint({ ...s, flags: { 'time-scale': 0.5 } }, s.traces[0], s.targets[0], { kind: 'speedup', value: 4 }, () => 1, 'cap-');
     expect(fast.id).toBe('moon-cap-x4-a');
     expect(fast.argv.join(' ')).toContain('--time-scale 0.125');
