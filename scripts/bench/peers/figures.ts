@@ -6,6 +6,7 @@
 import type { GroundTruthRecord } from '../../../src/sim/ground-truth';
 import type { WireExchange } from '../wire';
 import { absDist, type Dist } from '../accuracy';
+import { percentile } from '../../../src/metrics/formulas';
 
 /** One request as a tool recorded it, read from its own output (peer-outputs.ts). */
 export interface ToolRecord {
@@ -172,8 +173,6 @@ export { absDist, type Dist };
 
 /** Median of repeated figures (mean of the middle two for an even count); NaN when none. */
 export function median(xs: readonly number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  // The project's interpolating percentile: its p50 is the mean of the middle two for an even count.
+  return percentile(xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b), 50);
 }
