@@ -23,11 +23,14 @@ export interface RunOutputs {
   close(log: (t: string) => void): Promise<void>;
 }
 
-/** `summaryJson`, when given, is checked too (an s3:// bucket must answer before the run). */
-export async function openOutputs(specs: readonly string[], registry: Registry, summaryJson?: string): Promise<RunOutputs> {
+/**
+ * `summaryJson`, when given, is checked too (an s3:// bucket must answer before the run).
+ * `own` outputs (the live dashboard) are started and fed here but stopped by their owner.
+ */
+export async function openOutputs(specs: readonly string[], registry: Registry, summaryJson?: string, own: readonly Output[] = []): Promise<RunOutputs> {
   let jsonl: JsonlWriter | undefined;
   let upload: { url: string; dir: string } | undefined;
-  const outputs: Output[] = [];
+  const outputs: Output[] = [...own];
   if (isS3Url(summaryJson)) await checkBucket(summaryJson);
   for (const spec of specs) {
     if (spec === 'jsonl' || spec.startsWith('jsonl=')) {
@@ -64,6 +67,7 @@ export async function openOutputs(specs: readonly string[], registry: Registry, 
     add,
     async close(log) {
       for (const o of outputs) {
+        if (own.includes(o)) continue;
         try {
           await o.stop();
         } catch (e) {

@@ -27,6 +27,7 @@ import { replayThread, type ReplayJob, type ThreadResult } from '../scenarios/re
 import { loadReplayTrace } from '../scenarios/replay-data';
 import { applyCalibration, calibrationSummary } from './calibrate-flags';
 import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
+import { EXTRA_FLAGS, RunExtras } from './run-extras';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'trace', value: 'FILE|S3_URL', help: 'trace file or s3://bucket/key, streamed (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
@@ -45,6 +46,7 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   ...SLO_TAG_FLAGS,
   ...START_FLAGS,
   ...SCRAPE_FLAGS,
+  ...EXTRA_FLAGS,
 ];
 
 const USAGE = `usage: llm-replay replay --trace FILE [--base-url URL] [--model NAME] [--speedup X] [flags]
@@ -99,7 +101,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   const runTags = { ...s.tags, run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
   const registry = new Registry(runTags, isTimeMetric);
-  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson);
+  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
+  const extras = new RunExtras({
+    command: 'replay', argv, specs: REPLAY_FLAGS, options: s.options, runId: cfg.runId, baseUrl: cfg.baseUrl, apiKey: cfg.apiKey,
+    metricsUrl: scrapeConfig.url, traces: [cfg.trace], log,
+  });
+  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson, extras.own);
+  await extras.begin();
   // Several instances: offset 0 at the common start (polled from the start file if need be).
   const start = s.start ? await commonStart(s.start, log) : undefined;
   const startDelayMs = start ? start.plannedUnixMs - nowUnixMs() : s.startDelayMs;
@@ -109,7 +117,6 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const live = new LiveRun({ planned, scheduleEndMs: startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
   // The engine's /metrics beside the run, into the main registry (and so the outputs). One
   // scrape per run: in a segmented run only the instance whose segment starts at 0 scrapes.
-  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(REPLAY_FLAGS));
   const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {
     config: scrapeConfig, sink: registry, model, maxMs: startDelayMs + lastOffset + cfg.timeoutMs, progress: live.progress,
   });
@@ -128,6 +135,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   } finally {
     live.end();
     await scrape.stop();
+    await extras.end();
   }
   for (const r of results) registry.merge(r.state);
 
@@ -147,9 +155,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
     start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
+  const blocks = extras.blocks(result, { ...result, engine: extra });
+  Object.assign(result, blocks);
   await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
-  let table = renderTable(result);
+  await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
+  let table = renderTable(result) + RunExtras.table(blocks);
   if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);
   if (delayed > 0) table += `NOTE: ${delayed} request(s) waited for a free slot (--max-concurrency ${s.maxConcurrency}): their dispatch lag includes the wait.\n`;
   return finishRun(table, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);

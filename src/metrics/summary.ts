@@ -5,6 +5,9 @@ import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { histogramStats, type LogHistogram } from './histogram';
 import type { Stats } from './formulas';
 import { renderSloLines, type SloBlock } from './slo';
+import type { CostBlock } from './cost';
+import type { EnergyBlock } from '../observe/dcgm';
+import type { RunCard } from '../outputs/run-card';
 
 /** The part of k6's handleSummary data this module reads. */
 export interface K6SummaryData {
@@ -44,6 +47,12 @@ export interface ReplayResult {
   histograms: Record<string, LogHistogram>;
   /** With --slo: attainment and goodput (src/metrics/slo.ts). */
   slo?: SloBlock;
+  /** What produced the result (src/outputs/run-card.ts). */
+  runCard?: RunCard;
+  /** With --cost-per-hour (src/metrics/cost.ts). */
+  cost?: CostBlock;
+  /** With GPU telemetry (src/observe/dcgm.ts). */
+  energy?: EnergyBlock;
 }
 
 function counter(d: K6SummaryData, name: string): number {
@@ -188,11 +197,12 @@ export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string)
 
 const WIDTH = 50;
 
-function line(label: string, value: string): string {
+/** One row of the table: label left, value right (cost, energy and run card rows use it too). */
+export function line(label: string, value: string): string {
   return `${label.padEnd(WIDTH - 10)}${value.padStart(10)}`;
 }
 
-function header(title: string, fill = '-'): string {
+export function header(title: string, fill = '-'): string {
   const pad = Math.max(0, WIDTH - title.length);
   const left = Math.floor(pad / 2);
   return fill.repeat(left) + title + fill.repeat(pad - left);

@@ -206,3 +206,41 @@ export function buildCharts(ds: PointDigest[]): ChartSpec[] {
   if (ds.some((d) => d.summary.slo && d.ref.load)) charts.push(goodputChart(ds));
   return charts;
 }
+
+/** Per-bin percentiles of one latency, for the live page: [label, p50, p90, p99 per bin]. */
+export interface LivePercentileSeries { metric: string; p50: number[]; p90: number[]; p99: number[] }
+
+function percentileChart(d: PointDigest, p: LivePercentileSeries): ChartSpec {
+  const id = `ts-${p.metric.toLowerCase().split(' ')[0]}-percentiles`;
+  const title = `${p.metric} percentiles per second (by completion time)`;
+  const series = (['p50', 'p90', 'p99'] as const).map((k, i) => line(k, binned(d, p[k]), { color: PALETTE[i] }));
+  return { id, title, option: base(title, 'seconds since the start', 'ms', { series }) };
+}
+
+function errorsOverTime(d: PointDigest, byReason: Record<string, number[]>): ChartSpec {
+  const title = 'Errors per second by reason';
+  const reasons = Object.keys(byReason);
+  const series = (reasons.length ? reasons : ['none']).map((r) => ({ type: 'bar', name: r, stack: 'errors', data: binned(d, byReason[r] ?? d.series!.binS.map(() => 0)) }));
+  return { id: 'ts-errors', title, option: base(title, 'seconds since the start', 'failed requests/s', { yAxis: { type: 'value', name: 'failed requests/s', min: 0 }, series }) };
+}
+
+/**
+ * The live dashboard's charts of one running point, from the builders above (the report's
+ * request-rate, in-flight, token-throughput and engine charts) and the per-second latency
+ * percentiles and errors that only the live page draws.
+ */
+export function liveCharts(d: PointDigest, percentiles: LivePercentileSeries[], errorsByReason: Record<string, number[]>): ChartSpec[] {
+  const ds = [d];
+  const engine = d.engine !== undefined;
+  const charts = [
+    timeChart(ds, 'ts-request-rate', 'Request rate (sent)', 'requests/s', 'requestsPerS'),
+    timeChart(ds, 'ts-in-flight', engine ? 'Requests in flight: client (solid) vs engine running (dashed) and waiting (dotted)' : 'Requests in flight', 'requests', 'inFlight',
+      (x) => [['engine running', x.engine!.running, 'dashed'], ['engine waiting', x.engine!.waiting, 'dotted']]),
+    ...percentiles.map((p) => percentileChart(d, p)),
+    timeChart(ds, 'ts-output-tokens', engine ? 'Output tokens/s: client (solid) vs engine generation (dashed)' : 'Output tokens/s', 'tokens/s', 'outputTokensPerS',
+      (x) => [['engine generation', x.engine!.generationTokensPerS, 'dashed']]),
+    errorsOverTime(d, errorsByReason),
+  ];
+  if (engine) charts.push(engineKvChart(ds));
+  return charts;
+}

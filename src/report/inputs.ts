@@ -83,7 +83,11 @@ function isServing(v: unknown): v is Record<string, unknown> {
  */
 export function readSummary(file: string): RunSummary {
   const v = readJsonFile(file, 'a run summary');
-  if (isObject(v) && isServing(v.serving)) return { ...(v.serving as unknown as RunSummary), slo: (v.slo ?? v.serving.slo) as SloBlock | undefined };
+  if (isObject(v) && isServing(v.serving)) {
+    // Sessions: the request figures are the serving block; card, cost and energy sit beside it.
+    const { runCard, cost, energy } = v as Partial<RunSummary>;
+    return { ...(v.serving as unknown as RunSummary), slo: (v.slo ?? v.serving.slo) as SloBlock | undefined, runCard, cost, energy };
+  }
   if (!isServing(v)) {
     throw new ReportInputError(`${file}: not a run summary (expected the JSON that replay/sessions write with --summary-json: keys requests, latencyMs, throughput)`);
   }

@@ -12,6 +12,7 @@ import { Exchange, type SimContext, recordRejected } from './exchange.js';
 import { type FaultPlan, FaultSpecError, drawFault, parseFaultSpec } from './faults.js';
 import type { GroundTruthSink } from './ground-truth.js';
 import { SimMetrics } from './metrics.js';
+import { SimGpuTelemetry } from './dcgm.js';
 import type { SimOptions } from './options.js';
 import type { PrepOutcome } from './prepare.js';
 import { startPreparer } from './preparer.js';
@@ -26,8 +27,11 @@ export interface SimServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
+/** Where the simulated DCGM exporter answers (src/sim/dcgm.ts). */
+export const DCGM_PATH = '/dcgm/metrics';
+
 const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions']);
-const GET_PATHS = new Set(['/v1/models', '/health', '/metrics', '/version', '/ping']);
+const GET_PATHS = new Set(['/v1/models', '/health', '/metrics', '/version', '/ping', DCGM_PATH]);
 
 let idCounter = 0;
 const idPrefix = `sim-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
@@ -104,6 +108,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   loopDelay.enable();
 
   const arrivals = new ArrivalStamps();
+  const gpu = new SimGpuTelemetry(() => ({ running: engine.scheduler.runningCount, maxSeqs: opts.engine.maxNumSeqs }));
 
   async function handleCompletion(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number): Promise<void> {
     let body: Buffer;
@@ -186,6 +191,12 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
           }),
         );
         return;
+      case DCGM_PATH: {
+        const text = gpu.render();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       case '/metrics': {
         const sch = engine.scheduler;
         // The histogram holds the intervals between samples; the delay is what exceeds 10 ms.
@@ -254,6 +265,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       while (ctx.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const ex of [...ctx.inflight]) ex.abort();
       engine.stop();
+      gpu.stop();
       loopDelay.disable();
       server.closeAllConnections();
       await preparer.close();
