@@ -28,6 +28,8 @@ export interface CampaignRunOptions {
   out: (t: string) => void;
   err: (t: string) => void;
   tty: boolean;
+  /** Flags added to every measured point (e.g. --web-dashboard=HOST:PORT). */
+  pointArgs?: string[];
 }
 
 /** Tags a run sets itself (src/cli/run-flags.ts): labels of those names stay labels only. */
@@ -170,6 +172,7 @@ export class CampaignRunner {
     args.push('--tag', `campaign=${this.spec.name}`, '--tag', `point=${p.id}`);
     for (const [k, v] of Object.entries(p.labels)) if (!RUN_OWN_TAGS.has(k)) args.push('--tag', `${k}=${v}`);
     for (const out of this.spec.outputs) args.push('--out', out);
+    args.push(...(this.o.pointArgs ?? []));
     return args;
   }
 

@@ -7,12 +7,14 @@ import { readCampaignFile, CampaignFileError, type CampaignTrace, type FlagMap }
 import { flagArgs, planMatrix, planPoint, type PlannedPoint, type RecordedRate } from '../campaign/plan';
 import { CampaignRunner } from '../campaign/runner';
 import { readReplaySettings, REPLAY_FLAGS } from './replay';
+import { parseDashboardAddress } from '../live/dashboard';
 import { readSessionsSettings, SESSIONS_FLAGS } from './sessions';
 import { loadReplayTrace } from '../scenarios/replay-data';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'out-dir', value: 'DIR', help: 'results directory (default: results/campaigns/<name>)' },
   { flag: 'resume', kind: 'bool', help: 'continue the campaign in --out-dir: points already done are skipped' },
+  { flag: 'web-dashboard', kind: 'bool', value: 'HOST:PORT', help: 'live charts of the running point in a browser (default 127.0.0.1:5665; the page follows from point to point); each point\'s HTML report beside its summary' },
 ];
 
 const USAGE = `usage: llm-replay campaign run FILE [--out-dir DIR] [--resume]
@@ -56,6 +58,17 @@ function checkPoints(points: readonly PlannedPoint[]): void {
   }
 }
 
+/** The flag each measured point gets, so one page follows the campaign (checked here: a bad address stops it before any point). */
+function webDashboardArgs(v: string | undefined): string[] {
+  if (v === undefined || v === 'false') return [];
+  try {
+    const a = parseDashboardAddress(v);
+    return [`--web-dashboard=${a.host}:${a.port}`];
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export async function campaignCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const flags = parseFlags(rest, FLAGS, `llm-replay campaign ${sub ?? ''}`.trim());
@@ -88,6 +101,7 @@ export async function campaignCommand(argv: string[]): Promise<number> {
   const outDir = flags.options.OUT_DIR ?? join('results', 'campaigns', spec.name);
   const runner = new CampaignRunner(spec, {
     outDir, resume: flags.options.RESUME === 'true', rate: recordedRate,
+    pointArgs: webDashboardArgs(flags.options.WEB_DASHBOARD),
     out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true,
   });
   return runner.run();

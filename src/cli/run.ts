@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import { EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
 import { COMMON_RUN_FLAGS, TARGET_FLAGS } from './common-flags';
+import { EXTRA_FLAGS, RunExtras } from './run-extras';
 import { readRunFlags, type RunFlags } from './run-flags';
 import { LiveRun } from './live-run';
 import { openOutputs } from './outputs';
@@ -31,7 +32,7 @@ import { applySummaryOutput, renderCustomMetrics } from '../engine/scripting/sum
 /** The summary JSON's default path differs from replay's. */
 const RUN_COMMON_FLAGS: FlagSpec[] = COMMON_RUN_FLAGS.map((f) => (f.flag === 'summary-json' ? { ...f, default: 'results/run-summary.json' } : f));
 
-export const RUN_FLAGS: FlagSpec[] = [...TARGET_FLAGS, ...RUN_COMMON_FLAGS];
+export const RUN_FLAGS: FlagSpec[] = [...TARGET_FLAGS, ...RUN_COMMON_FLAGS, ...EXTRA_FLAGS];
 
 const USAGE = `usage: llm-replay run SCENARIO.ts [--base-url URL] [--model NAME] [flags]
 
@@ -57,6 +58,9 @@ export interface RunSettings extends RunFlags {
   runId: string;
   quiet: boolean;
   apiKey?: string;
+  /** The command line, for the run card; the options, for the dashboard, cost and energy flags. */
+  argv: string[];
+  options: Record<string, string | undefined>;
 }
 
 /** The command line of `run`; bad flags throw UsageError naming them. */
@@ -89,6 +93,7 @@ export function readRunSettings(argv: string[], env: NodeJS.ProcessEnv, now = ne
       runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),
       quiet: r.bool('QUIET', false),
       apiKey: env.OPENAI_API_KEY || env.API_KEY || undefined,
+      argv, options: flags.options,
     };
   } catch (e) {
     if (e instanceof OptionError) throw new UsageError(e.message);
@@ -151,7 +156,12 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   // Custom trends say themselves whether they hold times; the context declares them.
   let ctx: Context | undefined;
   const registry = new Registry(runTags, (m) => isTimeMetric(m) || m === 'iteration_duration' || ctx?.metrics.isTime(m) === true);
-  const outputs = await openOutputs(s.outs, registry);
+  const extras = new RunExtras({
+    command: 'run', argv: s.argv, specs: RUN_FLAGS, options: s.options, runId: s.runId, baseUrl: s.baseUrl, apiKey: s.apiKey,
+    metricsUrl: `${s.baseUrl}/metrics`, traces: [s.file], log,
+  });
+  const outputs = await openOutputs(s.outs, registry, undefined, extras.own);
+  await extras.begin();
   const live = new LiveRun({ planned: null, graceMs: s.graceMs, quiet: s.quiet, outputs });
   const { stopSending, abortInFlight } = live.interrupt;
   const report = live.hooks();
@@ -179,6 +189,7 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   } finally {
     live.end();
     await transport.close();
+    await extras.end();
   }
   if (scenarioError) log(`${s.file}: the scenario threw: ${scenarioError.stack ?? scenarioError.message}`);
 
@@ -192,15 +203,18 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   };
   const result = buildResult(data, run, (n) => registry.histogramOf(n));
   const custom = Object.fromEntries([...ctx.metrics.declared.keys()].map((k) => [k, data.metrics[k]?.values ?? null]));
+  const blocks = extras.blocks(result, result);
+  Object.assign(result, blocks);
   writeJson(s.summaryJson, {
     ...result,
     engine: { interrupted: live.interrupt.interrupted, notSentInterrupted: ctx.loopTotals.notSent, delayedByConcurrency: ctx.loopTotals.delayedByConcurrency, scenarioError: scenarioError?.message ?? null, thresholds: summaryThresholds(thresholdResults) },
     custom,
   });
   await outputs.close(log);
+  await extras.finish(s.summaryJson, outputs.jsonl?.path);
 
   const customBlock = renderCustomMetrics(data, ctx.metrics.declared);
-  const table = renderTable(result) + (customBlock ? `\n${customBlock}` : '');
+  const table = renderTable(result) + RunExtras.table(blocks) + (customBlock ? `\n${customBlock}` : '');
   const color = process.stdout.isTTY === true;
   const write = (t: string) => process.stdout.write(t);
   let code: number;

@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXTRA_FLAGS, RunExtras } from './run-extras';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
@@ -71,6 +72,7 @@ export const SESSIONS_FLAGS: FlagSpec[] = [
   ...SLO_TAG_FLAGS,
   ...START_FLAGS,
   ...SCRAPE_FLAGS,
+  ...EXTRA_FLAGS,
 ];
 
 const USAGE = `usage: llm-replay sessions --traces PATH [--users N [--sessions M | --duration T]] [--base-url URL] [flags]
@@ -138,14 +140,19 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
 
   const runTags = { ...s.tags, run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
   const registry = new Registry(runTags, isTimeMetric);
-  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson);
+  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(SESSIONS_FLAGS));
+  const extras = new RunExtras({
+    command: 'sessions', argv, specs: SESSIONS_FLAGS, options: s.options, runId: cfg.runId, baseUrl: cfg.baseUrl, apiKey: cfg.apiKey,
+    metricsUrl: scrapeConfig.url, traces: cfg.traces.split(','), log,
+  });
+  const outputs = await openOutputs(s.outs, registry, cfg.summaryJson, extras.own);
+  await extras.begin();
   // Several instances: sessions start at the common start (polled from the start file if need be).
   const start = s.start ? await commonStart(s.start, log) : undefined;
   const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
   const slo = runSlo(s.slo);
   const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
   // The engine's /metrics beside the run; in a segmented run only the instance at 0 scrapes.
-  const scrapeConfig = readScrapeConfig(s.options, cfg.baseUrl, flagLabel(SESSIONS_FLAGS));
   const limitMs = ((cfg.durationS ?? cfg.maxDurationS) + cfg.gracefulStopS) * 1000;
   const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {
     config: scrapeConfig, sink: registry, model, maxMs: limitMs, progress: live.progress,
@@ -165,6 +172,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   } finally {
     live.end();
     await scrape.stop();
+    await extras.end();
     if (debug) await new Promise((r) => debug.end(r));
   }
   for (const r of results) registry.merge(r.state);
@@ -186,8 +194,10 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults), start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  await writeJsonTo(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  const blocks = extras.blocks(result.serving, { ...result, engine: extra }, result.sessions.started);
+  await writeJsonTo(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), ...blocks, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
+  await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
-  return finishRun(renderSessions(result) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
+  return finishRun(renderSessions(result) + RunExtras.table(blocks) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

@@ -3,7 +3,9 @@
 import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/flags';
 import { DEFAULT_BOOTSTRAP } from './bootstrap';
 import { compareSources, type CompareOptions, type Comparison, type FigureRow } from './compare';
-import { exitOnInputError, openResults } from './inputs';
+import { exitOnInputError, measuredPoints, openResults, readSummary, type ReportSource } from './inputs';
+import { GATE_KEYS, GateError, gatesPassed, judgeGates, parseGate, renderGates, type Gate } from './gate';
+import { cardDifferences } from '../outputs/run-card';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'resamples', value: 'N', default: String(DEFAULT_BOOTSTRAP.resamples), help: 'bootstrap resamples per figure (100..100000)' },
@@ -11,6 +13,7 @@ const FLAGS: FlagSpec[] = [
   { flag: 'seed', value: 'N', default: String(DEFAULT_BOOTSTRAP.seed), help: 'seed of the resampling (same seed, same intervals)' },
   { flag: 'percentiles', value: 'LIST', default: '50,90,99,99.9', help: 'latency percentiles compared, comma-separated' },
   { flag: 'max-samples', value: 'N', default: '100000', help: 'per-request values kept per figure and run (a seeded reservoir beyond it)' },
+  { flag: 'fail-on', kind: 'list', value: "'FIGURE:+N%'", help: "CI gate: exit 99 when B is worse than A by more than N AND beyond noise, e.g. 'ttft.p99:+10%', 'errors.rate:+0.5pp', 'throughput.output:-5%' (repeatable)" },
   { flag: 'json', kind: 'bool', help: 'print the comparison as JSON' },
   { flag: 'quiet', kind: 'bool', help: 'no progress lines on stderr' },
 ];
@@ -33,7 +36,14 @@ request succeeded) the noise is unknown. ITL is compared on each request's mean 
 Without per-request records on both sides, noise cannot be judged: the figures come from the
 summaries and are marked "noise unknown".
 
-exit codes: 0 ok, 1 bad input (the message names the file), 2 usage`;
+Gates (--fail-on FIGURE:[+|-]AMOUNT[%|pp]): FIGURE is ${GATE_KEYS};
++ means higher is worse, - lower (the default follows the figure); % is relative to A, pp
+percentage points (rates), a bare number the figure's unit (ms). A gate fails when B is worse
+by more than the amount and the difference is beyond noise; with noise unknown (no per-request
+records) an exceeded amount fails too. The table says which gates held. The run cards of A and
+B (tool, trace, flags, server, host) are compared: any difference but the run id is a warning.
+
+exit codes: 0 ok (every gate held), 1 bad input (the message names the file), 2 usage, 99 a gate failed`;
 
 function num(v: string | undefined, flag: string, dflt: number, ok: (n: number) => boolean, what: string): number {
   if (v === undefined) return dflt;
@@ -92,12 +102,47 @@ export async function reportCompareCommand(argv: string[]): Promise<number> {
   }
   if (flags.positional.length !== 2) throw new UsageError('llm-replay report compare: name two results, A and B (runs or campaign directories; see --help)');
   const o = readCompareOptions(flags.options);
+  let gates: Gate[];
+  try {
+    gates = (flags.lists.FAIL_ON ?? []).map(parseGate);
+  } catch (e) {
+    if (e instanceof GateError) throw new UsageError(`llm-replay report compare: ${e.message}`);
+    throw e;
+  }
   const [aPath, bPath] = flags.positional;
   return exitOnInputError(() => {
-    const c = compareSources(openResults(aPath), openResults(bPath), o, (i, n, id) => {
+    const a = openResults(aPath);
+    const b = openResults(bPath);
+    const c = compareSources(a, b, o, (i, n, id) => {
       if (flags.options.QUIET !== 'true') process.stderr.write(`compare: ${i}/${n} ${id}\n`);
     });
-    process.stdout.write(flags.options.JSON === 'true' ? JSON.stringify(c, null, 2) + '\n' : renderComparison(c, aPath, bPath, o));
-    return EXIT.ok;
+    const cards = cardWarnings(a, b);
+    for (const w of cards) process.stderr.write(`WARNING: ${w}\n`);
+    const results = judgeGates(gates, c.pairs);
+    const missing = gates.filter((g) => c.pairs.length > 0 && results.filter((r) => r.gate === g.text).every((r) => r.status === 'missing'));
+    if (missing.length) throw new UsageError(`llm-replay report compare: --fail-on ${missing.map((g) => `'${g.text}'`).join(', ')}: no such figure in this comparison (percentiles compared: --percentiles; goodput and SLO attainment need --slo runs)`);
+    if (flags.options.JSON === 'true') process.stdout.write(JSON.stringify({ ...c, gates: results.map(({ row: _row, ...r }) => r), cardDifferences: cards }, null, 2) + '\n');
+    else process.stdout.write(renderComparison(c, aPath, bPath, o) + (results.length ? '\n' + renderGates(results) : ''));
+    return gatesPassed(results) ? EXIT.ok : EXIT.thresholds;
   });
+}
+
+/** Run cards that differ between paired points (anything but the run id): one warning per pair. */
+function cardWarnings(a: ReportSource, b: ReportSource): string[] {
+  const pa = measuredPoints(a);
+  const pb = new Map(measuredPoints(b).map((p) => [p.id, p]));
+  const out: string[] = [];
+  pa.forEach((p, i) => {
+    const q = a.kind === 'run' ? measuredPoints(b)[0] : pb.get(p.id);
+    if (!q || (a.kind === 'run' && i > 0)) return;
+    const ca = readSummary(p.summaryPath!).runCard;
+    const cb = readSummary(q.summaryPath!).runCard;
+    if (!ca || !cb) {
+      if (ca || cb) out.push(`${p.id}: only ${ca ? 'A' : 'B'} has a run card: what produced the other is unknown`);
+      return;
+    }
+    const d = cardDifferences(ca, cb);
+    if (d.length) out.push(`the run cards of A ${p.id} and B ${q.id} differ in ${d.length} thing(s) besides the run id:\n  ${d.slice(0, 20).join('\n  ')}${d.length > 20 ? `\n  ... and ${d.length - 20} more` : ''}`);
+  });
+  return out;
 }

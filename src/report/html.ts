@@ -9,6 +9,9 @@ import type { ChartSpec } from './charts';
 import { TABLE_PERCENTILES, percentileRow } from './distribution';
 import { DIST_METRICS, type DistMetric, type PointDigest } from './digest';
 import type { ReportSource } from './inputs';
+import { costRows } from '../metrics/cost';
+import { energyRows } from '../observe/dcgm';
+import type { RunCard } from '../outputs/run-card';
 
 /** The ECharts build inlined into the page: line, bar, scatter and the components the charts use. */
 export const ECHARTS_BUILD = 'echarts.common.min.js';
@@ -88,6 +91,35 @@ function campaignBlock(src: ReportSource, ds: PointDigest[]): string {
   return parts.join('\n');
 }
 
+function cardRows(c: RunCard): string[][] {
+  const model = (c.server.models?.[0] as { id?: string } | undefined)?.id ?? '';
+  const flags = Object.entries(c.flags).map(([k, v]) => (Array.isArray(v) ? v.map((x) => `--${k} ${x}`).join(' ') : `--${k} ${v}`)).join(' ');
+  return [
+    ['tool', `${c.tool.name} ${c.tool.version}${c.tool.commit ? ` (${c.tool.commit})` : ''}`],
+    ['node / host', `${c.node} · ${c.host.cores} x ${c.host.cpu} · ${c.host.platform}/${c.host.arch}`],
+    ['trace', c.traces.map((t) => `${t.path}${t.sha256 ? ` sha256 ${t.sha256}` : ''}`).join(', ')],
+    ['rows replayed', String(c.rowsReplayed)],
+    ['command', `llm-replay ${c.command} ${flags}`],
+    ['seeds / salts', Object.entries(c.seeds).map(([k, v]) => `${k}=${v}`).join(' ') || '–'],
+    ['server', `${model}${c.server.version ? ` · version ${JSON.stringify(c.server.version)}` : ''}${Object.keys(c.server.buildInfo).length ? ` · ${Object.keys(c.server.buildInfo).join(', ')}` : ''}`],
+    ['transport', c.transport],
+  ];
+}
+
+/** Run card, cost and GPU energy of each point that has them. */
+function runBlocks(ds: PointDigest[]): string {
+  const parts: string[] = [];
+  for (const d of ds) {
+    const s = d.summary;
+    if (!s.runCard && !s.cost && !s.energy) continue;
+    parts.push(`<h3>${esc(d.ref.id)}</h3>`);
+    if (s.runCard) parts.push(table(['run card', ''], cardRows(s.runCard), 'card'));
+    if (s.cost) parts.push(table(['cost', ''], costRows(s.cost)));
+    if (s.energy) parts.push(table(['GPU energy', `from ${s.energy.source}`], energyRows(s.energy)));
+  }
+  return parts.length ? `<h2>Run card, cost and energy</h2>\n${parts.join('\n')}` : '';
+}
+
 const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}
 h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;font-size:12px;margin-bottom:8px}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:left}table.num td:not(:first-child){text-align:right}
@@ -109,6 +141,7 @@ export function renderHtml(src: ReportSource, ds: PointDigest[], charts: ChartSp
 ${campaignBlock(src, ds)}
 <h2>Points</h2>
 ${pointsTable(ds)}
+${runBlocks(ds)}
 <h2>Charts</h2>
 <div class="charts">
 ${chartDivs}

@@ -1,0 +1,115 @@
+// The live dashboard (--web-dashboard) in headless Chromium while a replay runs against the
+// simulator: the page connects to the run's own server (nothing fetched from elsewhere), its
+// series grow from update to update, its final figures are the summary's, and the HTML report
+// of the run is written beside the summary at the end.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { startCli, startSim, tempDir, type RunningSim } from './support/processes';
+import type { RunSummary } from '../../src/report/inputs';
+import type { LivePayload } from '../../src/live/dashboard';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REQUESTS = 120;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const PROBE = `({ live: window.__live, updates: window.__liveUpdates || 0,
+  charts: [...document.querySelectorAll('[data-chart]')].map((el) => ({ id: el.dataset.chart, points: echarts.getInstanceByDom(el).getOption().series[0].data.length })),
+  figures: { sent: document.getElementById('fig-sent').textContent, ok: document.getElementById('fig-succeeded').textContent, failed: document.getElementById('fig-failed').textContent },
+  status: document.getElementById('status').textContent })`;
+
+interface Probe { live: LivePayload; updates: number; charts: Array<{ id: string; points: number }>; figures: Record<string, string>; status: string }
+
+describe('live web dashboard', () => {
+  let sim: RunningSim;
+  let browser: Browser | undefined;
+  const work = tempDir('live');
+
+  beforeAll(async () => {
+    sim = await startSim(['--preset', 'fast', '--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet']);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('shows the run in Chromium while it goes: series grow every second, final figures equal the summary, report written beside it', async () => {
+    expect(existsSync(CHROMIUM), 'chromium missing: run make deps-report').toBe(true);
+    const port = await freePort();
+    const summary = join(work, 'summary.json');
+    // --speedup 4: the sample's first 120 requests take ~10 s, so the page sees several updates.
+    const cli = startCli([
+      'replay', '--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '4', '--max-requests', String(REQUESTS),
+      '--web-dashboard=127.0.0.1:' + port, '--summary-json', summary, '--out', `jsonl=${join(work, 'requests.jsonl')}`, '--quiet', '--scrape-interval-s', '1',
+    ], {}, 120_000);
+    const url = `http://127.0.0.1:${port}/`;
+    const deadline = Date.now() + 30_000;
+    while (!cli.output().stderr.includes(`live dashboard: ${url}`)) {
+      expect(Date.now() < deadline, `no dashboard line:\n${cli.output().stderr}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => (m.type() === 'error' || m.type() === 'warn') && problems.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`pageerror: ${(e as Error).message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction('(window.__liveUpdates || 0) >= 1', { timeout: 20_000 });
+    const early = (await page.evaluate(PROBE)) as Probe;
+    await page.waitForFunction(`(window.__liveUpdates || 0) >= ${early.updates + 3}`, { timeout: 20_000 });
+    const later = (await page.evaluate(PROBE)) as Probe;
+
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(0);
+    await page.waitForFunction('window.__live && window.__live.done === true', { timeout: 10_000 });
+    const final = (await page.evaluate(PROBE)) as Probe;
+    await page.screenshot({ path: join(work, 'live.png'), fullPage: true });
+
+    // The charts are the report's builders plus the live ones; the time series grow while the run goes.
+    const ids = final.charts.map((c) => c.id);
+    for (const id of ['ts-request-rate', 'ts-in-flight', 'ts-ttft-percentiles', 'ts-itl-percentiles', 'ts-e2e-percentiles', 'ts-output-tokens', 'ts-errors']) expect(ids).toContain(id);
+    const points = (p: Probe) => p.charts.find((c) => c.id === 'ts-request-rate')!.points;
+    expect(points(later)).toBeGreaterThan(points(early));
+    expect(later.live.totals.sent).toBeGreaterThanOrEqual(early.live.totals.sent);
+    expect(later.live.totals.elapsedS).toBeGreaterThan(early.live.totals.elapsedS);
+    // The engine's scraped series reach the page (dashed beside the client's).
+    expect(final.live.charts.find((c) => c.id === 'ts-in-flight')!.option.series).toHaveLength(3);
+
+    // The final figures are the summary's: counts exactly, percentiles from the same histograms.
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as RunSummary;
+    const t = final.live.totals;
+    expect(t.sent).toBe(s.requests.sent);
+    expect(t.succeeded).toBe(s.requests.succeeded);
+    expect(t.failed).toBe(s.requests.failed);
+    expect(t.inFlight).toBe(0);
+    expect(t.outputTokens).toBe(s.tokens.output);
+    expect(t.latencyMs.ttft.p99!).toBeCloseTo(s.latencyMs.ttft!.p99, 6);
+    expect(t.latencyMs.ttft.p50!).toBeCloseTo(s.latencyMs.ttft!.p50, 6);
+    expect(t.latencyMs.e2e.p99!).toBeCloseTo(s.latencyMs.e2e!.p99, 6);
+    expect(final.figures.sent).toBe(String(s.requests.sent));
+    expect(final.figures.ok).toBe(String(s.requests.succeeded));
+
+    // The report of the run, beside the summary; the page says where.
+    const report = join(work, 'report.html');
+    expect(existsSync(report)).toBe(true);
+    expect(final.live.report).toBe(report);
+    expect(final.status).toContain(report);
+    expect(readFileSync(report, 'utf8')).toContain('Run card, cost and energy');
+    // Nothing but the dashboard itself was asked for.
+    expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 150_000);
+});
