@@ -39,8 +39,10 @@ export class SimGpuTelemetry {
 
   /** Integrates the last interval at the power then, and reads the load for the next. */
   sample(now = Date.now()): void {
-    this.energyMj += this.powerW * (now - this.last);
-    this.last = now;
+    if (now > this.last) {
+      this.energyMj += this.powerW * (now - this.last);
+      this.last = now;
+    }
     const l = this.load();
     this.powerW = powerOf(this.model, l.running, l.maxSeqs);
   }
