@@ -4,24 +4,15 @@
 // of the run is written beside the summary at the end.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { startCli, startSim, tempDir, type RunningSim } from './support/processes';
+import type { Browser } from 'puppeteer-core';
+import { launchChromium, watchedPage } from './support/browser';
+import { freePort, startCli, startSim, tempDir, type RunningSim } from './support/processes';
 import type { RunSummary } from '../../src/report/inputs';
 import type { LivePayload } from '../../src/live/dashboard';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REQUESTS = 120;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const PROBE = `({ live: window.__live, updates: window.__liveUpdates || 0,
   charts: [...document.querySelectorAll('[data-chart]')].map((el) => ({ id: el.dataset.chart, points: echarts.getInstanceByDom(el).getOption().series[0].data.length })),
@@ -44,7 +35,6 @@ describe('live web dashboard', () => {
   });
 
   it('shows the run in Chromium while it goes: series grow every second, final figures equal the summary, report written beside it', async () => {
-    expect(existsSync(CHROMIUM), 'chromium missing: run make deps-report').toBe(true);
     const port = await freePort();
     const summary = join(work, 'summary.json');
     // --speedup 4: the sample's first 120 requests take ~10 s, so the page sees several updates.
@@ -58,14 +48,8 @@ describe('live web dashboard', () => {
       expect(Date.now() < deadline, `no dashboard line:\n${cli.output().stderr}`).toBe(true);
       await new Promise((r) => setTimeout(r, 100));
     }
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => (m.type() === 'error' || m.type() === 'warn') && problems.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`pageerror: ${(e as Error).message}`));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.setViewport({ width: 1280, height: 900 });
+    browser = await launchChromium();
+    const { page, problems, requests } = await watchedPage(browser);
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction('(window.__liveUpdates || 0) >= 1', { timeout: 20_000 });
     const early = (await page.evaluate(PROBE)) as Probe;
@@ -75,6 +59,9 @@ describe('live web dashboard', () => {
     const run = await cli.done;
     expect(run.code, run.stderr).toBe(0);
     await page.waitForFunction('window.__live && window.__live.done === true', { timeout: 10_000 });
+    // Taken at once: after the run's end the page keeps trying to reconnect (a campaign's next
+    // point comes up on the same address), and those failed attempts are expected.
+    const problemsDuringRun = [...problems];
     const final = (await page.evaluate(PROBE)) as Probe;
     await page.screenshot({ path: join(work, 'live.png'), fullPage: true });
 
@@ -110,6 +97,6 @@ describe('live web dashboard', () => {
     expect(readFileSync(report, 'utf8')).toContain('Run card, cost and energy');
     // Nothing but the dashboard itself was asked for.
     expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
-    expect(problems).toEqual([]);
+    expect(problemsDuringRun).toEqual([]);
   }, 150_000);
 });

@@ -6,12 +6,12 @@
 // comparison of a rerun (within noise) and of a slower engine (TTFT beyond noise).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { launchChromium, watchedPage } from './support/browser';
 import * as echarts from 'echarts';
-import { readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { freePort, readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
 import { EXIT } from '../../src/cli/flags';
 import { CDF_QUANTILES } from '../../src/report/distribution';
 import { buildCharts } from '../../src/report/charts';
@@ -28,7 +28,6 @@ const SPEEDUPS = [10, 20, 40];
 /** The campaign's point ids (`<trace>-x<speed-up>-<target>`): the simulator's, and the down target's. */
 const IDS = SPEEDUPS.map((s) => `mooncake-x${s}-sim-fast`);
 const DOWN_IDS = SPEEDUPS.map((s) => `mooncake-x${s}-down`);
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Runs in the page: every chart element's live ECharts option (series names, types and data). */
 const CHART_PROBE = `[...document.querySelectorAll('[data-chart]')].map((el) => ({
@@ -42,14 +41,6 @@ function summaryOf(root: string, id: string): RunSummary {
   return JSON.parse(readFileSync(join(root, 'points', id, 'summary.json'), 'utf8')) as RunSummary;
 }
 
-/** A port nothing listens on: the target that is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** The campaign file: the sample at three speed-ups on the simulator and on a target that is down. */
 async function campaignFile(dir: string, simUrl: string): Promise<string> {
@@ -63,7 +54,7 @@ async function campaignFile(dir: string, simUrl: string): Promise<string> {
     'scrape: {intervalS: 0.2}',
     'targets:',
     `  - {name: sim-fast, baseUrl: ${simUrl}}`,
-    `  - {name: down, baseUrl: 'http://127.0.0.1:${await closedPort()}'}`,
+    `  - {name: down, baseUrl: 'http://127.0.0.1:${await freePort()}'}`,
     'traces:',
     `  - {name: mooncake, replay: ${resolve(TRACE)}}`,
     `load: {speedup: [${SPEEDUPS.join(', ')}]}`,
@@ -115,16 +106,8 @@ describe('report on a real campaign', () => {
     // The points without results are listed, with the reason they failed.
     for (const id of DOWN_IDS) expect(text).toMatch(new RegExp(`<td>${id}</td><td>failed</td><td>warm-up failed`));
 
-    expect(existsSync(CHROMIUM), 'chromium missing: run make deps-report').toBe(true);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => (m.type() === 'error' || m.type() === 'warn') && problems.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`pageerror: ${(e as Error).message}`));
-    page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.setViewport({ width: 1280, height: 900 });
+    browser = await launchChromium();
+    const { page, problems, requests } = await watchedPage(browser);
     const url = `file://${resolve(html)}`;
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction('window.__reportReady === true', { timeout: 30_000 });

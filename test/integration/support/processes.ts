@@ -2,6 +2,7 @@
 // tests: loopback only, every process bounded in time and stopped by the test.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,4 +146,13 @@ export async function groundTruthFor<T extends { id: string }>(path: string, pre
     if (recs.length >= count || Date.now() > deadline) return recs;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A loopback port free a moment ago (nothing listens on it now): for a server to start on, or a target that is down. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
 }
