@@ -107,8 +107,10 @@ export function cardFlags(argv: readonly string[], specs: readonly FlagSpec[], c
   return out;
 }
 
-function seedsOf(flags: Record<string, string | string[]>): Record<string, string> {
+/** Seeds and salts: as given, else the command's default (a default seed seeds the run too). */
+function seedsOf(flags: Record<string, string | string[]>, specs: readonly FlagSpec[]): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const s of specs) if (/seed|salt/i.test(s.flag) && s.default !== undefined) out[s.flag] = s.default;
   for (const [k, v] of Object.entries(flags)) if (/seed|salt/i.test(k)) out[k] = Array.isArray(v) ? v.join(',') : v;
   return out;
 }
@@ -170,7 +172,7 @@ export function startCard(i: CardInputs): Omit<RunCard, 'rowsReplayed' | 'transp
     host: { cpu: cpus()[0]?.model?.trim() ?? 'unknown', cores: availableParallelism(), platform: process.platform, arch: process.arch },
     traces: traceIdentities(i.traces),
     flags,
-    seeds: seedsOf(flags),
+    seeds: seedsOf(flags, i.specs),
     server: i.server,
   };
 }

@@ -119,3 +119,24 @@ describe('CI gate, cost, energy and run card', () => {
     expect(missing.stderr).toContain("--fail-on 'goodput:-5%': no such figure");
   }, 240_000);
 });
+
+describe('cost per session', () => {
+  it('sessions: $ per session from --cost-per-hour, the card with the default seed', async () => {
+    const sim = await startSim(['--preset', 'fast', '--time-scale', '0.02', '--max-model-len', '200000', '--kv-blocks', '100000', '--quiet']);
+    const file = join(tempDir('cost-sessions'), 'summary.json');
+    try {
+      const run = await runCli(['sessions', '--traces', 'traces/kvcache-tester-subagent-excerpt.json', '--base-url', sim.url, '--users', '2', '--sessions', '2',
+        '--time-scale', '0.01', '--summary-json', file, '--cost-per-hour', '4'], {}, 120_000);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/\$ per session:\s+\$\d/);
+    } finally {
+      await sim.stop();
+    }
+    const s = JSON.parse(readFileSync(file, 'utf8')) as RunSummary & { sessions: { started: number }; serving: RunSummary };
+    expect(s.cost!.totalUsd).toBeCloseTo((4 * s.serving.durationS) / 3600, 9);
+    expect(s.cost!.perSessionUsd).toBeCloseTo(s.cost!.totalUsd / s.sessions.started, 12);
+    expect(s.runCard!.command).toBe('sessions');
+    expect(s.runCard!.seeds.seed).toBe('1');
+    expect(s.runCard!.rowsReplayed).toBe(s.serving.requests.sent);
+  }, 120_000);
+});
