@@ -82,6 +82,10 @@ export class LiveDashboard implements Output {
       server.listen(this.address.port, this.address.host, () => resolve());
     });
     this.server = server;
+    // The run keeps the process alive, not the dashboard: a run that fails before finish() must
+    // still exit, whatever pages are open.
+    server.unref();
+    server.on('connection', (socket) => socket.unref());
     const a = server.address() as { port: number };
     const host = this.address.host.includes(':') ? `[${this.address.host}]` : this.address.host;
     this.url = `http://${host}:${a.port}/`;
