@@ -25,6 +25,8 @@ interface Bin {
   errors: Map<string, number>;
   hist: Record<LiveMetric, LogHistogram>;
   engine: Record<EngineKey, { sum: number; n: number }>;
+  /** p50/p90/p99 per metric, computed once a bin stops changing (only the newest bins change). */
+  quantiles?: Record<LiveMetric, [number, number, number]>;
 }
 
 function emptyBin(): Bin {
@@ -34,6 +36,11 @@ function emptyBin(): Bin {
     hist: { ttft: emptyHistogram(0.001, 1.02), itl: emptyHistogram(0.001, 1.02), e2e: emptyHistogram(0.001, 1.02) },
     engine: Object.fromEntries(ENGINE_KEYS.map((k) => [k, { sum: 0, n: 0 }])) as Bin['engine'],
   };
+}
+
+function binQuantiles(b: Bin): Record<LiveMetric, [number, number, number]> {
+  const q = (h: LogHistogram): [number, number, number] => (h.count ? [histogramPercentile(h, 50), histogramPercentile(h, 90), histogramPercentile(h, 99)] : [NaN, NaN, NaN]);
+  return { ttft: q(b.hist.ttft), itl: q(b.hist.itl), e2e: q(b.hist.e2e) };
 }
 
 function mergeBins(a: Bin, b: Bin): Bin {
@@ -133,7 +140,9 @@ export class LiveFeed {
     } else if (s.type === 'trend') {
       for (const k of LIVE_METRICS) {
         if (TREND_OF[k] !== m) continue;
-        addValues(this.binAt(s.timeUnixMs).hist[k], [s.value]);
+        const b = this.binAt(s.timeUnixMs);
+        addValues(b.hist[k], [s.value]);
+        b.quantiles = undefined;
         addValues(this.hist[k], [s.value]);
       }
     } else if (s.type === 'gauge') {
@@ -167,7 +176,8 @@ export class LiveFeed {
     const w = this.widthMs / 1000;
     const reasons = [...new Set(this.bins.flatMap((b) => [...b.errors.keys()]))].sort();
     let inFlight = 0;
-    const q = (k: LiveMetric, p: number) => this.bins.map((b) => (b.hist[k].count ? histogramPercentile(b.hist[k], p) : NaN));
+    const quantiles = this.bins.map((b) => (b.quantiles ??= binQuantiles(b)));
+    const q = (k: LiveMetric, i: 0 | 1 | 2) => quantiles.map((x) => x[k][i]);
     return {
       binS: this.bins.map((_, i) => i * w),
       widthS: w,
@@ -176,7 +186,7 @@ export class LiveFeed {
       outputTokensPerS: this.bins.map((b) => b.outputTokens / w),
       errorsPerS: this.bins.map((b) => b.failed / w),
       errorsByReason: Object.fromEntries(reasons.map((r) => [r, this.bins.map((b) => (b.errors.get(r) ?? 0) / w)])),
-      percentiles: Object.fromEntries(LIVE_METRICS.map((k) => [k, { p50: q(k, 50), p90: q(k, 90), p99: q(k, 99) }])) as LiveSeries['percentiles'],
+      percentiles: Object.fromEntries(LIVE_METRICS.map((k) => [k, { p50: q(k, 0), p90: q(k, 1), p99: q(k, 2) }])) as LiveSeries['percentiles'],
       engine: this.engineSeen
         ? (Object.fromEntries(ENGINE_KEYS.map((k) => [k, this.bins.map((b) => (b.engine[k].n ? b.engine[k].sum / b.engine[k].n : NaN))])) as Record<EngineKey, number[]>)
         : undefined,
