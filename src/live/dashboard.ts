@@ -108,6 +108,11 @@ export class LiveDashboard implements Output {
   }
 
   private broadcast(done: boolean, report?: string): void {
+    // No page open: nothing to build (a page that connects gets the state built then).
+    if (!done && this.clients.size === 0) {
+      this.last = undefined;
+      return;
+    }
     this.last = JSON.stringify(this.payload(done, report));
     for (const c of this.clients) c.write(`data: ${this.last}\n\n`);
   }
