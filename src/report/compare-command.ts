@@ -122,7 +122,7 @@ export async function reportCompareCommand(argv: string[]): Promise<number> {
     const missing = gates.filter((g) => c.pairs.length > 0 && results.filter((r) => r.gate === g.text).every((r) => r.status === 'missing'));
     if (missing.length) throw new UsageError(`llm-replay report compare: --fail-on ${missing.map((g) => `'${g.text}'`).join(', ')}: no such figure in this comparison (percentiles compared: --percentiles; goodput and SLO attainment need --slo runs)`);
     if (flags.options.JSON === 'true') process.stdout.write(JSON.stringify({ ...c, gates: results.map(({ row: _row, ...r }) => r), cardDifferences: cards }, null, 2) + '\n');
-    else process.stdout.write(renderComparison(c, aPath, bPath, o) + (results.length ? '\n' + renderGates(results) : ''));
+    else process.stdout.write(renderComparison(c, aPath, bPath, o) + renderGates(results));
     return gatesPassed(results) ? EXIT.ok : EXIT.thresholds;
   });
 }

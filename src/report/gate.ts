@@ -96,7 +96,8 @@ export function judgeGate(g: Gate, p: PointComparison): GateResult {
   if (!row) return { gate: g.text, point, status: 'missing', worsening: NaN, why: `no figure ${g.key} in this comparison (see --percentiles)` };
   const w = worsening(g, row);
   const over = w > g.amount;
-  const amount = `${w >= 0 ? '+' : ''}${Number.isFinite(w) ? w.toFixed(2) : 'inf'}${unitText(g)} worse (limit ${g.amount}${unitText(g)})`;
+  const size = `${Number.isFinite(w) ? Math.abs(w).toFixed(2) : 'inf'}${unitText(g)}`;
+  const amount = `${w < 0 ? `${size} better` : `+${size} worse`} (limit ${g.amount}${unitText(g)})`;
   if (!over) return { gate: g.text, point, status: 'held', worsening: w, verdict: row.verdict, row, why: `${amount}` };
   if (row.verdict === 'within noise') return { gate: g.text, point, status: 'held', worsening: w, verdict: row.verdict, row, why: `${amount}, but within noise` };
   const noise = row.verdict === 'beyond noise' ? 'beyond noise' : 'noise unknown (no per-request records to judge it)';
