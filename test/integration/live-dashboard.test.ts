@@ -3,12 +3,12 @@
 // series grow from update to update, its final figures are the summary's, and the HTML report
 // of the run is written beside the summary at the end.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'puppeteer-core';
 import { launchChromium, watchedPage } from './support/browser';
-import { freePort, startCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { freePort, runCli, startCli, startSim, tempDir, type RunningSim } from './support/processes';
 import type { RunSummary } from '../../src/report/inputs';
 import type { LivePayload } from '../../src/live/dashboard';
 
@@ -98,5 +98,38 @@ describe('live web dashboard', () => {
     // Nothing but the dashboard itself was asked for.
     expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
     expect(problemsDuringRun).toEqual([]);
+  }, 150_000);
+
+  it('campaign run --web-dashboard: every measured point serves the page on the one address and writes its report; a target\'s cost-per-hour reaches its points', async () => {
+    const port = await freePort();
+    const file = join(work, 'campaign.yaml');
+    writeFileSync(file, [
+      'name: live-campaign', 'flags: {max-requests: 20}', 'cooldownS: 0',
+      'targets:', `  - {name: sim, baseUrl: ${sim.url}, flags: {cost-per-hour: 3.5}}`,
+      'traces:', `  - {name: mooncake, replay: ${join(process.cwd(), 'traces/mooncake-sample.jsonl')}}`,
+      'load: {speedup: [20, 40]}',
+    ].join('\n') + '\n');
+    const out = join(work, 'campaign');
+    const run = await runCli(['campaign', 'run', file, '--out-dir', out, `--web-dashboard=127.0.0.1:${port}`], {}, 120_000);
+    expect(run.code, run.stderr).toBe(0);
+    for (const id of ['mooncake-x20-sim', 'mooncake-x40-sim']) {
+      const s = JSON.parse(readFileSync(join(out, 'points', id, 'summary.json'), 'utf8')) as RunSummary;
+      expect(s.runCard!.flags['web-dashboard']).toBe(`127.0.0.1:${port}`);
+      expect(s.cost!.costPerHourUsd).toBe(3.5);
+      expect(existsSync(join(out, 'points', id, 'report.html'))).toBe(true);
+    }
+    expect(run.stderr.match(new RegExp(`live dashboard: http://127\\.0\\.0\\.1:${port}/`, 'g'))).toHaveLength(2);
+  }, 150_000);
+
+  it('run SCENARIO --web-dashboard: the scenario command has the dashboard, the report, the card and the cost too', async () => {
+    const summary = join(work, 'scenario.json');
+    const run = await runCli(['run', 'examples/scenario.ts', '--base-url', sim.url, '--summary-json', summary, '--web-dashboard=127.0.0.1:0', '--cost-per-hour', '1'], {}, 120_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/live dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as RunSummary;
+    expect(s.runCard!.command).toBe('run');
+    expect(s.runCard!.traces[0].path).toBe('examples/scenario.ts');
+    expect(s.cost!.perRequestUsd).toBeCloseTo(s.cost!.totalUsd / s.requests.succeeded, 12);
+    expect(existsSync(join(work, 'scenario.report.html'))).toBe(true);
   }, 150_000);
 });
