@@ -17,7 +17,7 @@ const FLAGS: FlagSpec[] = [
   { flag: 'web-dashboard', kind: 'bool', value: 'HOST:PORT', help: 'live charts of the running point in a browser (default 127.0.0.1:5665; the page follows from point to point); each point\'s HTML report beside its summary' },
 ];
 
-const USAGE = `usage: llm-replay campaign run FILE [--out-dir DIR] [--resume]
+const USAGE = `usage: llm-replay campaign run FILE [--out-dir DIR] [--resume] [--web-dashboard[=HOST:PORT]]
        llm-replay campaign plan FILE
 
 Runs a campaign file: traces x load values (speed-ups, request rates or users) x targets, each
