@@ -5,7 +5,7 @@
 // blocks for the summary, finish once the summary is written.
 
 import { basename, dirname, join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import type { EnvMap } from '../config/env';
 import { getText } from '../engine/get-text';
 import { HISTOGRAMS } from '../metrics/names';
@@ -102,6 +102,8 @@ export class RunExtras {
 
   /** Before the load: the server asked for its card, the engine's time sums and the GPU read once. */
   async begin(): Promise<void> {
+    const big = this.s.traces.filter((t) => existsSync(t) && statSync(t).isFile() && statSync(t).size > 1e9);
+    if (big.length) this.s.log(`run card: hashing ${big.join(', ')} (sha256, ~1 s per GB)`);
     const [server, engineText] = await Promise.all([serverCard(this.s.baseUrl, this.s.apiKey, this.s.metricsUrl), this.metricsText(this.s.metricsUrl)]);
     this.card = startCard({ runId: this.s.runId, command: this.s.command, argv: this.s.argv, specs: this.s.specs, traces: this.s.traces, server });
     if (this.costPerHour !== undefined && engineText) this.timesBefore = engineTimes(engineText);

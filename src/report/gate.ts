@@ -104,7 +104,7 @@ export function judgeGate(g: Gate, p: PointComparison): GateResult {
   return { gate: g.text, point, status: 'failed', worsening: w, verdict: row.verdict, row, why: `${amount}, ${noise}` };
 }
 
-/** Every gate on every point pair; a gate with no figure in any pair is a usage error. */
+/** Every gate on every point pair (a pair without the figure: status missing). */
 export function judgeGates(gates: readonly Gate[], pairs: readonly PointComparison[]): GateResult[] {
   const out: GateResult[] = [];
   for (const g of gates) for (const p of pairs) out.push(judgeGate(g, p));
