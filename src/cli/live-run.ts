@@ -99,6 +99,8 @@ export class LiveRun {
   /** Stops the ticker and signal handlers; the progress line is left for the summary. */
   end(): void {
     clearInterval(this.ticker);
+    // The last counts, not the last tick's (up to 100 ms old).
+    this.progress.update({ ...this.live, inFlight: this.live.sent - this.live.done });
     this.interrupt.dispose();
     this.progress.finish();
   }

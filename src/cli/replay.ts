@@ -115,6 +115,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const lastOffset = trace.requests[planned - 1].atMs;
   const slo = runSlo(s.slo);
   const live = new LiveRun({ planned, scheduleEndMs: startDelayMs + lastOffset, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
+  extras.watch(live.progress);
   // The engine's /metrics beside the run, into the main registry (and so the outputs). One
   // scrape per run: in a segmented run only the instance whose segment starts at 0 scrapes.
   const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {

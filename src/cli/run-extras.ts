@@ -20,6 +20,7 @@ import { digestPoint } from '../report/digest';
 import { renderHtml } from '../report/html';
 import { DashboardAddressError, LiveDashboard, parseDashboardAddress } from '../live/dashboard';
 import { UsageError, type FlagSpec } from './flags';
+import type { ProgressReporter } from '../engine/progress';
 
 export const EXTRA_FLAGS: FlagSpec[] = [
   { flag: 'web-dashboard', kind: 'bool', value: 'HOST:PORT', help: 'live charts in a browser while the run goes (--web-dashboard or --web-dashboard=HOST:PORT, default 127.0.0.1:5665); the HTML report is written beside the summary at the end' },
@@ -120,6 +121,11 @@ export class RunExtras {
       this.gpuTimer = setInterval(() => void this.readGpu(), GPU_READ_MS);
       this.gpuTimer.unref();
     }
+  }
+
+  /** The dashboard's sends and in-flight over time: the run's live counts (its progress line's). */
+  watch(progress: ProgressReporter): void {
+    this.dashboard?.watch(() => progress.snapshot());
   }
 
   /** After the load: the last GPU reading and the engine's time sums again. */

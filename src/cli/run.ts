@@ -163,6 +163,7 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   const outputs = await openOutputs(s.outs, registry, undefined, extras.own);
   await extras.begin();
   const live = new LiveRun({ planned: null, graceMs: s.graceMs, quiet: s.quiet, outputs });
+  extras.watch(live.progress);
   const { stopSending, abortInFlight } = live.interrupt;
   const report = live.hooks();
   const originUnixMs = nowUnixMs();

@@ -152,6 +152,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const debug = s.debugFile ? openDebug(s.debugFile) : undefined;
   const slo = runSlo(s.slo);
   const live = new LiveRun({ planned: work.requests ?? null, graceMs: s.graceMs, quiet: cfg.quiet, outputs, slo: slo.tracker });
+  extras.watch(live.progress);
   // The engine's /metrics beside the run; in a segmented run only the instance at 0 scrapes.
   const limitMs = ((cfg.durationS ?? cfg.maxDurationS) + cfg.gracefulStopS) * 1000;
   const scrape = startScrape(scrapeConfig.enabled && (!s.segment || parseSegment(s.segment).from.num === 0n), {

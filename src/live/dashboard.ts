@@ -66,6 +66,8 @@ export class LiveDashboard implements Output {
   private timer: NodeJS.Timeout | undefined;
   private last: string | undefined;
   private echarts: string | undefined;
+  private counts?: () => { sent: number; inFlight: number };
+  private watcher: NodeJS.Timeout | undefined;
   url = '';
 
   constructor(private readonly address: { host: string; port: number }, private readonly runId: string, private readonly title: string, private readonly log: (t: string) => void) {
@@ -98,8 +100,22 @@ export class LiveDashboard implements Output {
     this.feed.add(samples);
   }
 
+  /** Reads the run's live counts (sent, in flight) four times a second into the feed. */
+  watch(counts: () => { sent: number; inFlight: number }): void {
+    this.counts = counts;
+    this.watcher = setInterval(() => this.observe(), 250);
+    this.watcher.unref();
+  }
+
+  private observe(): void {
+    if (!this.counts) return;
+    const c = this.counts();
+    this.feed.observe(c.sent, c.inFlight);
+  }
+
   /** The state as the page gets it. */
   payload(done: boolean, report?: string): LivePayload {
+    this.observe();
     const totals = this.feed.totalsNow();
     const s = this.feed.series();
     const d = liveDigest(this.runId, s, totals);
@@ -140,8 +156,11 @@ export class LiveDashboard implements Output {
 
   /** Samples stop here; the page keeps the last state (see finish). */
   async stop(): Promise<void> {
+    this.observe();
     if (this.timer) clearInterval(this.timer);
+    if (this.watcher) clearInterval(this.watcher);
     this.timer = undefined;
+    this.watcher = undefined;
   }
 
   /** The final state (with the report's path) to every page, then the server closes. */

@@ -25,6 +25,9 @@ interface Bin {
   errors: Map<string, number>;
   hist: Record<LiveMetric, LogHistogram>;
   engine: Record<EngineKey, { sum: number; n: number }>;
+  /** The run's live counts last seen in this bin (requests are recorded when they end: sends and in-flight come from here). */
+  cumSent?: number;
+  inFlight?: number;
   /** p50/p90/p99 per metric, computed once a bin stops changing (only the newest bins change). */
   quantiles?: Record<LiveMetric, [number, number, number]>;
 }
@@ -50,7 +53,10 @@ function mergeBins(a: Bin, b: Bin): Bin {
   for (const k of ENGINE_KEYS) engine[k] = { sum: a.engine[k].sum + b.engine[k].sum, n: a.engine[k].n + b.engine[k].n };
   const hist = {} as Bin['hist'];
   for (const m of LIVE_METRICS) hist[m] = mergeHistograms(a.hist[m], b.hist[m]);
-  return { sent: a.sent + b.sent, ok: a.ok + b.ok, failed: a.failed + b.failed, outputTokens: a.outputTokens + b.outputTokens, errors, hist, engine };
+  return {
+    sent: a.sent + b.sent, ok: a.ok + b.ok, failed: a.failed + b.failed, outputTokens: a.outputTokens + b.outputTokens, errors, hist, engine,
+    cumSent: b.cumSent ?? a.cumSent, inFlight: b.inFlight ?? a.inFlight,
+  };
 }
 
 /** The run's totals as the page shows them. */
@@ -91,6 +97,7 @@ export class LiveFeed {
   private readonly totals = { sent: 0, ok: 0, failed: 0, outputTokens: 0, inputTokens: 0, errors: new Map<string, number>() };
   private readonly hist: Record<LiveMetric, LogHistogram> = { ttft: emptyHistogram(), itl: emptyHistogram(), e2e: emptyHistogram() };
   private engineSeen = false;
+  private observed = false;
 
   constructor(private readonly startUnixMs: number, private readonly now: () => number = Date.now) {}
 
@@ -111,6 +118,17 @@ export class LiveFeed {
     for (let i = 0; i < this.bins.length; i += 2) out.push(i + 1 < this.bins.length ? mergeBins(this.bins[i], this.bins[i + 1]) : this.bins[i]);
     this.bins = out;
     this.widthMs *= 2;
+  }
+
+  /**
+   * The run's live counts now (its progress: sends as they go out, requests in flight). Metric
+   * samples are recorded when a request ends, so they alone cannot place a send in time.
+   */
+  observe(sent: number, inFlight: number, t = this.now()): void {
+    const b = this.binAt(t);
+    b.cumSent = sent;
+    b.inFlight = inFlight;
+    this.observed = true;
   }
 
   add(samples: readonly Sample[]): void {
@@ -176,13 +194,22 @@ export class LiveFeed {
     const w = this.widthMs / 1000;
     const reasons = [...new Set(this.bins.flatMap((b) => [...b.errors.keys()]))].sort();
     let inFlight = 0;
+    let cum = 0;
+    let seen = 0;
+    // Observed counts carried forward over bins without an observation.
+    const sentRate = (b: Bin) => {
+      const prev = cum;
+      cum = b.cumSent ?? cum;
+      return (cum - prev) / w;
+    };
+    const flying = (b: Bin) => (seen = b.inFlight ?? seen);
     const quantiles = this.bins.map((b) => (b.quantiles ??= binQuantiles(b)));
     const q = (k: LiveMetric, i: 0 | 1 | 2) => quantiles.map((x) => x[k][i]);
     return {
       binS: this.bins.map((_, i) => i * w),
       widthS: w,
-      requestsPerS: this.bins.map((b) => b.sent / w),
-      inFlight: this.bins.map((b) => (inFlight += b.sent - b.ok - b.failed)),
+      requestsPerS: this.observed ? this.bins.map(sentRate) : this.bins.map((b) => b.sent / w),
+      inFlight: this.observed ? this.bins.map(flying) : this.bins.map((b) => (inFlight += b.sent - b.ok - b.failed)),
       outputTokensPerS: this.bins.map((b) => b.outputTokens / w),
       errorsPerS: this.bins.map((b) => b.failed / w),
       errorsByReason: Object.fromEntries(reasons.map((r) => [r, this.bins.map((b) => (b.errors.get(r) ?? 0) / w)])),

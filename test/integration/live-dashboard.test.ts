@@ -68,15 +68,21 @@ describe('live web dashboard', () => {
     // The charts are the report's builders plus the live ones; the time series grow while the run goes.
     const ids = final.charts.map((c) => c.id);
     for (const id of ['ts-request-rate', 'ts-in-flight', 'ts-ttft-percentiles', 'ts-itl-percentiles', 'ts-e2e-percentiles', 'ts-output-tokens', 'ts-errors']) expect(ids).toContain(id);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as RunSummary;
     const points = (p: Probe) => p.charts.find((c) => c.id === 'ts-request-rate')!.points;
     expect(points(later)).toBeGreaterThan(points(early));
     expect(later.live.totals.sent).toBeGreaterThanOrEqual(early.live.totals.sent);
     expect(later.live.totals.elapsedS).toBeGreaterThan(early.live.totals.elapsedS);
-    // The engine's scraped series reach the page (dashed beside the client's).
-    expect(final.live.charts.find((c) => c.id === 'ts-in-flight')!.option.series).toHaveLength(3);
+    // The engine's scraped series reach the page (dashed beside the client's); the client's
+    // in-flight line comes from the run's live counts, so it rises while requests are open.
+    const inFlight = final.live.charts.find((c) => c.id === 'ts-in-flight')!.option.series as Array<{ data: Array<[number, number | null]> }>;
+    expect(inFlight).toHaveLength(3);
+    expect(Math.max(...inFlight[0].data.map(([, v]) => v ?? 0))).toBeGreaterThan(0);
+    // The sends per second add up to the requests sent.
+    const rate = final.live.charts.find((c) => c.id === 'ts-request-rate')!.option.series as Array<{ data: Array<[number, number | null]> }>;
+    expect(rate[0].data.reduce((a, [, v]) => a + (v ?? 0), 0)).toBeCloseTo(s.requests.sent, 6);
 
     // The final figures are the summary's: counts exactly, percentiles from the same histograms.
-    const s = JSON.parse(readFileSync(summary, 'utf8')) as RunSummary;
     const t = final.live.totals;
     expect(t.sent).toBe(s.requests.sent);
     expect(t.succeeded).toBe(s.requests.succeeded);

@@ -39,6 +39,22 @@ describe('LiveFeed', () => {
     expect(charts.map((c) => c.id)).toEqual(['ts-request-rate', 'ts-in-flight', 'ts-ttft-percentiles', 'ts-output-tokens', 'ts-errors', 'ts-engine-kv']);
   });
 
+  it("sends and in flight come from the run's live counts when it is watched (samples are recorded at the end of a request)", () => {
+    let now = T0;
+    const feed = new LiveFeed(T0, () => now);
+    feed.observe(0, 0, T0 + 100);
+    feed.observe(4, 4, T0 + 900);
+    feed.observe(6, 3, T0 + 2500);
+    // Every request recorded later, when it ended.
+    for (let i = 0; i < 6; i++) feed.add([s('llm_requests_sent', 'counter', 1, 3200), s('llm_requests', 'counter', 1, 3200, { outcome: 'ok' })]);
+    feed.observe(6, 0, T0 + 3300);
+    now = T0 + 3500;
+    const series = feed.series();
+    expect(series.requestsPerS).toEqual([4, 0, 2, 0]);
+    expect(series.inFlight).toEqual([4, 4, 3, 0]);
+    expect(feed.totalsNow()).toMatchObject({ sent: 6, succeeded: 6, inFlight: 0 });
+  });
+
   it('widens its bins two-fold past 600, keeping every count', () => {
     let now = T0;
     const feed = new LiveFeed(T0, () => now);
