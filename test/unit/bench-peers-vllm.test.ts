@@ -18,7 +18,7 @@ describe('vllm bench serve result', () => {
     expect(out.records).toHaveLength(10);
     expect(out.sent).toBe(10);
     const r = result();
-    expect(out.records[3]).toEqual({ id: 'vllm-bench-3', startUnixMs: r.start_times[3] * 1000, ttftMs: r.ttfts[3] * 1000, outputTokens: 13, ok: true });
+    expect(out.records[3]).toEqual({ id: 'vllm-bench-3', startUnixMs: r.start_times[3] * 1000, ttftMs: r.ttfts[3] * 1000, outputTokens: 13, ok: true, fromConnect: true });
     expect(out.records.every((x) => x.ok)).toBe(true);
     expect(out.reportedTtft).toEqual({ p50: r.median_ttft_ms, p99: r.p99_ttft_ms });
   });

@@ -171,13 +171,14 @@ export const vllmOk = (r: VllmResult, i: number): boolean => !r.errors[i] && r.t
 /**
  * Our records from vLLM's: ids are `idPrefix` + the request's index (we pass
  * --request-id-prefix, and vLLM sends it as x-request-id). Start times are on its monotonic
- * clock: matchWire matches by id, so only their differences matter.
+ * clock: matchWire matches by id, so they are never compared with the wire's.
  */
 export function readVllm(resultJson: string, idPrefix: string): ToolOutput {
   const r = parseVllmResult(resultJson);
   const records: ToolRecord[] = r.ttfts.map((t, i) => {
     const ok = vllmOk(r, i);
-    return { id: `${idPrefix}${i}`, startUnixMs: r.start_times[i] * 1000, ttftMs: ok ? t * 1000 : undefined, outputTokens: ok ? r.output_lens[i] : undefined, ok };
+    // fromConnect: its clock starts before session.post, so a connection the request opens is inside its TTFT.
+    return { id: `${idPrefix}${i}`, startUnixMs: r.start_times[i] * 1000, ttftMs: ok ? t * 1000 : undefined, outputTokens: ok ? r.output_lens[i] : undefined, ok, fromConnect: true };
   });
   const p50 = r.median_ttft_ms ?? r.p50_ttft_ms;
   const p99 = r.p99_ttft_ms;
