@@ -55,7 +55,7 @@ test: install build deps-observe deps-report deps-real-engine deps-multi typeche
 bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
-bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
+bench-peers: install ## our engine, AIPerf, GuideLLM, vllm bench serve (inference-perf) on one trace and simulator: one table, vLLM definitions cross-check (~25 min, root)
 	bash scripts/bench/peers/run.sh $(ARGS)
 
 bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread

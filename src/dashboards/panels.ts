@@ -141,6 +141,7 @@ export const ROWS: RowSpec[] = [
     title: 'Client latency (measured by the load generator from the streamed chunks)',
     panels: [
       latencyPanel('TTFT', TRENDS.ttft, 'Request sent -> first chunk carrying a generated token.'),
+      latencyPanel('TTFO', TRENDS.ttfo, 'Time to first output token: request sent -> first chunk carrying a non-reasoning token (content or tool call), for requests whose stream carried reasoning (empty when none did).'),
       latencyPanel('TPOT', TRENDS.tpot, '(e2e - ttft) / (output tokens - 1), per request.'),
       {
         title: 'ITL', type: 'timeseries', width: 12, unit: ms,

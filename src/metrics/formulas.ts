@@ -18,6 +18,15 @@ export function ttftMs(r: RequestTimes): number | undefined {
   return r.tokenChunkMs.length > 0 ? r.tokenChunkMs[0] - r.sendMs : undefined;
 }
 
+/**
+ * Time to first output token: request sent -> first chunk carrying a non-reasoning token
+ * (content, text or a tool call). Reported only for streams that carried reasoning, where it
+ * differs from TTFT (the user waits for the answer, not the thinking); undefined otherwise.
+ */
+export function ttfoMs(sendMs: number, firstOutputMs: number | undefined, reasoningChunks: number): number | undefined {
+  return reasoningChunks > 0 && firstOutputMs !== undefined ? firstOutputMs - sendMs : undefined;
+}
+
 /** Request sent -> last byte. */
 export function e2eMs(r: RequestTimes): number {
   return r.endMs - r.sendMs;

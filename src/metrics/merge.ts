@@ -85,6 +85,7 @@ export function mergeResults(results: ReplayResult[], names: string[] = results.
   const complete = results.length === 1 ? !first.run.executionSegment : segmentsCoverAll(segments);
   const latency = {
     ttft: statsOf(histograms[HISTOGRAMS.ttft]),
+    ttfo: statsOf(histograms[HISTOGRAMS.ttfo]),
     tpot: statsOf(histograms[HISTOGRAMS.tpot]),
     itl: statsOf(histograms[HISTOGRAMS.itl]),
     e2e: statsOf(histograms[HISTOGRAMS.e2e]),

@@ -4,6 +4,8 @@
 /** Trends in ms, one sample per request (bounded by the request count). */
 export const TRENDS = {
   ttft: 'llm_ttft',
+  /** Time to first output (non-reasoning) token, for requests whose stream carried reasoning. */
+  ttfo: 'llm_ttfo',
   ttfb: 'llm_ttfb',
   tpot: 'llm_tpot',
   e2e: 'llm_e2e',
@@ -33,6 +35,7 @@ export const COUNTERS = {
 export const HISTOGRAMS = {
   itl: 'llm_itl',
   ttft: 'llm_ttft',
+  ttfo: 'llm_ttfo',
   tpot: 'llm_tpot',
   e2e: 'llm_e2e',
   dispatchLag: 'llm_dispatch_lag',

@@ -37,6 +37,10 @@ export function recordRequest(sink: MetricSink, s: SentRequest, o: RequestOutcom
     sink.trend(TRENDS.ttft, o.ttftMs);
     sink.histogram(HISTOGRAMS.ttft, [o.ttftMs]);
   }
+  if (o.ttfoMs !== undefined) {
+    sink.trend(TRENDS.ttfo, o.ttfoMs);
+    sink.histogram(HISTOGRAMS.ttfo, [o.ttfoMs]);
+  }
   if (o.tpotMs !== undefined) {
     sink.trend(TRENDS.tpot, o.tpotMs);
     sink.histogram(HISTOGRAMS.tpot, [o.tpotMs]);

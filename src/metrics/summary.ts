@@ -39,7 +39,8 @@ export interface ReplayResult {
   durationS: number;
   throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
   cacheHitRate: number | null;
-  latencyMs: { ttft: Stats | null; tpot: Stats | null; itl: Stats | null; e2e: Stats | null; ttfb: Stats | null; dispatchLag: Stats | null };
+  /** ttfo: time to first output token, present when any stream carried reasoning (older results lack it). */
+  latencyMs: { ttft: Stats | null; ttfo?: Stats | null; tpot: Stats | null; itl: Stats | null; e2e: Stats | null; ttfb: Stats | null; dispatchLag: Stats | null };
   /**
    * The process-wide histograms by name (sparse buckets), so the results of several k6
    * instances (execution segments) merge into one (scripts/report: `report merge`).
@@ -184,6 +185,7 @@ export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string)
   const spanMs = sendAt && endAt && sendAt.count > 0 ? endAt.max - sendAt.min : d.state?.testRunDurationMs ?? 0;
   const latency: LatencyStats = {
     ttft: trendStats(d, TRENDS.ttft, hist(HISTOGRAMS.ttft)),
+    ttfo: trendStats(d, TRENDS.ttfo, hist(HISTOGRAMS.ttfo)),
     tpot: trendStats(d, TRENDS.tpot, hist(HISTOGRAMS.tpot)),
     itl: statsOf(hist(HISTOGRAMS.itl)),
     e2e: trendStats(d, TRENDS.e2e, hist(HISTOGRAMS.e2e)),
@@ -237,6 +239,8 @@ export function renderTable(r: ReplayResult): string {
     line('Total Token throughput (tok/s):', num(r.throughput.totalTokensPerS)),
     line('Prefix cache hit rate (server usage):', r.cacheHitRate === null ? 'n/a' : `${num(r.cacheHitRate * 100)}%`),
     ...latencyBlock('Time to First Token', 'TTFT', r.latencyMs.ttft),
+    // Only when some stream carried reasoning: otherwise it would repeat TTFT.
+    ...(r.latencyMs.ttfo ? latencyBlock('Time to First Output Token', 'TTFO', r.latencyMs.ttfo) : []),
     ...latencyBlock('Time per Output Token (excl. 1st token)', 'TPOT', r.latencyMs.tpot),
     ...latencyBlock('Inter-token Latency', 'ITL', r.latencyMs.itl),
     ...latencyBlock('End-to-end Latency', 'E2EL', r.latencyMs.e2e),

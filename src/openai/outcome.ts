@@ -1,7 +1,7 @@
 // Turns one HTTP exchange (as any transport recorded it) into the request's measurements and
 // its outcome: ok, or failed with one reason. Pure, so every branch is unit-tested.
 
-import { e2eMs, itlGapsMs, tpotMs, ttftMs } from '../metrics/formulas';
+import { e2eMs, itlGapsMs, tpotMs, ttfoMs, ttftMs } from '../metrics/formulas';
 import { errorBodyMessage, parseCompletionBody, parseStream, type StreamSummary } from './stream';
 import { httpReason } from '../metrics/names';
 
@@ -45,6 +45,8 @@ export interface RequestOutcome {
   detail?: string;
   ttfbMs?: number;
   ttftMs?: number;
+  /** Time to first output (non-reasoning) token; only when the stream carried reasoning. */
+  ttfoMs?: number;
   e2eMs: number;
   tpotMs?: number;
   itlGapsMs: number[];
@@ -99,6 +101,7 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     ok: true,
     e2eMs: e2eMs(times),
     ttftMs: ttft,
+    ttfoMs: ttfoMs(0, s.firstOutputMs, s.reasoningChunks),
     tpotMs: tpotMs(e2eMs(times), ttft, outputTokens),
     itlGapsMs: itlGapsMs(s.tokenChunkMs),
     promptTokens: s.usage?.promptTokens,

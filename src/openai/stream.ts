@@ -18,6 +18,8 @@ export interface StreamSummary {
   tokenChunkMs: number[];
   /** Token-carrying chunks that were reasoning (reasoning_content / reasoning). */
   reasoningChunks: number;
+  /** Arrival time of the first chunk carrying an output (non-reasoning) token: content, text or a tool call. */
+  firstOutputMs?: number;
   /** Token-carrying chunks that carried tool-call fragments. */
   toolCallChunks: number;
   /** Events that were not JSON or not a chunk object. */
@@ -94,10 +96,12 @@ function foldEvent(s: StreamSummary, time: number, d: string, text: { value: str
   if (!Array.isArray(choices) || choices.length === 0) return;
   const c = choices[0] as ChunkChoice;
   let carries = false;
+  /** Carries a token the user sees as the answer (not reasoning). */
+  let output = false;
   const delta = c.delta;
   if (delta) {
     if (nonEmptyString(delta.content)) {
-      carries = true;
+      carries = output = true;
       if (text) text.value += delta.content;
     }
     const reasoning = nonEmptyString(delta.reasoning_content) ? delta.reasoning_content : delta.reasoning;
@@ -107,15 +111,16 @@ function foldEvent(s: StreamSummary, time: number, d: string, text: { value: str
       if (text) text.value += reasoning;
     }
     if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
-      carries = true;
+      carries = output = true;
       s.toolCallChunks++;
     }
   }
   if (nonEmptyString(c.text)) {
-    carries = true;
+    carries = output = true;
     if (text) text.value += c.text;
   }
   if (carries) s.tokenChunkMs.push(time);
+  if (output && s.firstOutputMs === undefined) s.firstOutputMs = time;
   if (typeof c.finish_reason === 'string') s.finishReason = c.finish_reason;
 }
 
@@ -145,6 +150,7 @@ export function parseStream(times: readonly number[], data: readonly string[], k
     } else if (k & CHUNK.token) {
       s.tokenChunkMs.push(times[i]);
       if (k & CHUNK.reasoning) s.reasoningChunks++;
+      else if (s.firstOutputMs === undefined) s.firstOutputMs = times[i];
       if (k & CHUNK.toolCall) s.toolCallChunks++;
     }
   }

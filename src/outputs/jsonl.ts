@@ -17,6 +17,8 @@ export interface RequestRecord {
   status: number;
   ttfbMs?: number;
   ttftMs?: number;
+  /** Time to first output (non-reasoning) token: only when the stream carried reasoning. */
+  ttfoMs?: number;
   e2eMs: number;
   tpotMs?: number;
   itlMeanMs?: number;

@@ -14,6 +14,7 @@ import type { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
 import { Seq, type SeqSink } from './scheduler.js';
 import { Bodies, DONE } from './sse.js';
+import { ChunkGroups } from './chunk-groups.js';
 import type { SimRequestSpec } from './validate.js';
 
 export interface SimContext {
@@ -79,6 +80,7 @@ export class Exchange implements SeqSink {
   private roleSent = false;
   private lastTokenMs = 0;
   private readonly bodies: Bodies;
+  private readonly groups: ChunkGroups;
   private readonly cutAt?: number;
   private readonly malformedAt?: number;
   private readonly midErrorAt?: number;
@@ -105,6 +107,7 @@ export class Exchange implements SeqSink {
       separateFinishChunk: ctx.opts.separateFinishChunk,
       promptTokensDetails: ctx.opts.promptTokensDetails,
     });
+    this.groups = new ChunkGroups(ctx.opts.tokensPerChunk);
     const total = spec.maxTokens * spec.prompts.length;
     this.cutAt = resolvePos(fault?.cutAfter, total);
     this.malformedAt = resolvePos(fault?.malformedAfter, total);
@@ -202,24 +205,30 @@ export class Exchange implements SeqSink {
 
   private writeToken(seq: Seq, index: number, dueMs: number): void {
     const res = this.res;
-    const m = this.ctx.metrics;
-    const L = m.labels;
     const choice = this.seqs.indexOf(seq);
     const max = this.init.spec.maxTokens;
     const last = index === max - 1;
     const count = this.times.count;
     let t: number;
+    let first = index;
     if (this.stream) {
       if (res.destroyed) return this.abort();
-      if (this.cutAt === count) return this.cut();
-      if (this.midErrorAt === count) return this.midError();
+      // --tokens-per-chunk K: hold tokens back until K are ready (or the last, or the end of the reasoning).
+      const group = this.groups.add(choice, index, last || this.bodies.isReasoning(index) !== this.bodies.isReasoning(index + 1));
+      if (group === undefined) return;
+      first = group.first;
+      const n = group.count;
+      const inGroup = (pos: number | undefined) => pos !== undefined && pos >= count && pos < count + n;
+      if (inGroup(this.cutAt)) return this.cut();
+      if (inGroup(this.midErrorAt)) return this.midError();
       let out = '';
       if (this.chat && !this.roleSent) {
         this.roleSent = true;
         out += this.bodies.roleChunk();
       }
-      if (this.malformedAt === count) out += this.bodies.malformedChunk(choice, index);
-      out += this.bodies.tokenChunk(choice, index, max, last);
+      if (inGroup(this.malformedAt)) out += this.bodies.malformedChunk(choice, first);
+      const usage = this.init.spec.continuousUsage ? { ...this.usage(), completionTokens: count + n } : undefined;
+      out += this.bodies.tokenChunk(choice, first, max, last, n, usage);
       if (last && this.ctx.opts.separateFinishChunk) out += this.bodies.finishChunk(choice);
       // Timestamp right before the hand-over: the client can never see the chunk earlier.
       t = nowMs();
@@ -229,6 +238,15 @@ export class Exchange implements SeqSink {
     } else if (count === this.midErrorAt) {
       return this.midError();
     } else t = nowMs();
+    // Every token of the chunk was handed over at t.
+    for (let i = first; i <= index; i++) this.account(seq, choice, i, t, dueMs);
+  }
+
+  /** Ground truth and metrics of output token `index`, handed to the client at `t`. */
+  private account(seq: Seq, choice: number, index: number, t: number, dueMs: number): void {
+    const m = this.ctx.metrics;
+    const L = m.labels;
+    const count = this.times.count;
     this.times.push(t);
     const late = t - dueMs;
     this.lateUs.push(Math.round(late * 1000));
@@ -245,7 +263,7 @@ export class Exchange implements SeqSink {
     else m.hot.itl.observe((t - this.lastTokenMs) / 1000);
     this.lastTokenMs = t;
     this.perChoice[choice]++;
-    if (last && ++this.finishedSeqs === this.seqs.length) this.complete();
+    if (index === this.init.spec.maxTokens - 1 && ++this.finishedSeqs === this.seqs.length) this.complete();
   }
 
   /** Every sequence reached max_tokens: end the response. */

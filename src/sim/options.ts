@@ -30,6 +30,10 @@ export interface SimOptions {
   separateFinishChunk: boolean;
   promptTokensDetails: boolean;
   earlyRole: boolean;
+  /** Tokens per streamed chunk (>1: as speculative decoding delivers them). */
+  tokensPerChunk: number;
+  /** Chat: the first N output tokens of every response are reasoning (x-sim-reasoning overrides). */
+  reasoningTokens: number;
   maxBodyBytes: number;
   /** Worker threads that parse and tokenize bodies; 0 = in the server thread. */
   prepThreads: number;
@@ -80,6 +84,8 @@ const OPTS: OptDef[] = [
   { name: 'separate-finish-chunk', kind: 'boolean', group: 'Streaming', help: 'send finish_reason on its own empty chunk after the last token' },
   { name: 'no-prompt-tokens-details', kind: 'boolean', group: 'Streaming', help: 'usage.prompt_tokens_details = null (vLLM without --enable-prompt-tokens-details)' },
   { name: 'early-role', kind: 'boolean', group: 'Streaming', help: 'send the role-only chunk when the request is scheduled, not with the first token' },
+  { name: 'tokens-per-chunk', kind: 'string', arg: 'K', group: 'Streaming', def: '1', help: 'stream K tokens per chunk (as speculative decoding does); stream_options.continuous_usage_stats puts usage on every chunk' },
+  { name: 'reasoning-tokens', kind: 'string', arg: 'N', group: 'Streaming', def: '0', help: 'chat: the first N output tokens of every response are reasoning (x-sim-reasoning overrides)' },
 ];
 
 export function helpText(): string {
@@ -191,6 +197,8 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     separateFinishChunk: b('separate-finish-chunk'),
     promptTokensDetails: !b('no-prompt-tokens-details'),
     earlyRole: b('early-role'),
+    tokensPerChunk: num(s('tokens-per-chunk'), 'tokens-per-chunk', { int: true, min: 1, max: 1024 }) ?? 1,
+    reasoningTokens: num(s('reasoning-tokens'), 'reasoning-tokens', { int: true, min: 0 }) ?? 0,
     maxBodyBytes: Math.round((num(s('max-body-mb'), 'max-body-mb', { gt: 0 }) ?? 64) * 1024 * 1024),
     prepThreads: num(s('prep-threads'), 'prep-threads', { int: true, min: 0, max: 64 }) ?? 1,
     shutdownGraceMs: num(s('shutdown-grace-ms'), 'shutdown-grace-ms', { min: 0 }) ?? 2000,

@@ -142,7 +142,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
       }
       const reasoningText = header(req, 'x-sim-reasoning');
-      let reasoningTokens = 0;
+      let reasoningTokens = Math.min(opts.reasoningTokens, spec.maxTokens);
       if (reasoningText !== undefined) {
         if (!/^\d+$/.test(reasoningText.trim())) throw new ApiError(400, `x-sim-reasoning: expected a whole number of tokens, got "${reasoningText}"`, 'x-sim-reasoning');
         reasoningTokens = Math.min(Number(reasoningText), spec.maxTokens);

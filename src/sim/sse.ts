@@ -79,11 +79,16 @@ export class Bodies {
     return s;
   }
 
-  private delta(i: number, total: number): string {
-    const t = JSON.stringify(tokenText(i));
+  /** The delta of output tokens i .. i+count-1 (one kind: a group never spans reasoning and output). */
+  private delta(i: number, total: number, count: number): string {
+    let text = '';
+    for (let x = i; x < i + count; x++) text += tokenText(x);
+    const t = JSON.stringify(text);
     if (this.isReasoning(i)) return `{"reasoning":${t},"reasoning_content":${t}}`;
     if (this.o.toolCall) {
-      const args = JSON.stringify(this.toolFragment(i, total));
+      let frag = '';
+      for (let x = i; x < i + count; x++) frag += this.toolFragment(x, total);
+      const args = JSON.stringify(frag);
       if (i === this.o.reasoningTokens)
         return `{"tool_calls":[{"index":0,"id":"${this.toolCallId}","type":"function","function":{"name":"${TOOL_NAME}","arguments":${args}}}]}`;
       return `{"tool_calls":[{"index":0,"function":{"arguments":${args}}}]}`;
@@ -91,12 +96,19 @@ export class Bodies {
     return `{"content":${t}}`;
   }
 
-  /** The chunk carrying output token i of choice `choice`; `last` adds finish_reason unless separate. */
-  tokenChunk(choice: number, i: number, total: number, last: boolean): string {
+  /**
+   * The chunk carrying output tokens i .. i+count-1 of choice `choice` (count > 1 with
+   * --tokens-per-chunk); `last` adds finish_reason unless separate; `usage` (continuous usage
+   * stats) is appended as vLLM does, after the choices.
+   */
+  tokenChunk(choice: number, i: number, total: number, last: boolean, count = 1, usage?: Usage): string {
     const fin = last && !this.o.separateFinishChunk;
     const finish = fin ? '"length","stop_reason":null' : 'null';
-    if (this.chat) return `${this.pre}{"index":${choice},"delta":${this.delta(i, total)},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
-    return `${this.pre}{"index":${choice},"text":${JSON.stringify(tokenText(i))},"logprobs":null,"finish_reason":${finish}${fin ? '' : ',"stop_reason":null'}}]}\n\n`;
+    const end = usage ? `],"usage":${JSON.stringify(usageJson(usage, this.o.promptTokensDetails))}}\n\n` : ']}\n\n';
+    if (this.chat) return `${this.pre}{"index":${choice},"delta":${this.delta(i, total, count)},"logprobs":null,"finish_reason":${finish}}${end}`;
+    let text = '';
+    for (let x = i; x < i + count; x++) text += tokenText(x);
+    return `${this.pre}{"index":${choice},"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${finish}${fin ? '' : ',"stop_reason":null'}}${end}`;
   }
 
   /** The separate empty chunk that carries finish_reason (when separateFinishChunk). */

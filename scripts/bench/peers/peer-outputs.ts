@@ -137,3 +137,50 @@ export function readInferencePerf(perRequestJson: string, summaryJson: string): 
   const t = s.successes?.latency?.time_to_first_token;
   return { records, reportedTtft: t ? { p50: t.median * 1000, p99: t.p99 * 1000 } : undefined, sent: s.load_summary?.count ?? records.length };
 }
+
+/**
+ * vllm bench serve 0.33 with --save-result --save-detailed: one JSON. Per request, parallel
+ * lists in request order (asyncio.gather keeps it): ttfts, itls (one gap per token chunk),
+ * latencies (to the last token chunk), start_times (time.perf_counter() seconds, not the wall
+ * clock), output_lens (usage completion_tokens; 0 for a failure), errors ('' when it succeeded).
+ * Its reported statistics are keys like mean_ttft_ms, median_tpot_ms, p99_itl_ms, p50_e2el_ms.
+ */
+export interface VllmResult {
+  completed: number;
+  failed?: number;
+  ttfts: number[];
+  itls: number[][];
+  latencies: number[];
+  start_times: number[];
+  output_lens: number[];
+  errors: string[];
+  [reported: string]: unknown;
+}
+
+export function parseVllmResult(json: string): VllmResult {
+  const r = JSON.parse(json) as Partial<VllmResult>;
+  for (const k of ['ttfts', 'itls', 'latencies', 'start_times', 'output_lens', 'errors'] as const) {
+    if (!Array.isArray(r[k])) throw new Error(`vllm bench serve result: no "${k}" list (was it run with --save-result --save-detailed?)`);
+  }
+  return r as VllmResult;
+}
+
+/** A succeeded request of vLLM's: errors[i] is '' (vLLM's output.success also needs a first chunk). */
+export const vllmOk = (r: VllmResult, i: number): boolean => !r.errors[i] && r.ttfts[i] > 0;
+
+/**
+ * Our records from vLLM's: ids are `idPrefix` + the request's index (we pass
+ * --request-id-prefix, and vLLM sends it as x-request-id). Start times are on its monotonic
+ * clock: matchWire matches by id, so they are never compared with the wire's.
+ */
+export function readVllm(resultJson: string, idPrefix: string): ToolOutput {
+  const r = parseVllmResult(resultJson);
+  const records: ToolRecord[] = r.ttfts.map((t, i) => {
+    const ok = vllmOk(r, i);
+    // fromConnect: its clock starts before session.post, so a connection the request opens is inside its TTFT.
+    return { id: `${idPrefix}${i}`, startUnixMs: r.start_times[i] * 1000, ttftMs: ok ? t * 1000 : undefined, outputTokens: ok ? r.output_lens[i] : undefined, ok, fromConnect: true };
+  });
+  const p50 = r.median_ttft_ms ?? r.p50_ttft_ms;
+  const p99 = r.p99_ttft_ms;
+  return { records, reportedTtft: typeof p50 === 'number' && typeof p99 === 'number' ? { p50, p99 } : undefined, sent: r.ttfts.length };
+}

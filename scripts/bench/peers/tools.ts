@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../src/sim/spawn';
 import type { ToolCommand } from './run-tool';
-import { readAiperf, readEngine, readGuidellm, readInferencePerf, type ToolOutput } from './peer-outputs';
+import { readAiperf, readEngine, readGuidellm, readInferencePerf, readVllm, type ToolOutput } from './peer-outputs';
 
 export const VENVS = join(REPO_ROOT, 'build/venv-peers');
 
@@ -144,4 +144,29 @@ export const INFERENCE_PERF: Tool = {
     return { argv: [join(VENVS, 'inference-perf/bin/inference-perf'), '-c', configPath], env: OFFLINE, cwd: job.outDir };
   },
   read: (d) => readInferencePerf(readFileSync(join(d, 'per_request_lifecycle_metrics.json'), 'utf8'), readFileSync(join(d, 'summary_lifecycle_metrics.json'), 'utf8')),
+};
+
+/** vLLM's request ids: this prefix + the request's index in the trace (readVllm rebuilds them). */
+export const VLLM_ID_PREFIX = 'vllm-bench-';
+/** Its result file in the run's folder (--save-result --save-detailed). */
+export const VLLM_RESULT = 'vllm-result.json';
+
+export const VLLM: Tool = {
+  name: 'vllm-bench',
+  version: '0.33.0',
+  unavailable: () => venvMissing('vllm', '0.33.0'),
+  // timed_trace: Mooncake rows sent at their timestamps (ms: multiplier 0.001), token-id prompts
+  // on /v1/completions built from the 512-token hash blocks. No ready-check request (it would be
+  // one more request than the others send); every statistic the cross-check compares.
+  replay: (job) => ({
+    argv: [join(VENVS, 'vllm/bin/vllm'), 'bench', 'serve', '--backend', 'openai', '--base-url', job.baseUrl, '--endpoint', '/v1/completions',
+      '--model', 'sim-model', '--tokenizer', TOKENIZER, '--dataset-name', 'timed_trace', '--dataset-path', job.trace,
+      '--timed-trace-sec-multiplier', '0.001', '--timed-trace-chunk-hash-size', '512', '--num-prompts', String(job.requests),
+      '--ignore-eos', '--ready-check-timeout-sec', '0', '--request-id-prefix', VLLM_ID_PREFIX,
+      '--percentile-metrics', 'ttft,tpot,itl,e2el', '--metric-percentiles', '25,50,75,90,95,99,99.9',
+      '--save-result', '--save-detailed', '--result-dir', job.outDir, '--result-filename', VLLM_RESULT, '--disable-tqdm'],
+    env: OFFLINE,
+    cwd: job.outDir,
+  }),
+  read: (d) => readVllm(readFileSync(join(d, VLLM_RESULT), 'utf8'), VLLM_ID_PREFIX),
 };
