@@ -1,2 +1,3 @@
 //! k6lr_io: the native I/O core of k6-llm-replay (see README.md for its invariants).
 pub mod framing;
+pub mod io;
