@@ -116,7 +116,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const job: Omit<ReplayJob, 'worker'> = {
     options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
     lookAheadMs: s.lookAheadMs, maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined,
-    timeouts: s.timeouts, runTags, ...live.wants,
+    timeouts: s.timeouts, transport: s.transport, runTags, ...live.wants,
   };
   // The run's duration counts from --start-delay-ms before offset 0, with or without a common start.
   const startedMs = start ? monotonicOf(start.plannedUnixMs) - s.startDelayMs : nowMs();
@@ -147,7 +147,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   let table = renderTable(result);
   if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);

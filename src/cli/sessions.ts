@@ -152,7 +152,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   });
   const job: Omit<SessionsJob, 'worker'> = {
     options: s.options, runId: cfg.runId, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
-    timeouts: s.timeouts, runTags, ...live.wants,
+    timeouts: s.timeouts, transport: s.transport, runTags, ...live.wants,
   };
   // In this thread, the traces planned above are not read a second time.
   const here = (j: SessionsJob, hooks: ThreadHooks) =>
@@ -186,7 +186,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults), start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  await writeJsonTo(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, ...(result.serving.slo ? { slo: result.serving.slo } : {}), promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
   return finishRun(renderSessions(result) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
