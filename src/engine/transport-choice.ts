@@ -6,8 +6,12 @@ import { loadNative } from './native-addon';
 import { NativeTransport } from './native-transport';
 import { Transport, type RequestTransport, type TransportKind, type TransportOptions } from './transport';
 
-/** The kind to run: the one asked for, or native when the addon loads (else js, said in `notice`). */
-export function chooseTransport(asked: string | undefined, notice: (line: string) => void): TransportKind {
+/**
+ * The kind to run: the one asked for (--transport, else LLM_REPLAY_TRANSPORT), or native when the
+ * addon loads (else js, said in `notice`).
+ */
+export function chooseTransport(flag: string | undefined, notice: (line: string) => void, env: NodeJS.ProcessEnv = process.env): TransportKind {
+  const asked = flag ?? (env.LLM_REPLAY_TRANSPORT || undefined);
   if (asked !== undefined && asked !== 'native' && asked !== 'js') throw new Error(`--transport ${asked}: must be native or js`);
   if (asked === 'js') return 'js';
   const { mod, reason } = loadNative();
