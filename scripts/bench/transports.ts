@@ -209,9 +209,11 @@ async function ceilingSection(): Promise<void> {
       const run = await drive(kind, `http://127.0.0.1:${srv.port}/v1/chat/completions`, plan);
       srv.stop();
       const lag = dist(run.sent.map((s) => s.x.startMs - s.dueMs));
-      const failed = run.sent.filter((s) => s.x.error || s.x.status !== 200).length;
+      const failures = run.sent.filter((s) => s.x.error || s.x.status !== 200);
+      const failed = failures.length;
+      const kinds = [...new Set(failures.map((s) => s.x.errorKind || `http_${s.x.status}`))].join(',');
       const ok = lag.p99 < 1 && failed === 0 && run.sent.length === n;
-      table.row(`${kind}, ${rate} req/s`, `send lag ms ${show(lag)}; ${failed} failed of ${run.sent.length}; ${f(run.cpuS, 2)} s CPU; RSS ${f(rss0 / 2 ** 20, 0)} -> ${f(process.resourceUsage().maxRSS / 1024, 0)} MB peak`, kind === 'native' && rate === 10_000 ? 'lag p99 < 1, RSS < 200' : undefined, kind === 'native' && rate === 10_000 ? ok : undefined);
+      table.row(`${kind}, ${rate} req/s`, `send lag ms ${show(lag)}; ${failed} failed${failed ? ` (${kinds})` : ''} of ${run.sent.length}; ${f(run.cpuS, 2)} s CPU; RSS ${f(rss0 / 2 ** 20, 0)} -> ${f(process.resourceUsage().maxRSS / 1024, 0)} MB peak`, kind === 'native' && rate === 10_000 ? 'lag p99 < 1, RSS < 200' : undefined, kind === 'native' && rate === 10_000 ? ok : undefined);
     }
   }
 }
