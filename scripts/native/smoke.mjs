@@ -37,8 +37,8 @@ server.listen(0, '127.0.0.1', () => {
     if (x.status !== 200 || x.error) fail(`status ${x.status} ${x.error}`);
     const kinds = x.kinds.join(',');
     if (kinds !== '1,1,1,256,128') fail(`event kinds ${kinds}, expected 1,1,1,256,128`);
-    if (!x.times.every((t, i) => t >= 0 && (i === 0 || t >= x.times[i - 1]))) fail(`receive times not increasing: ${x.times}`);
-    console.log(`native smoke test: ok (${x.times.length} events, first after ${x.times[0].toFixed(2)} ms)`);
+    if (!x.timesMs.every((t, i) => t >= 0 && (i === 0 || t >= x.timesMs[i - 1]))) fail(`receive times not increasing: ${x.timesMs}`);
+    console.log(`native smoke test: ok (${x.timesMs.length} events, first after ${x.timesMs[0].toFixed(2)} ms)`);
   });
   const body = Buffer.from('{}');
   const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;

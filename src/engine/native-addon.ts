@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Exchange } from '../openai/outcome';
 
 export interface NativeIoOptions {
   connectMs: number;
@@ -15,24 +16,19 @@ export interface NativeIoOptions {
   reuse: boolean;
 }
 
-/** A finished request as the core hands it back (times in ms since startMonoMs). */
-export interface NativeOutcome {
+/**
+ * A finished request as the core hands it back: an Exchange (src/openai/outcome.ts) with its
+ * send on CLOCK_MONOTONIC (ns) instead of the Unix clock.
+ */
+export interface NativeOutcome extends Omit<Exchange, 'startUnixMs' | 'times'> {
   id: number;
-  status: number;
-  /** CLOCK_MONOTONIC ms of the send (or of the connection setup it waited for). */
-  startMonoMs: number;
-  connectMs: number;
-  headersMs: number;
-  times: number[];
+  /** CLOCK_MONOTONIC ns of the send (or of the connection setup it waited for). */
+  startNs: number;
+  /** Each SSE event's receive time, ms since the send. */
+  timesMs: number[];
   data: string[];
   kinds: number[];
   invalid: string[];
-  tail: string;
-  endMs: number;
-  body: string;
-  error: string;
-  errorKind: string;
-  streamed: boolean;
 }
 
 export interface NativeIo {

@@ -113,11 +113,9 @@ export class NativeTransport implements RequestTransport {
   }
 
   private exchange(o: NativeOutcome): EngineExchange {
-    const startMs = o.startMonoMs + this.offsetMs;
-    return {
-      status: o.status, startUnixMs: unixOf(startMs), startMs, connectMs: o.connectMs, headersMs: o.headersMs, times: o.times, data: o.data,
-      invalid: o.invalid, tail: o.tail, endMs: o.endMs, body: o.body, error: o.error, errorKind: o.errorKind, streamed: o.streamed, kinds: o.kinds,
-    };
+    const { id: _id, startNs, timesMs, ...rest } = o;
+    const startMs = startNs / 1e6 + this.offsetMs;
+    return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs };
   }
 
   private jsForTls(): Transport {

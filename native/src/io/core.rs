@@ -19,6 +19,7 @@ use crate::framing::sse::{SseDecoder, SseSink};
 
 /// Timeouts and pooling, as the JS transport's TransportOptions.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "node", napi_derive::napi(object))]
 pub struct Options {
     pub connect_ms: f64,
     pub first_byte_ms: f64,
@@ -47,11 +48,12 @@ pub enum Cmd {
 }
 
 /// What a finished request hands back: the fields of src/openai/outcome.ts's Exchange, with
-/// times in ms since `start_ns` (CLOCK_MONOTONIC ns).
+/// times in ms since `start_ns` (CLOCK_MONOTONIC ns; JavaScript reads it as `startNs`).
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "node", napi_derive::napi(object))]
 pub struct Outcome {
     pub id: u32,
-    pub status: u16,
+    pub status: u32,
     pub start_ns: i64,
     pub connect_ms: f64,
     pub headers_ms: f64,
@@ -758,7 +760,7 @@ fn outcome(x: Exch, failure: Option<Failure>, end_ns: i64) -> Outcome {
     let (error_kind, error) = failure.map(|(k, e)| (k.to_string(), e)).unwrap_or_default();
     Outcome {
         id: x.id,
-        status: if !error_kind.is_empty() && !ok_status { 0 } else { x.status },
+        status: if !error_kind.is_empty() && !ok_status { 0 } else { x.status as u32 },
         start_ns: x.start_ns,
         connect_ms: x.connect_ms,
         headers_ms: if x.headers_ns >= 0 { ms(x.headers_ns) } else { -1.0 },
