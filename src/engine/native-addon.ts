@@ -26,7 +26,9 @@ export interface NativeOutcome extends Omit<Exchange, 'startUnixMs' | 'times'> {
   startNs: number;
   /** Each SSE event's receive time, ms since the send. */
   timesMs: number[];
+  /** The payloads of the events at `kept` (more than a plain token, or all with keepEvents). */
   data: string[];
+  kept: number[];
   kinds: number[];
   invalid: string[];
 }

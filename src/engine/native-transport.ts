@@ -113,9 +113,12 @@ export class NativeTransport implements RequestTransport {
   }
 
   private exchange(o: NativeOutcome): EngineExchange {
-    const { id: _id, startNs, timesMs, ...rest } = o;
+    const { id: _id, startNs, timesMs, kept, data: keptData, ...rest } = o;
     const startMs = startNs / 1e6 + this.offsetMs;
-    return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs };
+    // Plain token chunks crossed as a time only: their data is '' as the JS transport leaves it.
+    const data = new Array<string>(timesMs.length).fill('');
+    for (let i = 0; i < kept.length; i++) data[kept[i]] = keptData[i];
+    return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs, data };
   }
 
   private jsForTls(): Transport {

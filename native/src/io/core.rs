@@ -58,7 +58,10 @@ pub struct Outcome {
     pub connect_ms: f64,
     pub headers_ms: f64,
     pub times_ms: Vec<f64>,
+    /// Payloads of the events that carry more than a token (all with keepEvents), at `kept`.
     pub data: Vec<String>,
+    /// Indices (into times_ms) of the events in `data`: plain tokens cross as a time only.
+    pub kept: Vec<u32>,
     pub kinds: Vec<u32>,
     pub invalid: Vec<String>,
     pub tail: String,
@@ -129,6 +132,7 @@ struct Events {
     keep: bool,
     times: Vec<i64>,
     data: Vec<String>,
+    kept: Vec<u32>,
     kinds: Vec<u32>,
     invalid: Vec<String>,
 }
@@ -136,9 +140,12 @@ struct Events {
 impl SseSink for Events {
     fn event(&mut self, time: i64, data: String) {
         let kind = classify(&data);
-        self.times.push(time);
         // Plain token chunks need only their time: their text stays here unless asked for.
-        self.data.push(if self.keep || kind & (NEEDS_JS_PARSE | MALFORMED) != 0 { data } else { String::new() });
+        if self.keep || kind & (NEEDS_JS_PARSE | MALFORMED) != 0 {
+            self.kept.push(self.times.len() as u32);
+            self.data.push(data);
+        }
+        self.times.push(time);
         self.kinds.push(kind);
     }
     fn invalid(&mut self, line: String) {
@@ -520,7 +527,7 @@ impl Loop {
             streamed: false,
             parser: ResponseParser::new(),
             decoder: SseDecoder::new(),
-            ev: Events { keep: job.keep_events, times: Vec::new(), data: Vec::new(), kinds: Vec::new(), invalid: Vec::new() },
+            ev: Events { keep: job.keep_events, times: Vec::new(), data: Vec::new(), kept: Vec::new(), kinds: Vec::new(), invalid: Vec::new() },
             body: Vec::new(),
         });
         c.idle_until = i64::MAX;
@@ -766,6 +773,7 @@ fn outcome(x: Exch, failure: Option<Failure>, end_ns: i64) -> Outcome {
         headers_ms: if x.headers_ns >= 0 { ms(x.headers_ns) } else { -1.0 },
         times_ms: x.ev.times.iter().map(|&t| ms(t)).collect(),
         data: x.ev.data,
+        kept: x.ev.kept,
         kinds: x.ev.kinds,
         invalid: x.ev.invalid,
         tail: if x.streamed { x.decoder.tail() } else { String::new() },
