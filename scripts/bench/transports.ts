@@ -23,6 +23,7 @@ import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
 import { createTransport } from '../../src/engine/transport-choice';
 import { DEFAULT_TIMEOUTS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
 import { percentile } from '../../src/metrics/formulas';
+import { measureExchange } from '../../src/openai/outcome';
 import { readPcap } from './pcap';
 import { wireExchanges } from './wire';
 import { ensureTcpdump, startCapture } from './procs';
@@ -121,7 +122,8 @@ async function wireSection(title: string, simArgs: string[], plan: Planned[], go
     for (const s of run.sent) {
       const w = wire.get(s.plan.id);
       if (s.x.error || s.x.status !== 200) failed++;
-      const tok = s.x.times.filter((_, i) => ((s.x.kinds?.[i] ?? 1) & 1) === 1);
+      // Token chunks as the engine counts them (the last one may carry the finish reason).
+      const tok = measureExchange(s.x).stream?.tokenChunkMs ?? [];
       tokens += tok.length;
       if (!w || !w.complete || s.x.error || tok.length !== w.tokenEventMs.length) {
         unmatched++;

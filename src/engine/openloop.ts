@@ -130,7 +130,9 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
       if (stopped()) break;
       now = nowMs();
     }
-    if (!stopped() && nowMs() < handOver) await preciseWait(handOver, stopped);
+    // A transport that sends at the instant itself needs no precise hand-over (spinning here
+    // costs the thread up to PRECISE_MS per request).
+    if (!stopped() && !o.handOverAheadMs && nowMs() < handOver) await preciseWait(handOver, stopped);
     if (stopped()) break;
     if (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) {
       delayed++;

@@ -39,8 +39,9 @@ describe('runOpenLoop', () => {
       },
     });
     expect(handed.map((h) => h.dueMs - origin)).toEqual([0, 40, 80]);
-    // Never later than the due instant, never earlier than the hand-over lead.
-    for (const h of handed) expect(h.earlyMs).toBeLessThanOrEqual(30);
+    // Never later than the due instant, never earlier than the hand-over lead and the ~1.2 ms
+    // precise phase it skips (the transport times the send).
+    for (const h of handed) expect(h.earlyMs).toBeLessThanOrEqual(32);
     expect(handed.some((h) => h.earlyMs > 0)).toBe(true);
   });
 
