@@ -566,11 +566,16 @@ impl Loop {
         }
     }
 
+    /// Reads what the socket holds. A first look (MSG_PEEK) finds where SSE events end; the
+    /// bytes are then taken up to each event's end, so each read (and so each event) carries
+    /// the kernel stamp of the packet that ended it, even when a late thread finds several
+    /// packets waiting (a read's stamp is its last packet's).
     fn read(&mut self, token: u64) {
         loop {
-            let Some(c) = self.conns.get_mut(&token) else { return };
-            let (n, stamp) = match sys::recv_stamped(c.fd.0, &mut self.buf) {
-                Ok(r) => r,
+            let Some(fd) = self.conns.get(&token).map(|c| c.fd.0) else { return };
+            let avail = match sys::peek(fd, &mut self.buf) {
+                Ok(0) => return self.on_eof(token),
+                Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -578,46 +583,74 @@ impl Loop {
                     return self.fail(token, f);
                 }
             };
-            if n == 0 {
-                return self.on_eof(token);
-            }
-            let t = stamp.map(|r| r - self.rt_offset).unwrap_or_else(sys::mono_ns);
-            let Some(x) = c.exch.as_mut() else {
-                // Bytes nobody asked for: the connection is out of step.
-                return self.close_conn(token);
-            };
-            let had_head = x.status != 0;
-            let (status, streamed, headers_ns, decoder, ev, body) = (&mut x.status, &mut x.streamed, &mut x.headers_ns, &mut x.decoder, &mut x.ev, &mut x.body);
-            let pushed = x.parser.push(&self.buf[..n], &mut |piece| match piece {
-                Piece::Head(h) => {
-                    *status = h.status;
-                    *streamed = h.event_stream;
-                    *headers_ns = t;
-                }
-                Piece::Data(d) => {
-                    if *streamed && (200..300).contains(status) {
-                        decoder.push(d, t, ev);
-                    } else if body.len() < MAX_BODY {
-                        body.extend_from_slice(d);
+            let mut at = 0;
+            while at < avail {
+                let end = event_end(&self.buf[at..avail]).map_or(avail, |e| at + e);
+                let (n, stamp) = match sys::recv_stamped(fd, &mut self.buf[at..end]) {
+                    Ok(r) => r,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let f = io_failure(&e, "read");
+                        return self.fail(token, f);
                     }
+                };
+                if n == 0 {
+                    return self.on_eof(token);
                 }
-            });
-            match pushed {
-                Err(e) => return self.fail(token, ("protocol", format!("{} {}", e.code, e.message))),
-                Ok(used) if x.parser.done() => {
-                    let keep = x.parser.keep_alive() && used == n;
-                    return self.complete(token, keep, t);
+                let t = stamp.map(|r| r - self.rt_offset).unwrap_or_else(sys::mono_ns);
+                if !self.feed(token, at, at + n, t) {
+                    return;
                 }
-                Ok(_) => {
-                    if !had_head && x.status != 0 || c.deadline_kind == Deadline::Body {
-                        c.deadline = sys::mono_ns() + ms_ns(self.o.idle_ms);
-                        c.deadline_kind = Deadline::Body;
-                    }
-                }
+                at += n;
             }
-            if n < self.buf.len() {
+            if avail < self.buf.len() {
                 // Read what was there; a further read would only say EAGAIN.
                 return;
+            }
+        }
+    }
+
+    /// Hands `buf[from..to]`, received at `t`, to the request's parser; false once the
+    /// connection is done with (response complete, failed or closed).
+    fn feed(&mut self, token: u64, from: usize, to: usize, t: i64) -> bool {
+        let Some(c) = self.conns.get_mut(&token) else { return false };
+        let Some(x) = c.exch.as_mut() else {
+            // Bytes nobody asked for: the connection is out of step.
+            self.close_conn(token);
+            return false;
+        };
+        let had_head = x.status != 0;
+        let (status, streamed, headers_ns, decoder, ev, body) = (&mut x.status, &mut x.streamed, &mut x.headers_ns, &mut x.decoder, &mut x.ev, &mut x.body);
+        let pushed = x.parser.push(&self.buf[from..to], &mut |piece| match piece {
+            Piece::Head(h) => {
+                *status = h.status;
+                *streamed = h.event_stream;
+                *headers_ns = t;
+            }
+            Piece::Data(d) => {
+                if *streamed && (200..300).contains(status) {
+                    decoder.push(d, t, ev);
+                } else if body.len() < MAX_BODY {
+                    body.extend_from_slice(d);
+                }
+            }
+        });
+        match pushed {
+            Err(e) => {
+                self.fail(token, ("protocol", format!("{} {}", e.code, e.message)));
+                false
+            }
+            Ok(used) if x.parser.done() => {
+                let keep = x.parser.keep_alive() && used == to - from;
+                self.complete(token, keep, t);
+                false
+            }
+            Ok(_) => {
+                if !had_head && x.status != 0 || c.deadline_kind == Deadline::Body {
+                    c.deadline = sys::mono_ns() + ms_ns(self.o.idle_ms);
+                    c.deadline_kind = Deadline::Body;
+                }
+                true
             }
         }
     }
@@ -759,6 +792,11 @@ impl Loop {
         }
         self.flush();
     }
+}
+
+/// Where the first SSE event in `b` ends (just after its blank line), if one does.
+fn event_end(b: &[u8]) -> Option<usize> {
+    b.windows(2).position(|w| w == b"\n\n").map(|i| i + 2)
 }
 
 fn outcome(x: Exch, failure: Option<Failure>, end_ns: i64) -> Outcome {
