@@ -102,7 +102,8 @@ async function wireSection(title: string, simArgs: string[], plan: Planned[], go
   for (const kind of KINDS) {
     const sim: SimProcess = await spawnSim(simArgs, 30_000);
     spawnSync('taskset', ['-a', '-p', '-c', '1', String(sim.proc.pid)], { stdio: 'ignore' });
-    const capture = await startCapture(dir, sim.port);
+    // Whole packets: a late simulator writes several events in one, and every event is compared.
+    const capture = await startCapture(dir, sim.port, 65535);
     let run;
     try {
       run = await drive(kind, `${sim.url}/v1/chat/completions`, plan.map((p) => ({ ...p, id: `${kind}-${p.id}` })));
