@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
+.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -14,8 +14,14 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-build: install ## bundle the k6 export (for users' own k6) src/k6/entries/*.ts into dist/k6/*.js
+build: install native ## bundle the k6 export (for users' own k6) src/k6/entries/*.ts into dist/k6/*.js; build the native I/O core
 	node scripts/bundle.mjs
+
+native: install ## the native I/O core (Rust, napi-rs) into dist/native/k6lr_io.node, smoke-tested (no cargo: the JS transport, said)
+	bash scripts/native/build.sh
+
+test-native: ## cargo test and cargo clippy of native/ (framing at every cut, the I/O thread against real sockets)
+	bash scripts/native/test.sh
 
 demo: install ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
@@ -45,8 +51,9 @@ test-unit: install ## fast unit tests (vitest)
 test-integration: install build deps-observe deps-report deps-real-engine deps-multi ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
-test: install build deps-observe deps-report deps-real-engine deps-multi typecheck ## everything: type check, unit and integration tests
+test: install build deps-observe deps-report deps-real-engine deps-multi typecheck ## everything: type check, native, unit and integration tests
 	@mkdir -p results
+	bash scripts/native/test.sh
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json
 	# Integration tests measure timing: run them alone, after the unit tests.
 	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json

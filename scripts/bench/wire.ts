@@ -22,6 +22,8 @@ export interface WireExchange {
    * while the last response was still streaming has no true last packet for it.
    */
   complete?: boolean;
+  /** Each token event of the response: the capture time of the packet that ended it (its blank line). */
+  tokenEventMs: number[];
 }
 
 const RESPONSE_END = /data: \[DONE\]|(^|\r\n)0\r\n\r\n$/;
@@ -38,6 +40,8 @@ interface Flow {
   head?: string;
   /** Header bytes of the current response, while the request sent no id. */
   responseHead?: string;
+  /** Response bytes after the last complete SSE event. */
+  eventCarry: string;
 }
 
 /** Wire exchanges keyed by request id; `idHeader` is matched case-insensitively. */
@@ -47,20 +51,21 @@ export function wireExchanges(packets: readonly TcpPacket[], serverPort: number,
   const idLine = new RegExp(`\\r\\n${idHeader}: *([^\\r\\n]+)`, 'i');
   const flowOf = (port: number): Flow => {
     let f = flows.get(port);
-    if (!f) flows.set(port, (f = { requests: 0 }));
+    if (!f) flows.set(port, (f = { requests: 0, eventCarry: '' }));
     return f;
   };
   for (const p of packets) {
     if (p.dstPort === serverPort) {
       const f = flowOf(p.srcPort);
       if (p.flags & TCP_SYN) {
-        flows.set(p.srcPort, { synMs: p.tsMs, requests: 0 }); // a reused port is a new connection
+        flows.set(p.srcPort, { synMs: p.tsMs, requests: 0, eventCarry: '' }); // a reused port is a new connection
         continue;
       }
       if (p.payload.length === 0) continue;
       const text = p.payload.toString('latin1', 0, Math.min(p.payload.length, 8192));
       if (METHOD.test(text)) {
-        f.current = { id: '', sendMs: p.tsMs, synMs: f.requests === 0 ? f.synMs : undefined };
+        f.current = { id: '', sendMs: p.tsMs, synMs: f.requests === 0 ? f.synMs : undefined, tokenEventMs: [] };
+        f.eventCarry = '';
         f.requests++;
         f.head = text;
         f.responseHead = undefined;
@@ -94,8 +99,13 @@ export function wireExchanges(packets: readonly TcpPacket[], serverPort: number,
         }
       }
       x.lastMs = p.tsMs;
-      if (RESPONSE_END.test(p.payload.toString('latin1'))) x.complete = true;
-      if (x.firstTokenMs === undefined && TOKEN.test(p.payload.toString('latin1'))) x.firstTokenMs = p.tsMs;
+      const text = p.payload.toString('latin1');
+      if (RESPONSE_END.test(text)) x.complete = true;
+      if (x.firstTokenMs === undefined && TOKEN.test(text)) x.firstTokenMs = p.tsMs;
+      // Every SSE event that ends in this packet is stamped with it (events end at a blank line).
+      const events = (f.eventCarry + text).split('\n\n');
+      f.eventCarry = events.pop()!;
+      for (const e of events) if (TOKEN.test(e)) x.tokenEventMs.push(p.tsMs);
     }
   }
   return out;

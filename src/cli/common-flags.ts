@@ -32,6 +32,7 @@ export const COMMON_RUN_FLAGS: FlagSpec[] = [
   { flag: 'connect-timeout-ms', value: 'MS', default: '10000', help: 'connection setup limit' },
   { flag: 'first-byte-timeout-ms', value: 'MS', help: 'request sent -> response headers limit (default: --timeout-ms)' },
   { flag: 'idle-timeout-ms', value: 'MS', default: '120000', help: 'longest gap between two pieces of a response' },
+  { flag: 'transport', value: 'native|js', help: 'I/O: native (Rust core: sends at the instant, kernel receive stamps; the default where it is built) or js' },
   { flag: 'grace-s', value: 'S', default: '30', help: 'after Ctrl-C, how long requests in flight may finish' },
   { flag: 'workers', value: 'N|auto', default: '1', help: 'worker threads, each sending its share of the requests' },
   { flag: 'segment', value: 'FROM:TO', help: 'this instance\'s execution segment, as k6 (e.g. 0:1/2)' },

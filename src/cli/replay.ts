@@ -124,7 +124,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const job: Omit<ReplayJob, 'worker'> = {
     options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
     lookAheadMs: s.lookAheadMs, maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined,
-    timeouts: s.timeouts, runTags, ...live.wants,
+    timeouts: s.timeouts, transport: s.transport, runTags, ...live.wants,
   };
   // The run's duration counts from --start-delay-ms before offset 0, with or without a common start.
   const startedMs = start ? monotonicOf(start.plannedUnixMs) - s.startDelayMs : nowMs();
@@ -156,9 +156,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
     start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  const blocks = extras.blocks(result, { ...result, engine: extra });
+  const blocks = extras.blocks(result, { ...result, transport: s.transport, engine: extra });
   Object.assign(result, blocks);
-  await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   let table = renderTable(result) + RunExtras.table(blocks);

@@ -8,7 +8,8 @@ import { asUsage, flagLabel, parseFlags, UsageError, type FlagSpec, type ParsedF
 import { formatSegment, formatSequence, parseSegment, parseSequence, segmentIndices, splitEvenly } from '../engine/segments';
 import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
-import type { Timeouts } from '../engine/transport';
+import type { Timeouts, TransportKind } from '../engine/transport';
+import { chooseTransport } from '../engine/transport-choice';
 import { timeoutsFrom } from './common-flags';
 import { parseSlo, type SloObjective } from '../metrics/slo';
 
@@ -20,6 +21,8 @@ export interface RunFlags {
   sequence?: string;
   graceMs: number;
   timeouts: Timeouts;
+  /** --transport, resolved: native when asked or by default where the addon loads. */
+  transport: TransportKind;
   preflight: boolean;
   /** --slo objectives (empty: no SLO block). */
   slo: SloObjective[];
@@ -94,6 +97,7 @@ export function readRunFlags(flags: ParsedFlags, label: OptionLabel, totalTimeou
     sequence,
     graceMs: (numberFlag(o, label, 'GRACE_S', 0) ?? 30) * 1000,
     timeouts: timeoutsFrom(o, label, totalTimeoutMs),
+    transport: usage(() => chooseTransport(o.TRANSPORT, (line) => process.stderr.write(`${line}\n`))),
     preflight: o.PREFLIGHT !== 'false',
     slo: (flags.lists.SLO ?? []).map((t) => usage(() => {
       try {

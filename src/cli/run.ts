@@ -13,7 +13,8 @@ import { LiveRun } from './live-run';
 import { openOutputs } from './outputs';
 import { EnvReader, OptionError } from '../config/env';
 import { Registry } from '../engine/metrics';
-import { Transport, DEFAULT_TIMEOUTS } from '../engine/transport';
+import { DEFAULT_TIMEOUTS } from '../engine/transport';
+import { createTransport } from '../engine/transport-choice';
 import { runModel } from '../engine/preflight';
 import { failureLine } from '../engine/threads';
 import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../engine/segments';
@@ -149,7 +150,7 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   const log = (t: string) => process.stderr.write(t.endsWith('\n') ? t : t + '\n');
   const auth: Record<string, string> = s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {};
   const model = await runModel(s, s.preflight);
-  const transport = new Transport({ reuseConnections: s.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...s.timeouts } });
+  const transport = createTransport(s.transport, { reuseConnections: s.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...s.timeouts } });
 
   const name = scenario.options?.name ?? basename(s.file);
   const runTags = { run: s.runId, trace: name, endpoint: s.endpoint, model, scenario: name };
@@ -204,10 +205,11 @@ async function runScenario(s: RunSettings, scenario: Scenario): Promise<number> 
   };
   const result = buildResult(data, run, (n) => registry.histogramOf(n));
   const custom = Object.fromEntries([...ctx.metrics.declared.keys()].map((k) => [k, data.metrics[k]?.values ?? null]));
-  const blocks = extras.blocks(result, result);
+  const blocks = extras.blocks(result, { ...result, transport: s.transport });
   Object.assign(result, blocks);
   writeJson(s.summaryJson, {
     ...result,
+    transport: s.transport,
     engine: { interrupted: live.interrupt.interrupted, notSentInterrupted: ctx.loopTotals.notSent, delayedByConcurrency: ctx.loopTotals.delayedByConcurrency, scenarioError: scenarioError?.message ?? null, thresholds: summaryThresholds(thresholdResults) },
     custom,
   });

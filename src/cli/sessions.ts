@@ -160,7 +160,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   });
   const job: Omit<SessionsJob, 'worker'> = {
     options: s.options, runId: cfg.runId, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs(), segment: s.segment, sequence: s.sequence, workers: s.workers,
-    timeouts: s.timeouts, runTags, ...live.wants,
+    timeouts: s.timeouts, transport: s.transport, runTags, ...live.wants,
   };
   // In this thread, the traces planned above are not read a second time.
   const here = (j: SessionsJob, hooks: ThreadHooks) =>
@@ -195,8 +195,8 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults), start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  const blocks = extras.blocks(result.serving, { ...result, engine: extra }, result.sessions.started);
-  await writeJsonTo(cfg.summaryJson, { ...result, ...(result.serving.slo ? { slo: result.serving.slo } : {}), ...blocks, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  const blocks = extras.blocks(result.serving, { ...result, transport: s.transport, engine: extra }, result.sessions.started);
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, ...(result.serving.slo ? { slo: result.serving.slo } : {}), ...blocks, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';

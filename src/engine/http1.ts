@@ -36,6 +36,15 @@ function codedError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** The head of the engine's POST (both transports write it alike). */
+export function requestHead(hostHeader: string, path: string, headers: Record<string, string>, bodyBytes: number, reuse: boolean): string {
+  let head = `POST ${path} HTTP/1.1\r\nhost: ${hostHeader}\r\n`;
+  for (const k in headers) head += `${k}: ${headers[k]}\r\n`;
+  head += `content-length: ${bodyBytes}\r\n`;
+  if (!reuse) head += 'connection: close\r\n';
+  return head + '\r\n';
+}
+
 const CRLF = 0x0a;
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const OPENS_PER_RESERVE = 8;
@@ -302,11 +311,7 @@ export class OriginPool {
 
   /** Sends a request on a free connection, or one opened for it. */
   request(path: string, headers: Record<string, string>, body: Buffer | string, sink: ResponseSink): void {
-    let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
-    for (const k in headers) head += `${k}: ${headers[k]}\r\n`;
-    head += `content-length: ${typeof body === 'string' ? Buffer.byteLength(body) : body.length}\r\n`;
-    if (!this.o.reuse) head += 'connection: close\r\n';
-    head += '\r\n';
+    const head = requestHead(this.hostHeader, path, headers, typeof body === 'string' ? Buffer.byteLength(body) : body.length, this.o.reuse);
     const c = this.o.reuse ? this.take() : undefined;
     if (c) return c.send(head, body, sink);
     const queuedAtMs = nowMs();

@@ -31,6 +31,11 @@ export interface OpenLoopOptions<T> {
   warm?(dueSoon: number): void;
   /** Stops sending (Ctrl-C): the driver returns once the requests in flight have ended. */
   signal?: AbortSignal;
+  /**
+   * Hand each request to `send` this long before it is due (a transport that writes at the due
+   * instant itself: JS pauses then cannot delay the send). 0: at the due instant.
+   */
+  handOverAheadMs?: number;
 }
 
 export interface OpenLoopResult {
@@ -87,7 +92,7 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
   };
   /** Prepares one more body of the window if there is time; true if it did. */
   const prepareOne = (now: number): boolean => {
-    const dueIn = queue.length ? o.originMs + queue[0].item.atMs - now : Infinity;
+    const dueIn = queue.length ? o.originMs + queue[0].item.atMs - (o.handOverAheadMs ?? 0) - now : Infinity;
     if (dueIn < PREPARE_GAP_MS) return false;
     let unprepared = queue.findIndex((q) => q.prepared === undefined);
     if (unprepared < 0) {
@@ -111,12 +116,13 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
   while (queue.length > 0 && !stopped()) {
     const head = queue[0];
     const due = o.originMs + head.item.atMs;
+    const handOver = due - (o.handOverAheadMs ?? 0);
     let now = nowMs();
     // Use the time before the due instant: open connections and prepare what is coming, then wait.
-    while (due - now > PRECISE_MS) {
+    while (handOver - now > PRECISE_MS) {
       o.warm?.(dueSoon(now));
       if (!prepareOne(now)) {
-        const wait = Math.floor(due - now - TIMER_LATE_MS);
+        const wait = Math.floor(handOver - now - TIMER_LATE_MS);
         await (wait >= 1 ? sleep(Math.min(wait, due - now <= WARM_MS && o.warm ? WARM_SLEEP_MS : 50)) : immediate());
       } else if (nowMs() - now > 0.5) {
         await immediate(); // let responses be read between preparations
@@ -124,7 +130,9 @@ export async function runOpenLoop<T>(items: Iterator<OpenLoopItem>, o: OpenLoopO
       if (stopped()) break;
       now = nowMs();
     }
-    if (!stopped() && nowMs() < due) await preciseWait(due, stopped);
+    // A transport that sends at the instant itself needs no precise hand-over (spinning here
+    // costs the thread up to PRECISE_MS per request).
+    if (!stopped() && !o.handOverAheadMs && nowMs() < handOver) await preciseWait(handOver, stopped);
     if (stopped()) break;
     if (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) {
       delayed++;

@@ -9,7 +9,7 @@ import type { Registry, RegistryState } from './metrics';
 import type { Sample } from '../outputs/sample';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { WorkerMessage } from './workers';
-import type { Timeouts } from './transport';
+import type { Timeouts, TransportKind } from './transport';
 import type { EnvMap } from '../config/env';
 
 export interface ThreadHooks {
@@ -35,6 +35,8 @@ export interface ThreadJob {
   workers: number;
   worker: number;
   timeouts: Timeouts;
+  /** The transport every thread uses (chosen once in the main thread). */
+  transport: TransportKind;
   runTags: Record<string, string>;
   /** Forward samples (outputs on) and request records (--out jsonl). */
   wantSamples: boolean;

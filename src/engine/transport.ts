@@ -179,10 +179,15 @@ class ExchangeRecorder implements ResponseSink {
   }
 }
 
+/** A request in flight that an abort signal can end. */
+export interface Abortable {
+  abort(err: Error): void;
+}
+
 // The requests in flight per abort signal: one listener per signal, not one per request
 // (EventTarget listeners cost ~30 us each to add and remove: 15% of a 1,000 req/s run).
-const inFlightBySignal = new WeakMap<AbortSignal, Set<ExchangeRecorder>>();
-function watchers(signal: AbortSignal): Set<ExchangeRecorder> {
+const inFlightBySignal = new WeakMap<AbortSignal, Set<Abortable>>();
+export function watchers(signal: AbortSignal): Set<Abortable> {
   let set = inFlightBySignal.get(signal);
   if (!set) {
     const recs = (set = new Set());
@@ -194,7 +199,7 @@ function watchers(signal: AbortSignal): Set<ExchangeRecorder> {
   return set;
 }
 
-function abortError(): Error {
+export function abortError(): Error {
   const e = new Error('request aborted: the run was interrupted');
   e.name = 'AbortError';
   return e;
@@ -206,8 +211,28 @@ function describe(err: Error & { code?: string }): string {
   return `${err.code ? `${err.code} ` : ''}${err.message}${cause}`;
 }
 
+export type TransportKind = 'native' | 'js';
+
+/** What the engine sends through: the JS transport below or the native core (native-transport.ts). */
+export interface RequestTransport {
+  readonly kind: TransportKind;
+  /**
+   * Sends at the due instant itself (requests may be handed over ahead of it); false: it sends
+   * when `send` is called.
+   */
+  readonly schedulesSends: boolean;
+  /** Sends a request (at `dueMs`, performance.now() ms, when the transport schedules sends); never rejects. */
+  send(req: EngineRequest, dueMs?: number): Promise<EngineExchange>;
+  /** Opens connections to `url`'s origin until `n` are free or opening (before a burst is due). */
+  reserve(url: string, n: number): void;
+  /** Closes every connection (call once the requests have ended: any still in flight fail). */
+  close(): Promise<void>;
+}
+
 /** Sends requests over keep-alive pools; one instance per run (or per worker). */
-export class Transport {
+export class Transport implements RequestTransport {
+  readonly kind = 'js';
+  readonly schedulesSends = false;
   private readonly pools = new Map<string, OriginPool>();
   constructor(private readonly o: TransportOptions) {}
 

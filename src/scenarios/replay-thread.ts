@@ -5,7 +5,8 @@
 import { readReplayConfig } from '../config/replay';
 import { Registry } from '../engine/metrics';
 import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
-import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { createTransport } from '../engine/transport-choice';
 import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
 import type { OpenLoopResult } from '../engine/openloop';
 import type { EnvMap } from '../config/env';
@@ -31,7 +32,7 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
   const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
   const registry = new Registry(job.runTags, isTimeMetric);
   const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
-  const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
+  const transport = createTransport(job.transport, { reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
   try {

@@ -9,7 +9,7 @@ import type { ReplayConfig } from '../config/replay';
 import type { TimedRequest } from '../trace/model';
 import type { IndexShare } from '../engine/segments';
 import { runOpenLoop, type OpenLoopItem, type OpenLoopResult } from '../engine/openloop';
-import type { Transport } from '../engine/transport';
+import type { RequestTransport } from '../engine/transport';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';
 import { monotonicOf } from '../engine/clock';
@@ -25,7 +25,7 @@ export interface ReplayRun {
   share: IndexShare;
   /** Unix ms of offset 0 (common to every worker and instance). */
   originUnixMs: number;
-  transport: Transport;
+  transport: RequestTransport;
   sink: MetricSink;
   lookAheadMs: number;
   maxConcurrency?: number;
@@ -38,6 +38,9 @@ export interface ReplayRun {
   /** Each request as it is sent (progress). */
   onSend?: () => void;
 }
+
+/** How long before its instant a request goes to a transport that sends at the instant itself (covers JS pauses). */
+const HAND_OVER_AHEAD_MS = 20;
 
 function* ownedItems(requests: readonly TimedRequest[], share: IndexShare): Generator<OpenLoopItem & { r: TimedRequest }> {
   for (const i of share.indices(requests.length)) yield { index: i, atMs: requests[i].atMs, r: requests[i] };
@@ -73,8 +76,11 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
     run.onRequest?.(requestRecord(result, { index: item.index, line: r.line, scheduledUnixMs: run.originUnixMs + item.atMs }), result);
   };
 
+  // A transport that writes at the due instant gets each request ahead of it (not under
+  // --max-concurrency, whose wait for a free slot decides the send).
+  const handOverAheadMs = transport.schedulesSends && run.maxConcurrency === undefined ? HAND_OVER_AHEAD_MS : 0;
   return runOpenLoop(ownedItems(run.requests, run.share), {
-    originMs, lookAheadMs: run.lookAheadMs, maxPrepared: 512, maxConcurrency: run.maxConcurrency, prepare, send, signal: run.stopSending,
+    originMs, lookAheadMs: run.lookAheadMs, maxPrepared: 512, maxConcurrency: run.maxConcurrency, prepare, send, signal: run.stopSending, handOverAheadMs,
     warm: (n) => client.warm(n),
   });
 }

@@ -7,7 +7,8 @@ import { readSessionsConfig } from '../config/sessions';
 import { Registry } from '../engine/metrics';
 import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { requestRecord } from '../engine/scripting/request';
-import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
+import { createTransport } from '../engine/transport-choice';
 import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../engine/segments';
 import type { EnvMap } from '../config/env';
 import type { RequestRecord } from '../outputs/jsonl';
@@ -54,7 +55,7 @@ export async function sessionsThread(job: SessionsJob, hooks: SessionsHooks, pla
   const vocab = loadVocabulary(cfg.vocab);
   const registry = new Registry(job.runTags, isTimeMetric);
   const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
-  const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
+  const transport = createTransport(job.transport, { reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
   let records = 0;

@@ -15,7 +15,7 @@ import type { SessionGroup } from '../sessions/plan';
 import { SessionDraw } from '../sessions/draw';
 import { runAtStart, runSession, type RunnerContext, type SessionIo, type TurnReport } from '../sessions/runner';
 import type { IndexShare } from '../engine/segments';
-import type { Transport } from '../engine/transport';
+import type { RequestTransport } from '../engine/transport';
 import { nowUnixMs } from '../engine/clock';
 import { waitUntilUnix } from '../engine/wait';
 
@@ -26,7 +26,7 @@ export interface SessionsRun {
   vocab: Vocabulary;
   /** Unix ms the run counts from (recorded starts: LEAD_MS before the first). */
   originUnixMs: number;
-  transport: Transport;
+  transport: RequestTransport;
   sink: MetricSink;
   /** This thread's draws (users mode: also its users) or groups; default everything. */
   share?: IndexShare;
@@ -47,7 +47,7 @@ export interface SessionsRunResult {
 }
 
 /** The runner's runtime on the engine: its clock, waits cut by `stop`, the transport. */
-export function engineIo(transport: Transport, stop: AbortSignal, abortInFlight: AbortSignal): SessionIo {
+export function engineIo(transport: RequestTransport, stop: AbortSignal, abortInFlight: AbortSignal): SessionIo {
   return {
     nowUnixMs,
     waitUntil: (t) => waitUntilUnix(t, stop),

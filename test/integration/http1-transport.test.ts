@@ -1,11 +1,13 @@
-// The engine's own HTTP/1.1 client (src/engine/http1.ts behind Transport) against a real
-// node:http server on 127.0.0.1: chunked SSE, content-length and read-until-close bodies,
-// keep-alive reuse, connections opened ahead, and a connection cut mid-stream.
+// The engine's transports against a real node:http server on 127.0.0.1, the same cases for
+// both: the JS HTTP/1.1 client (src/engine/http1.ts behind Transport) and the native I/O core
+// (native/ behind NativeTransport). Chunked SSE, content-length and read-until-close bodies,
+// keep-alive reuse, connections opened ahead, a connection cut mid-stream, aborts.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Transport, DEFAULT_TIMEOUTS } from '../../src/engine/transport';
+import { DEFAULT_TIMEOUTS, type TransportKind } from '../../src/engine/transport';
+import { createTransport } from '../../src/engine/transport-choice';
 
 let server: Server;
 let base = '';
@@ -32,6 +34,12 @@ beforeAll(async () => {
         // No length, no chunking: the body ends when the server closes.
         req.socket.write('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nnot here');
         req.socket.end();
+      } else if (req.url === '/tokens') {
+        const tok = (c: string) => `data: {"choices":[{"index":0,"delta":{"content":"${c}"},"finish_reason":null}]}\n\n`;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(tok('a') + tok('b') + 'data: [DONE]\n\n');
+      } else if (req.url === '/hang') {
+        // Never answers (the client aborts).
       } else if (req.url === '/cut') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
@@ -50,9 +58,11 @@ afterAll(async () => {
 
 const headers = { 'content-type': 'application/json' };
 
-describe('engine HTTP/1.1 transport', () => {
+describe.each(['js', 'native'] as TransportKind[])('engine transport %s', (kind) => {
+  const make = () => createTransport(kind, { reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+
   it('stamps each SSE event of a chunked stream as it is read, after the send', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     const x = await t.send({ url: `${base}/sse`, body: '{}', headers });
     await t.close();
     expect(x).toMatchObject({ status: 200, streamed: true, error: '' });
@@ -62,7 +72,7 @@ describe('engine HTTP/1.1 transport', () => {
   });
 
   it('reads a content-length body and reuses the connection for the next request', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     sockets.clear();
     const a = await t.send({ url: `${base}/length`, body: Buffer.from('{"n":1}'), headers: { ...headers, 'X-Request-Id': 'r1' } });
     const b = await t.send({ url: `${base}/length`, body: '{"n":2}', headers: { ...headers, 'X-Request-Id': 'r2' } });
@@ -75,7 +85,7 @@ describe('engine HTTP/1.1 transport', () => {
   });
 
   it('sends on connections opened ahead (reserve): no connection setup inside the request', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     t.reserve(`${base}/length`, 3);
     await new Promise((r) => setTimeout(r, 50));
     const xs = await Promise.all([1, 2, 3].map(() => t.send({ url: `${base}/length`, body: '{}', headers })));
@@ -84,14 +94,14 @@ describe('engine HTTP/1.1 transport', () => {
   });
 
   it('reads a body delimited by the connection close, status kept', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     const x = await t.send({ url: `${base}/close`, body: '{}', headers });
     await t.close();
     expect(x).toMatchObject({ status: 404, body: 'not here', error: '' });
   });
 
   it('reports a stream cut by the server as eof, after the events that came', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     const x = await t.send({ url: `${base}/cut`, body: '{}', headers });
     await t.close();
     expect(x.status).toBe(200);
@@ -99,8 +109,28 @@ describe('engine HTTP/1.1 transport', () => {
     expect(['eof', 'reset']).toContain(x.errorKind);
   });
 
+  it('drops plain token text unless asked to keep every event', async () => {
+    const t = make();
+    const plain = await t.send({ url: `${base}/tokens`, body: '{}', headers });
+    const kept = await t.send({ url: `${base}/tokens`, body: '{}', headers, keepEvents: true });
+    await t.close();
+    expect(plain.kinds).toEqual([1, 1, 128]);
+    expect(plain.data).toEqual(['', '', '']);
+    expect(kept.data.slice(0, 2).map((d) => JSON.parse(d).choices[0].delta.content)).toEqual(['a', 'b']);
+  });
+
+  it('aborts a request in flight when its signal fires', async () => {
+    const t = make();
+    const ac = new AbortController();
+    const pending = t.send({ url: `${base}/hang`, body: '{}', headers, signal: ac.signal });
+    setTimeout(() => ac.abort(), 30);
+    const x = await pending;
+    await t.close();
+    expect(x).toMatchObject({ status: 0, errorKind: 'aborted' });
+  });
+
   it('fails a refused connection as connect', async () => {
-    const t = new Transport({ reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+    const t = make();
     const x = await t.send({ url: 'http://127.0.0.1:1/x', body: '{}', headers });
     await t.close();
     expect(x).toMatchObject({ status: 0, errorKind: 'connect' });

@@ -10,19 +10,9 @@ import { groundTruthFor, readRecords, runCli, startSim, tempDir, type CliRun, ty
 import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 import type { RequestRecord } from '../../src/outputs/jsonl';
+import { expectedReason } from './support/faults';
 
 const KINDS = ['status=429', 'status=500', 'status=503', 'stall=300', 'cut=3', 'reset=3', 'malformed=2', 'mid-error=2', 'slow-first-byte=300'];
-
-/** The failure reason each fault must produce; null = the request still succeeds (only slower). */
-function expectedReason(fault: string | null, timeouts = false): string | null {
-  if (!fault) return null;
-  if (fault.startsWith('status=')) return `http_${fault.slice('status='.length)}`;
-  if (fault.startsWith('cut')) return 'stream_eof';
-  if (fault.startsWith('reset')) return 'stream_reset';
-  if (fault.startsWith('malformed')) return 'malformed_chunk';
-  if (fault.startsWith('mid-error')) return 'stream_error';
-  return timeouts ? 'timeout' : null; // stall, slow-first-byte
-}
 
 interface FaultRun {
   run: CliRun;

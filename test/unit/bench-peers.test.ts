@@ -99,7 +99,7 @@ describe('figures', () => {
     expect(groundTruthTtfts([gt('a', 0, 5), gt('b', 0, 5, { status: 500, firstTokenMs: null, finishReason: null })])).toEqual([100]);
   });
 
-  const wire = (id: string, sendMs: number, firstTokenMs: number, synMs?: number): WireExchange => ({ id, sendMs, firstTokenMs, synMs, lastMs: firstTokenMs + 10, complete: true });
+  const wire = (id: string, sendMs: number, firstTokenMs: number, synMs?: number): WireExchange => ({ id, sendMs, firstTokenMs, synMs, lastMs: firstTokenMs + 10, complete: true, tokenEventMs: [firstTokenMs] });
 
   it('wire start: SYN for a tool counting from the connection, the request packet otherwise, the nearer one when the tool does not say', () => {
     const w = wire('x', 1000, 1100, 990);

@@ -69,9 +69,9 @@ describe('bench wire matching', () => {
 
   it('finds each request\'s send, SYN, first token packet (not the role chunk) and last packet', () => {
     const w = wireExchanges(readPcap(file), SERVER);
-    expect(w.get('r-1')).toEqual({ id: 'r-1', sendMs: 1000.5, synMs: 1000, firstTokenMs: 1004.25, lastMs: 1006, complete: true });
+    expect(w.get('r-1')).toEqual({ id: 'r-1', sendMs: 1000.5, synMs: 1000, firstTokenMs: 1004.25, lastMs: 1006, complete: true, tokenEventMs: [1004.25] });
     // The second request on the same connection did not open it: no SYN.
-    expect(w.get('r-2')).toEqual({ id: 'r-2', sendMs: 1010, synMs: undefined, firstTokenMs: 1012.5, lastMs: 1013, complete: true });
+    expect(w.get('r-2')).toEqual({ id: 'r-2', sendMs: 1010, synMs: undefined, firstTokenMs: 1012.5, lastMs: 1013, complete: true, tokenEventMs: [1012.5] });
   });
 
   it('names a request that sent no id by the id the server echoes in its response header', () => {
@@ -86,7 +86,17 @@ describe('bench wire matching', () => {
       packet(2011.0, SERVER, CLIENT + 1, 0x18, 'HTTP/1.1 200 OK\r\n\r\n'), // neither side names it: left out
     ])), SERVER);
     expect([...w.keys()]).toEqual(['sim-7']);
-    expect(w.get('sim-7')).toEqual({ id: 'sim-7', sendMs: 2000.5, synMs: 2000, firstTokenMs: 2003, lastMs: 2004, complete: true });
+    expect(w.get('sim-7')).toEqual({ id: 'sim-7', sendMs: 2000.5, synMs: 2000, firstTokenMs: 2003, lastMs: 2004, complete: true, tokenEventMs: [2003] });
+  });
+
+  it('stamps every token event with the packet that ended it, events split across packets too', () => {
+    const w = wireExchanges(readPcap(pcap([
+      packet(3000.0, CLIENT + 2, SERVER, 0x18, request('r-3')),
+      packet(3001.0, SERVER, CLIENT + 2, 0x18, `HTTP/1.1 200 OK\r\n\r\n${role}${token}${token}`),
+      packet(3002.0, SERVER, CLIENT + 2, 0x18, token.slice(0, 20)),
+      packet(3003.0, SERVER, CLIENT + 2, 0x18, `${token.slice(20)}${token}data: [DONE]\n\n`),
+    ])), SERVER);
+    expect(w.get('r-3')!.tokenEventMs).toEqual([3001, 3001, 3003, 3003]);
   });
 
   it('rejects what is not a pcap file, naming pcapng', () => {

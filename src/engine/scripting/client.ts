@@ -6,12 +6,12 @@ import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
 import { recordPromptLength } from '../../metrics/prompt-length';
 import type { MetricSink } from '../../metrics/sink';
-import type { Transport } from '../transport';
+import type { RequestTransport } from '../transport';
 import { nowMs } from '../clock';
 import { prepareRequest, type LlmRequest, type LlmResult, type PreparedRequest, type Target } from './request';
 
 export interface ClientOptions {
-  transport: Transport;
+  transport: RequestTransport;
   sink: MetricSink;
   target: Target;
   /** Unix ms of the run's origin (send times are recorded relative to it). */
@@ -52,7 +52,7 @@ export class RequestClient {
 
   /** Sends a prepared request, measures it and records it; `scheduledMs` (monotonic) gives the dispatch lag. */
   async sendPrepared(p: PreparedRequest, scheduledMs?: number): Promise<LlmResult> {
-    const x = await this.o.transport.send(p);
+    const x = await this.o.transport.send(p, scheduledMs);
     const o = measureExchange(x, p.keepEvents === true);
     // The server's own count, before the recorded length stands in for a missing usage.
     const serverPrompt = o.ok ? o.promptTokens : undefined;

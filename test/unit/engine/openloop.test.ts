@@ -29,6 +29,22 @@ describe('runOpenLoop', () => {
     for (const s of sent) expect(s.lateMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('hands requests over ahead of their instant to a transport that sends at it, with the due time', async () => {
+    const origin = nowMs() + 10;
+    const handed: Array<{ earlyMs: number; dueMs: number; atMs: number }> = [];
+    await runOpenLoop(items([0, 40, 80]), {
+      originMs: origin, lookAheadMs: 200, maxPrepared: 8, handOverAheadMs: 30, prepare: () => null,
+      send: async (it, _b, due) => {
+        handed.push({ earlyMs: due - nowMs(), dueMs: due, atMs: it.atMs });
+      },
+    });
+    expect(handed.map((h) => h.dueMs - origin)).toEqual([0, 40, 80]);
+    // Never later than the due instant, never earlier than the hand-over lead and the ~1.2 ms
+    // precise phase it skips (the transport times the send).
+    for (const h of handed) expect(h.earlyMs).toBeLessThanOrEqual(32);
+    expect(handed.some((h) => h.earlyMs > 0)).toBe(true);
+  });
+
   it('never waits for responses (open loop)', async () => {
     const origin = nowMs() + 5;
     const starts: number[] = [];

@@ -1,0 +1,3 @@
+//! The I/O thread and the system calls under it.
+pub mod core;
+pub mod sys;

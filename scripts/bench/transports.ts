@@ -1,0 +1,264 @@
+// make bench: the native I/O core (--transport native) and the JS transport side by side against
+// a loopback capture (tcpdump, kernel stamps), the simulator pinned to core 1 and this process
+// (the engine: open loop + transport, every thread) to core 0:
+//   A. ~256 concurrent streams in real time (50 req/s, 256-word prompts, 300-token answers,
+//      --preset small); B. the Mooncake sample's bursts at 10x;
+// per transport: |TTFT - wire|, |every ITL gap - wire gap| (each SSE token event against the
+// packet that ended it), |E2E - wire|, send - schedule on the wire, CPU per token chunk;
+//   C. the engine's own ceiling against a minimal canned-stream server (16-token streams):
+// send lag, failures, CPU and peak RSS at rising rates.
+// Prints figures against the issue's goals; asserts nothing.
+//
+//   npx tsx scripts/bench/transports.ts [--quick] [--only streams|mooncake|ceiling]
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { spawnSim, type SimProcess } from '../../src/sim/spawn';
+import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
+import { createTransport } from '../../src/engine/transport-choice';
+import { DEFAULT_TIMEOUTS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
+import { percentile } from '../../src/metrics/formulas';
+import { measureExchange } from '../../src/openai/outcome';
+import { readPcap } from './pcap';
+import { wireExchanges } from './wire';
+import { ensureTcpdump, startCapture } from './procs';
+import { FiguresTable } from './table';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean' } } });
+if (values.help) {
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n') + '\n');
+  process.exit(0);
+}
+const quick = values.quick === true;
+const want = (name: string) => !values.only || values.only === name;
+const dir = mkdtempSync(join(tmpdir(), 'bench-transports-'));
+const table = new FiguresTable();
+const KINDS: TransportKind[] = ['native', 'js'];
+const f = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
+
+interface Dist {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+function dist(xs: number[]): Dist {
+  const s = xs.map(Math.abs).sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN };
+}
+const show = (d: Dist) => `p50 ${f(d.p50)} / p99 ${f(d.p99)} / max ${f(d.max)} (n ${d.n})`;
+
+// This process is the engine: on core 0 with every thread it starts (the native I/O thread too).
+spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
+interface Planned {
+  id: string;
+  atMs: number;
+  words: number;
+  maxTokens: number;
+}
+
+interface Sent {
+  plan: Planned;
+  dueMs: number;
+  x: EngineExchange;
+}
+
+function body(p: Planned): string {
+  const content = Array.from({ length: p.words }, (_, i) => `w${i % 997}`).join(' ');
+  return JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content }], max_tokens: p.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+}
+
+/** Replays `plan` through a fresh transport of `kind` (open loop, bodies prepared ahead); CPU of the whole process. */
+async function drive(kind: TransportKind, url: string, plan: Planned[]): Promise<{ sent: Sent[]; cpuS: number }> {
+  const t: RequestTransport = createTransport(kind, { reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+  const sent: Sent[] = [];
+  const originMs = performance.now() + 300;
+  const cpu0 = process.cpuUsage();
+  await runOpenLoop(plan.map((p, index) => ({ index, atMs: p.atMs }))[Symbol.iterator](), {
+    originMs, lookAheadMs: 200, maxPrepared: 512, handOverAheadMs: t.schedulesSends ? 20 : 0,
+    prepare: (it: OpenLoopItem) => Buffer.from(body(plan[it.index])),
+    send: async (it, b, dueMs) => {
+      const p = plan[it.index];
+      const x = await t.send({ url, body: b, headers: { 'content-type': 'application/json', 'x-request-id': p.id } }, dueMs);
+      sent.push({ plan: p, dueMs, x });
+    },
+    warm: (n) => t.reserve(url, n),
+  });
+  const cpu = process.cpuUsage(cpu0);
+  await t.close();
+  return { sent, cpuS: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Runs `plan` on each transport against its own simulator, captured; one table section. */
+async function wireSection(title: string, simArgs: string[], plan: Planned[], goals: boolean): Promise<void> {
+  ensureTcpdump();
+  table.section(title);
+  for (const kind of KINDS) {
+    const sim: SimProcess = await spawnSim(simArgs, 30_000);
+    spawnSync('taskset', ['-a', '-p', '-c', '1', String(sim.proc.pid)], { stdio: 'ignore' });
+    // Whole packets: a late simulator writes several events in one, and every event is compared.
+    const capture = await startCapture(dir, sim.port, 65535);
+    let run;
+    try {
+      run = await drive(kind, `${sim.url}/v1/chat/completions`, plan.map((p) => ({ ...p, id: `${kind}-${p.id}` })));
+    } finally {
+      await new Promise((r) => setTimeout(r, 200));
+      await sim.stop();
+    }
+    const wire = wireExchanges(readPcap(readFileSync(await capture.stop())), sim.port);
+    const ttft: number[] = [];
+    const gaps: number[] = [];
+    const e2e: number[] = [];
+    const sendVsWire: number[] = [];
+    const lag: number[] = [];
+    let tokens = 0;
+    let unmatched = 0;
+    let failed = 0;
+    for (const s of run.sent) {
+      const w = wire.get(s.plan.id);
+      if (s.x.error || s.x.status !== 200) failed++;
+      // Token chunks as the engine counts them (the last one may carry the finish reason).
+      const tok = measureExchange(s.x).stream?.tokenChunkMs ?? [];
+      tokens += tok.length;
+      if (!w || !w.complete || s.x.error || tok.length !== w.tokenEventMs.length) {
+        unmatched++;
+        continue;
+      }
+      // Gaps between token events need no common clock: every one is compared.
+      for (let i = 1; i < tok.length; i++) gaps.push(tok[i] - tok[i - 1] - (w.tokenEventMs[i] - w.tokenEventMs[i - 1]));
+      // A request that waited for a connection opened for it counts from the connection's
+      // start (as vllm bench serve does): its TTFT and E2E are not send-to-token on the wire.
+      if (s.x.connectMs > 0) continue;
+      lag.push(s.x.startMs - s.dueMs);
+      sendVsWire.push(w.sendMs - s.x.startUnixMs);
+      ttft.push(tok[0] - (w.tokenEventMs[0] - w.sendMs));
+      e2e.push(s.x.endMs - (w.lastMs! - w.sendMs));
+    }
+    // The send stamp against the wire, the clocks' constant offset (median) removed.
+    const sorted = [...sendVsWire].sort((x, y) => x - y);
+    const offset = percentile(sorted, 50);
+    const send = sendVsWire.map((v) => v - offset);
+    const d = { ttft: dist(ttft), gaps: dist(gaps), e2e: dist(e2e), send: dist(send), lag: dist(lag) };
+    const ok = (x: Dist, p99: number, max: number) => (goals && kind === 'native' ? x.p99 <= p99 && x.max <= max : undefined);
+    table.row(`${kind}: |TTFT - wire| ms`, show(d.ttft), kind === 'native' ? 'p99 <= 0.1, max <= 1' : undefined, ok(d.ttft, 0.1, 1));
+    table.row(`${kind}: |ITL gap - wire gap| ms`, show(d.gaps), kind === 'native' ? 'p99 <= 0.1, max <= 1' : undefined, ok(d.gaps, 0.1, 1));
+    table.row(`${kind}: |E2E - wire| ms`, show(d.e2e), kind === 'native' ? 'p99 <= 0.1, max <= 1' : undefined, ok(d.e2e, 0.1, 1));
+    table.row(`${kind}: send lag (stamp - schedule) ms`, show(d.lag), kind === 'native' ? 'p99 <= 0.2' : undefined, kind === 'native' ? d.lag.p99 <= 0.2 : undefined);
+    table.row(`${kind}: |send stamp - wire| ms (offset ${f(offset)} removed)`, show(d.send));
+    table.row(`${kind}: engine CPU per token chunk us`, `${f((1e6 * run.cpuS) / Math.max(1, tokens), 1)} (${f(run.cpuS, 2)} s for ${tokens} chunks; ${f((1000 * run.cpuS) / run.sent.length, 2)} s per 1,000 requests)`, kind === 'native' ? '<= 5' : undefined, kind === 'native' ? (1e6 * run.cpuS) / tokens <= 5 : undefined);
+    table.row(`${kind}: requests`, `${run.sent.length} sent, ${failed} failed, ${unmatched} not compared (no complete wire match or token counts differ), ${run.sent.length - unmatched - d.ttft.n} on connections opened for them (gaps only)`);
+  }
+}
+
+function streamsPlan(): Planned[] {
+  const n = quick ? 300 : 600;
+  return Array.from({ length: n }, (_, i) => ({ id: `s${i}`, atMs: i * 20, words: 256, maxTokens: 300 }));
+}
+
+function mooncakePlan(): Planned[] {
+  const rows = readFileSync('traces/mooncake-sample.jsonl', 'utf8').trim().split('\n').slice(0, quick ? 150 : 400).map((l) => JSON.parse(l) as { timestamp: number; input_length: number; output_length: number });
+  const t0 = rows[0].timestamp;
+  return rows.map((r, i) => ({ id: `m${i}`, atMs: (r.timestamp - t0) / 10, words: r.input_length, maxTokens: r.output_length }));
+}
+
+/** A minimal server answering every request with one canned 16-token stream (chunked, keep-alive). */
+function cannedServer(): Promise<{ port: number; close: () => void }> {
+  const tok = 'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\n';
+  const events = tok.repeat(16) + 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":{"prompt_tokens":8,"completion_tokens":16}}\n\ndata: [DONE]\n\n';
+  const reply = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${Buffer.byteLength(events).toString(16)}\r\n${events}\r\n0\r\n\r\n`);
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.setNoDelay(true);
+    let carry = '';
+    s.on('data', (d) => {
+      carry += d.toString('latin1');
+      for (;;) {
+        const end = carry.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const m = /content-length: *(\d+)/i.exec(carry.slice(0, end));
+        const total = end + 4 + (m ? Number(m[1]) : 0);
+        if (carry.length < total) return;
+        carry = carry.slice(total);
+        s.write(reply);
+      }
+    });
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  })));
+}
+
+async function ceilingSection(): Promise<void> {
+  const seconds = quick ? 2 : 4;
+  const rates = quick ? [2000, 10_000] : [2000, 5000, 10_000, 15_000];
+  table.section(`C. Engine ceiling: a canned 16-token stream per request from a minimal server in a child process on core 1, ${seconds} s per rate`);
+  for (const kind of KINDS) {
+    for (const rate of rates) {
+      // The server runs in its own process (this one is the engine).
+      const srv = await cannedInChild();
+      const n = rate * seconds;
+      const plan = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, atMs: (i * 1000) / rate, words: 8, maxTokens: 16 }));
+      const rss0 = process.memoryUsage().rss;
+      const run = await drive(kind, `http://127.0.0.1:${srv.port}/v1/chat/completions`, plan);
+      srv.stop();
+      const lag = dist(run.sent.map((s) => s.x.startMs - s.dueMs));
+      const failures = run.sent.filter((s) => s.x.error || s.x.status !== 200);
+      const failed = failures.length;
+      const kinds = [...new Set(failures.map((s) => s.x.errorKind || `http_${s.x.status}`))].join(',');
+      const ok = lag.p99 < 1 && failed === 0 && run.sent.length === n;
+      table.row(`${kind}, ${rate} req/s`, `send lag ms ${show(lag)}; ${failed} failed${failed ? ` (${kinds})` : ''} of ${run.sent.length}; ${f(run.cpuS, 2)} s CPU; RSS ${f(rss0 / 2 ** 20, 0)} -> ${f(process.resourceUsage().maxRSS / 1024, 0)} MB peak`, kind === 'native' && rate === 10_000 ? 'lag p99 < 1, RSS < 200' : undefined, kind === 'native' && rate === 10_000 ? ok : undefined);
+    }
+  }
+}
+
+/** The canned server in a child process pinned to core 1. */
+async function cannedInChild(): Promise<{ port: number; stop: () => void }> {
+  const { spawn } = await import('node:child_process');
+  const p = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', new URL(import.meta.url).pathname, '--only', 'serve-canned'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    p.stdout!.on('data', (d) => {
+      out += d;
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    p.on('exit', (c) => reject(new Error(`canned server exited ${c}`)));
+  });
+  return { port, stop: () => p.kill('SIGTERM') };
+}
+
+if (values.only === 'serve-canned') {
+  const s = await cannedServer();
+  process.stdout.write(`port ${s.port}\n`);
+  process.on('SIGTERM', () => {
+    s.close();
+    process.exit(0);
+  });
+} else {
+  const loads: string[] = [];
+  const sections: Array<[string, () => Promise<void>]> = [
+    ['streams', () => wireSection(`A. ~256 concurrent streams, real time: ${streamsPlan().length} requests at 50 req/s, 256-word prompts, 300-token answers, sim --preset small on core 1`, ['--preset', 'small', '--max-num-seqs', '512', '--quiet'], streamsPlan(), true)],
+    ['mooncake', () => wireSection(`B. Mooncake sample bursts: ${mooncakePlan().length} requests at 10x, sim --preset small --time-scale 0.05 on core 1`, ['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '131072', '--quiet'], mooncakePlan(), true)],
+    ['ceiling', ceilingSection],
+  ];
+  for (const [name, run] of sections) {
+    if (!want(name)) continue;
+    loads.push(`${name} ${loadavg()[0].toFixed(2)}`);
+    await run();
+  }
+  console.log(`\n=== native vs JS transport (${new Date().toISOString()}, ${cpus().length} cores, load average before each section: ${loads.join(' / ')}; files in ${dir}) ===`);
+  console.log(table.render());
+}

@@ -1,0 +1,136 @@
+// The engine's transport on the native I/O core (native/): requests are handed to its epoll
+// thread ahead of their due instant with their bytes already serialised; the thread writes
+// each at its instant and stamps every read with the kernel's receive time (SO_TIMESTAMPNS),
+// frames HTTP/1.1 and SSE and recognises plain token chunks itself, and hands finished requests
+// back in batches. Here they become the same EngineExchange the JS transport records, so
+// measuring, records and outputs do not know which transport ran. https targets go through
+// the JS transport (the core speaks plain TCP), with a one-line notice.
+
+import { nowMs, unixOf } from './clock';
+import { requestHead } from './http1';
+import { Transport, watchers, type Abortable, type EngineExchange, type EngineRequest, type RequestTransport, type TransportOptions } from './transport';
+import type { NativeIo, NativeModule, NativeOutcome } from './native-addon';
+
+const KEEP_ALIVE_MS = 30_000;
+
+interface Pending extends Abortable {
+  resolve(x: EngineExchange): void;
+  signal?: AbortSignal;
+}
+
+/** performance.now() − the core's CLOCK_MONOTONIC ms, from the tightest of a few readings. */
+function clockOffsetMs(mod: NativeModule): number {
+  let best = { spread: Infinity, offset: 0 };
+  for (let i = 0; i < 7; i++) {
+    const a = nowMs();
+    const m = mod.monotonicMs();
+    const b = nowMs();
+    if (b - a < best.spread) best = { spread: b - a, offset: (a + b) / 2 - m };
+  }
+  return best.offset;
+}
+
+/** An exchange that never reached the server. */
+function unsent(error: string, errorKind: string, atMs: number): EngineExchange {
+  return {
+    status: 0, startUnixMs: unixOf(atMs), startMs: atMs, connectMs: 0, headersMs: -1, times: [], data: [], invalid: [], tail: '', endMs: 0,
+    body: '', error, errorKind, streamed: false, kinds: [],
+  };
+}
+
+export class NativeTransport implements RequestTransport {
+  readonly kind = 'native';
+  readonly schedulesSends = true;
+  private readonly io: NativeIo;
+  private readonly offsetMs: number;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Holds the process open while requests are in flight (the core's callback does not). */
+  private hold: NodeJS.Timeout | undefined;
+  private tls: Transport | undefined;
+
+  constructor(mod: NativeModule, private readonly o: TransportOptions, private readonly notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+    this.offsetMs = clockOffsetMs(mod);
+    const t = o.timeouts;
+    this.io = new mod.NativeIo(
+      { connectMs: t.connectMs, firstByteMs: t.firstByteMs, idleMs: t.idleMs, totalMs: t.totalMs, keepAliveMs: KEEP_ALIVE_MS, reuse: o.reuseConnections },
+      (batch) => this.finished(batch),
+    );
+  }
+
+  send(req: EngineRequest, dueMs?: number): Promise<EngineExchange> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return Promise.resolve(unsent(`ENOTFOUND not a URL: ${req.url}`, 'connect', nowMs()));
+    }
+    if (url.protocol === 'https:') return this.jsForTls().send(req);
+    if (req.signal?.aborted) return Promise.resolve(unsent('AbortError request aborted: the run was interrupted', 'aborted', nowMs()));
+    const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+    const head = requestHead(url.host, url.pathname + url.search, req.headers, body.length, this.o.reuseConnections);
+    const bytes = Buffer.concat([Buffer.from(head), body]);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const p: Pending = { resolve, signal: req.signal, abort: () => this.io.abort(id) };
+      if (req.signal) watchers(req.signal).add(p);
+      if (this.pending.size === 0) this.hold = setInterval(() => {}, 1 << 30);
+      this.pending.set(id, p);
+      this.io.send(id, origin(url), bytes, (dueMs ?? nowMs()) - this.offsetMs, req.keepEvents === true);
+    });
+  }
+
+  reserve(url: string, n: number): void {
+    try {
+      const u = new URL(url);
+      if (u.protocol === 'https:') this.jsForTls().reserve(url, n);
+      else this.io.reserve(origin(u), n);
+    } catch {
+      // a bad URL fails at send, with its message
+    }
+  }
+
+  async close(): Promise<void> {
+    this.io.abortAll();
+    this.io.close();
+    // The core's last batch (requests failed by the close) is delivered on the next turns.
+    while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 1));
+    await this.tls?.close();
+  }
+
+  private finished(batch: NativeOutcome[]): void {
+    for (const o of batch) {
+      const p = this.pending.get(o.id);
+      if (!p) continue;
+      this.pending.delete(o.id);
+      if (p.signal) watchers(p.signal).delete(p);
+      p.resolve(this.exchange(o));
+    }
+    if (this.pending.size === 0 && this.hold) {
+      clearInterval(this.hold);
+      this.hold = undefined;
+    }
+  }
+
+  private exchange(o: NativeOutcome): EngineExchange {
+    const { id: _id, startNs, timesMs, kept, data: keptData, ...rest } = o;
+    const startMs = startNs / 1e6 + this.offsetMs;
+    // Plain token chunks crossed as a time only: their data is '' as the JS transport leaves it.
+    const data = new Array<string>(timesMs.length).fill('');
+    for (let i = 0; i < kept.length; i++) data[kept[i]] = keptData[i];
+    return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs, data };
+  }
+
+  private jsForTls(): Transport {
+    if (!this.tls) {
+      this.notice('note: the native transport speaks plain HTTP; https requests go through the JS transport');
+      this.tls = new Transport(this.o);
+    }
+    return this.tls;
+  }
+}
+
+/** host:port as the core resolves it (IPv6 in brackets). */
+function origin(u: URL): string {
+  return `${u.hostname}:${u.port || '80'}`;
+}
