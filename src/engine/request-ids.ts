@@ -31,6 +31,11 @@ export class RequestIds {
     this.prefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(12, 15)}-8${h.slice(15, 18)}-`;
   }
 
+  /** What every id of this run starts with (its UUIDs, or RUNID-). */
+  get runPrefix(): string {
+    return this.format === 'run' ? `${this.runId}-` : this.prefix;
+  }
+
   /** The id sent for request `index`. */
   wire(index: number): string {
     if (this.format === 'run') return runRequestId(this.runId, index);
