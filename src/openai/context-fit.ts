@@ -24,7 +24,8 @@ export function promptCountMargin(promptTokens: number): number {
 export function fitOutputToContext(outputTokens: number, promptTokens: number, maxModelLen: number | undefined): FittedLength {
   if (maxModelLen === undefined) return { maxTokens: outputTokens, minTokens: outputTokens };
   const room = maxModelLen - promptTokens;
-  const maxTokens = Math.max(1, Math.min(outputTokens, room));
+  // A recorded 0 is sent as recorded (the server refuses it as it refused the original).
+  const maxTokens = outputTokens <= room ? outputTokens : Math.max(1, room);
   const minTokens = Math.max(0, Math.min(maxTokens, room - promptCountMargin(promptTokens)));
   return maxTokens < outputTokens ? { maxTokens, minTokens, cappedFrom: outputTokens } : { maxTokens, minTokens };
 }

@@ -31,6 +31,7 @@ describe('max_tokens near the context limit (src/openai/context-fit.ts)', () => 
     expect(fitOutputToContext(100, 50, 1000)).toEqual({ maxTokens: 100, minTokens: 100 });
     expect(fitOutputToContext(100, 950, 1000)).toEqual({ maxTokens: 50, minTokens: 50 - promptCountMargin(950), cappedFrom: 100 });
     expect(fitOutputToContext(100, 2000, 1000)).toEqual({ maxTokens: 1, minTokens: 0, cappedFrom: 100 });
+    expect(fitOutputToContext(0, 50, 1000)).toEqual({ maxTokens: 0, minTokens: 0 });
     // Just under the limit: max_tokens as recorded, min_tokens lowered so a prompt counted a
     // little longer by the server cannot make vLLM reject min_tokens > max_tokens.
     const near = fitOutputToContext(40, 955, 1000);
