@@ -16,7 +16,9 @@ import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
 import { Registry } from '../engine/metrics';
-import { runModel } from '../engine/preflight';
+import { runTarget } from '../engine/preflight';
+import { requestIdField } from '../engine/request-ids';
+import { contextCap, renderContextCap } from '../metrics/context-cap';
 import { parseSegment, formatSegment } from '../engine/segments';
 import { percentilesNeeded } from '../engine/thresholds';
 import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
@@ -34,6 +36,9 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'format', value: 'NAME', default: 'auto', help: 'trace format' },
   { flag: 'skip-bad', kind: 'bool', help: 'skip and count bad trace rows instead of stopping at the first' },
   ...TARGET_FLAGS,
+  { flag: 'request-id-format', value: 'uuid|run', default: 'uuid', help: 'request ids: a UUID every server accepts (last group = the request index) or RUNID-N' },
+  { flag: 'request-id-field', value: 'NAME|none', help: 'body field carrying the request id too (default: rid when /v1/models says SGLang, else none)' },
+  { flag: 'max-model-len', value: 'N', help: 'context length: max_tokens is lowered so prompt + max_tokens fits (default: max_model_len / n_ctx from /v1/models)' },
   { flag: 'speedup', value: 'X', default: '1', help: 'replay X times faster than recorded' },
   { flag: 'from-ms', value: 'MS', help: 'replay only requests recorded at or after MS' },
   { flag: 'to-ms', value: 'MS', help: 'replay only requests recorded before MS' },
@@ -96,7 +101,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const trace = loadReplayTrace(cfg);
   if (trace.skippedCount > 0) log(`skipped ${trace.skippedCount} bad trace row(s) (--skip-bad); first: ${trace.skipped.join(' | ')}`);
   if (trace.requests.length === 0) throw new UsageError(`no requests to replay in ${cfg.trace} with the given --from-ms/--to-ms/--max-requests`);
-  const model = await runModel(cfg, s.preflight);
+  const server = await runTarget(cfg, s.preflight);
+  const model = server.model;
+  // What the server lists reaches every worker thread through the options they read again.
+  if (cfg.maxModelLen === undefined && server.maxModelLen !== undefined) s.options.MAX_MODEL_LEN = String((cfg.maxModelLen = server.maxModelLen));
+  const field = requestIdField(cfg.requestIdField, server.ownedBy);
+  s.options.REQUEST_ID_FIELD = cfg.requestIdField = field ?? 'none';
   const calibration = await applyCalibration(s.options, cfg, model, log);
 
   const runTags = { ...s.tags, run: cfg.runId, trace: basename(cfg.trace), endpoint: cfg.endpoint, model, scenario: 'replay' };
@@ -156,12 +166,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
     start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
+  const cap = contextCap(data, cfg.maxModelLen);
   const blocks = extras.blocks(result, { ...result, transport: s.transport, engine: extra });
   Object.assign(result, blocks);
-  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, maxTokensCapped: cap, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   let table = renderTable(result) + RunExtras.table(blocks);
+  table += renderContextCap(cap);
   if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);
   if (delayed > 0) table += `NOTE: ${delayed} request(s) waited for a free slot (--max-concurrency ${s.maxConcurrency}): their dispatch lag includes the wait.\n`;
   return finishRun(table, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);

@@ -40,6 +40,12 @@ export interface ReplayConfig {
   runId: string;
   /** Header carrying the request id, for servers' logs and the simulator's ground truth. */
   requestIdHeader: string;
+  /** uuid (RFC 9562 v8, accepted by every server) or run (RUNID-N) (src/engine/request-ids.ts). */
+  requestIdFormat: 'uuid' | 'run';
+  /** Body field carrying the request id too (SGLang: rid); "none" = none; unset = from the server (preflight). */
+  requestIdField?: string;
+  /** Context length: max_tokens is lowered so prompt + max_tokens fits (unset = from /v1/models, or no cap). */
+  maxModelLen?: number;
   apiKey?: string;
   quiet: boolean;
 }
@@ -133,6 +139,9 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: Opt
     summaryJson: r.string('SUMMARY_JSON', 'results/replay-summary.json'),
     runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),
     requestIdHeader: r.string('REQUEST_ID_HEADER', 'X-Request-Id'),
+    requestIdFormat: r.oneOf('REQUEST_ID_FORMAT', ['uuid', 'run'] as const, 'uuid'),
+    requestIdField: r.string('REQUEST_ID_FIELD'),
+    maxModelLen: r.number('MAX_MODEL_LEN', undefined, (n) => Number.isInteger(n) && n >= 1, 'a whole number of tokens >= 1'),
     apiKey: r.string('OPENAI_API_KEY') ?? r.string('API_KEY'),
     quiet: r.bool('QUIET', false),
   };

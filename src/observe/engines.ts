@@ -1,8 +1,14 @@
-// Which series of each engine's /metrics mean what: vLLM (current and deprecated names), SGLang
-// and llama.cpp, reduced to one engine-neutral snapshot per scrape. Names are from
-// ../shared/reference/trace-formats.md section 8 (the projects' metrics docs and sources).
+// Which series of each engine's /metrics mean what: vLLM, SGLang and llama.cpp, reduced to one
+// engine-neutral snapshot per scrape. Names are from ../shared/reference/trace-formats.md
+// section 8 and the current releases' sources (vLLM 0.34.0 vllm/v1/metrics/loggers.py, SGLang
+// 0.5.23 srt/observability/metrics_collector.py); test/integration/observe-sim-flavors.test.ts
+// checks each map against the simulator speaking that server (--flavor).
 // Where a quantity has several names, the first one present wins: servers in a deprecation
-// window expose both, and summing them would double it. Pure.
+// window expose both, and summing them would double it. An alternative that is a list of names
+// adds them up (present when its first name is). vLLM's V0 names (gpu_cache_usage_perc,
+// gpu_prefix_cache_*, time_per_output_token_seconds; gone since 0.11) and SGLang's
+// time_per_output_token_seconds (never in 0.5) are not read: vLLM 0.10 and older show no KV
+// usage, prefix-cache or ITL from /metrics here. Pure.
 
 import type { Exposition, Sample } from './exposition';
 import { ENGINE_COUNTERS, type EngineCounterKey } from './names';
@@ -22,8 +28,8 @@ export interface EngineSpec {
   /** Every series of this engine starts with it (used to recognise the engine). */
   prefix: string;
   levels: Partial<Record<LevelKey, string[]>>;
-  /** Sample names (with `_total`), summed over their series. */
-  counters: Partial<Record<EngineCounterKey, string[]>>;
+  /** Sample names (with `_total`), summed over their series; a list alternative sums several names. */
+  counters: Partial<Record<EngineCounterKey, Array<string | string[]>>>;
   /** Histogram base names in seconds (`_bucket`, `_sum`, `_count` are appended). */
   histograms: Partial<Record<HistogramKey, string[]>>;
 }
@@ -35,22 +41,26 @@ export const ENGINE_SPECS: readonly EngineSpec[] = [
     levels: {
       running: ['vllm:num_requests_running'],
       waiting: ['vllm:num_requests_waiting'],
-      // gpu_cache_usage_perc: deprecated in 0.9, removed later.
-      kvUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
+      kvUsage: ['vllm:kv_cache_usage_perc'],
     },
     counters: {
-      // gpu_prefix_cache_*: deprecated in 0.9.
-      prefixQueries: ['vllm:prefix_cache_queries_total', 'vllm:gpu_prefix_cache_queries_total'],
-      prefixHits: ['vllm:prefix_cache_hits_total', 'vllm:gpu_prefix_cache_hits_total'],
+      prefixQueries: ['vllm:prefix_cache_queries_total'],
+      // Hits from every source: the device's prefix cache and a KV connector's (CPU offload,
+      // LMCache, another instance). prompt_tokens_cached_by_source sums to prefix_cache_hits +
+      // external_prefix_cache_hits (loggers.py:781-792), both counted when a request is
+      // scheduled, as the queries are; prompt_tokens_cached (per finished prefill) last.
+      prefixHits: ['vllm:prompt_tokens_cached_by_source_total', ['vllm:prefix_cache_hits_total', 'vllm:external_prefix_cache_hits_total'], 'vllm:prompt_tokens_cached_total'],
       preemptions: ['vllm:num_preemptions_total'],
       promptTokens: ['vllm:prompt_tokens_total'],
       generationTokens: ['vllm:generation_tokens_total'],
       requestsFinished: ['vllm:request_success_total'],
+      // The offloading connector's flat series (kv_connector/v1/offloading/metrics.py:39-47).
+      kvOffloadLoadBytes: ['vllm:kv_offload_load_bytes_total'],
+      kvOffloadStoreBytes: ['vllm:kv_offload_store_bytes_total'],
     },
     histograms: {
       ttft: ['vllm:time_to_first_token_seconds'],
-      // time_per_output_token_seconds: deprecated in 0.11, dropped in 0.13.
-      itl: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds'],
+      itl: ['vllm:inter_token_latency_seconds'],
       e2e: ['vllm:e2e_request_latency_seconds'],
       queueTime: ['vllm:request_queue_time_seconds'],
     },
@@ -67,14 +77,17 @@ export const ENGINE_SPECS: readonly EngineSpec[] = [
       // SGLang's hit rate is cached / prompt tokens (its cache_hit_rate gauge only covers recent requests).
       prefixQueries: ['sglang:prompt_tokens_total'],
       prefixHits: ['sglang:cached_tokens_total'],
+      // Retractions are SGLang's preemptions (metrics_collector.py:557-561).
+      preemptions: ['sglang:num_retracted_requests_total'],
       promptTokens: ['sglang:prompt_tokens_total'],
       generationTokens: ['sglang:generation_tokens_total'],
       requestsFinished: ['sglang:num_requests_total'],
     },
     histograms: {
       ttft: ['sglang:time_to_first_token_seconds'],
-      itl: ['sglang:inter_token_latency_seconds', 'sglang:time_per_output_token_seconds'],
+      itl: ['sglang:inter_token_latency_seconds'],
       e2e: ['sglang:e2e_request_latency_seconds'],
+      queueTime: ['sglang:queue_time_seconds'],
     },
   },
   {
@@ -154,9 +167,9 @@ function finite(list: Sample[] | undefined): number[] {
   return (list ?? []).map((s) => s.value).filter((v) => !Number.isNaN(v));
 }
 
-function firstPresent(index: Map<string, Sample[]>, names: string[]): number[] | undefined {
+function firstPresent(index: Map<string, Sample[]>, names: Array<string | string[]>): number[] | undefined {
   for (const n of names) {
-    const v = finite(index.get(n));
+    const v = typeof n === 'string' ? finite(index.get(n)) : finite(index.get(n[0])).length ? n.flatMap((m) => finite(index.get(m))) : [];
     if (v.length) return v;
   }
   return undefined;

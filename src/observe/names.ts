@@ -33,6 +33,9 @@ export const ENGINE_COUNTERS = {
   promptTokens: 'engine_prompt_tokens',
   generationTokens: 'engine_generation_tokens',
   requestsFinished: 'engine_requests_finished',
+  /** Bytes of KV moved from offload storage to the GPU, and stored from the GPU (vLLM's KV offloading). */
+  kvOffloadLoadBytes: 'engine_kv_offload_load_bytes',
+  kvOffloadStoreBytes: 'engine_kv_offload_store_bytes',
 } as const;
 
 /** Scrape attempts, tagged outcome=ok|error. */

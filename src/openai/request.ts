@@ -19,6 +19,8 @@ export interface BodyOptions {
   stream: boolean;
   /** Ask the server to generate exactly maxTokens (vLLM/SGLang `ignore_eos`, `min_tokens`). */
   ignoreEos: boolean;
+  /** min_tokens with ignoreEos (default maxTokens; lower near the context limit, src/openai/context-fit.ts). */
+  minTokens?: number;
   /** Fields merged last (trace `extra`, user overrides). */
   extra?: Record<string, unknown>;
 }
@@ -41,7 +43,7 @@ export function buildBody(o: BodyOptions): Record<string, unknown> {
     body.max_tokens = o.maxTokens;
     if (o.ignoreEos) {
       body.ignore_eos = true;
-      body.min_tokens = o.maxTokens;
+      body.min_tokens = Math.min(o.minTokens ?? o.maxTokens, o.maxTokens);
     }
   }
   body.stream = o.stream;

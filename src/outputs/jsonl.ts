@@ -5,7 +5,12 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface RequestRecord {
+  /** The id sent to the server (header, and body field where the server reads it there). */
   id: string;
+  /** The run's own name of the request, RUNID-N, when `id` is a UUID (src/engine/request-ids.ts). */
+  runRequestId?: string;
+  /** The recorded output length, when max_tokens was lowered so prompt + max_tokens fits the context. */
+  maxTokensCappedFrom?: number;
   /** Position in the schedule, and the trace line it came from. */
   index: number;
   line?: number;

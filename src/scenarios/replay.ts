@@ -13,6 +13,8 @@ import type { RequestTransport } from '../engine/transport';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';
 import { monotonicOf } from '../engine/clock';
+import { RequestIds, runRequestId } from '../engine/request-ids';
+import { fitOutputToContext } from '../openai/context-fit';
 import type { RequestRecord } from '../outputs/jsonl';
 
 export interface ReplayRun {
@@ -58,14 +60,21 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
   // The monotonic clock's origin for this thread: Unix origin mapped once.
   const originMs = monotonicOf(run.originUnixMs);
 
+  const ids = new RequestIds(cfg.runId, cfg.requestIdFormat);
+  const idField = cfg.requestIdField === 'none' ? undefined : cfg.requestIdField;
+
   const prepare = (item: OpenLoopItem): PreparedRequest => {
     const r = (item as OpenLoopItem & { r: TimedRequest }).r;
     const prompt = buildPrompt(run.vocab, {
       blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${item.index}`,
     }, blockCache);
-    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${cfg.runId}-${item.index}`);
+    const id = ids.wire(item.index);
+    const fit = cfg.noMaxTokens ? undefined : fitOutputToContext(r.outputTokens, r.inputTokens, cfg.maxModelLen);
+    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: fit?.maxTokens, minTokens: fit?.minTokens, body: idField ? { [idField]: id } : undefined }, id);
     p.promptTokensHint = r.inputTokens;
+    if (cfg.requestIdFormat !== 'run') p.runRequestId = runRequestId(cfg.runId, item.index);
+    if (fit?.cappedFrom !== undefined) p.maxTokensCappedFrom = fit.cappedFrom;
     return p;
   };
 

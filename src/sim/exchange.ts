@@ -6,14 +6,15 @@
 import type { ServerResponse } from 'node:http';
 import { nowMs } from './clock.js';
 import type { Engine } from './engine.js';
-import { errorBody } from './errors.js';
+import { errorJson } from './flavors/http.js';
 import { type FaultPlan, faultKinds, resolvePos } from './faults.js';
 import { type GroundTruthRecord, type GroundTruthSink, TokenTimes } from './ground-truth.js';
 import { HIT_TIERS, type TokensByTier } from './kv-tiers.js';
 import type { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
 import { Seq, type SeqSink } from './scheduler.js';
-import { Bodies, DONE } from './sse.js';
+import { createBodies } from './flavors/bodies.js';
+import { type Bodies, DONE, type Usage } from './sse.js';
 import { ChunkGroups } from './chunk-groups.js';
 import type { SimRequestSpec } from './validate.js';
 
@@ -97,7 +98,7 @@ export class Exchange implements SeqSink {
     const { spec, fault } = init;
     this.stream = spec.stream;
     this.perChoice = spec.prompts.map(() => 0);
-    this.bodies = new Bodies({
+    this.bodies = createBodies(ctx.opts.flavor, {
       endpoint: spec.endpoint,
       id: init.id,
       model: spec.model,
@@ -106,6 +107,7 @@ export class Exchange implements SeqSink {
       toolCall: init.toolCall,
       separateFinishChunk: ctx.opts.separateFinishChunk,
       promptTokensDetails: ctx.opts.promptTokensDetails,
+      includeUsage: spec.includeUsage,
     });
     this.groups = new ChunkGroups(ctx.opts.tokensPerChunk);
     const total = spec.maxTokens * spec.prompts.length;
@@ -136,7 +138,7 @@ export class Exchange implements SeqSink {
     if (this.done) return;
     const { spec, fault } = this.init;
     if (fault?.status !== undefined) {
-      const body = errorBody(fault.status, `simulated fault: ${fault.spec}`);
+      const body = errorJson(this.ctx.opts.flavor, fault.status, `simulated fault: ${fault.spec}`);
       this.status = fault.status;
       const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
       if (fault.status === 429 || fault.status === 503) headers['retry-after'] = '1';
@@ -170,9 +172,7 @@ export class Exchange implements SeqSink {
   admitted(seq: Seq): void {
     if (this.done) return;
     const m = this.ctx.metrics;
-    m.prefixQueries.inc(m.labels, seq.promptLen);
-    // vLLM's prefix_cache_hits are the GPU's; KV-tier hits count as external.
-    m.prefixHits.inc(m.labels, seq.cachedByTier ? seq.cachedByTier.gpu : seq.cachedTokens);
+    m.admitted(seq.promptLen, seq.cachedTokens, seq.cachedByTier);
     if (seq.cachedByTier) m.offload?.admitted(seq.promptLen, seq.cachedByTier, seq.loadWaitMs);
     if (this.queueExitMs === null) {
       this.queueExitMs = nowMs();
@@ -229,7 +229,7 @@ export class Exchange implements SeqSink {
       if (inGroup(this.malformedAt)) out += this.bodies.malformedChunk(choice, first);
       const usage = this.init.spec.continuousUsage ? { ...this.usage(), completionTokens: count + n } : undefined;
       out += this.bodies.tokenChunk(choice, first, max, last, n, usage);
-      if (last && this.ctx.opts.separateFinishChunk) out += this.bodies.finishChunk(choice);
+      if (last && this.bodies.separateFinish) out += this.bodies.finishChunk(choice, this.usage(n));
       // Timestamp right before the hand-over: the client can never see the chunk earlier.
       t = nowMs();
       res.write(out);
@@ -254,6 +254,7 @@ export class Exchange implements SeqSink {
     m.hot.generationTokens.inc();
     if (index === 0) {
       m.promptTokens.inc(L, seq.promptLen);
+      m.promptCached.inc(L, seq.cachedTokens);
       const t = seq.cachedByTier;
       m.promptBySource.inc([...L, 'local_cache_hit'], t ? t.gpu : seq.cachedTokens);
       if (t) m.promptBySource.inc([...L, 'external_kv_transfer'], t.cpu + t.disk);
@@ -290,10 +291,13 @@ export class Exchange implements SeqSink {
     this.finish('length');
   }
 
-  private usage(): { promptTokens: number; completionTokens: number; cachedTokens: number; cachedByTier?: TokensByTier } {
+  /** The usage so far; `pending` = tokens being written that are not counted yet. */
+  private usage(pending = 0): Usage {
     let cached = 0;
     for (const s of this.seqs) cached += Math.max(0, s.cachedTokens);
-    return { promptTokens: this.init.spec.promptTokens, completionTokens: this.times.count, cachedTokens: cached, cachedByTier: this.cachedByTier() };
+    const completionTokens = this.times.count + pending;
+    const reasoningTokens = Math.min(this.init.reasoningTokens, completionTokens);
+    return { promptTokens: this.init.spec.promptTokens, completionTokens, cachedTokens: cached, cachedByTier: this.cachedByTier(), reasoningTokens };
   }
 
   /** With KV tiers: the cached tokens of every prompt by tier (undefined without tiers). */
@@ -323,11 +327,11 @@ export class Exchange implements SeqSink {
     this.stopSeqs();
     const msg = `simulated fault: ${this.init.fault?.spec ?? 'mid-error'}`;
     if (this.stream) {
-      const out = this.bodies.errorEvent(msg) + DONE;
+      const out = this.bodies.errorEvent(msg) + (this.bodies.doneAfterError ? DONE : '');
       this.finishMs = nowMs();
       this.res.end(out);
     } else {
-      const body = errorBody(500, msg);
+      const body = errorJson(this.ctx.opts.flavor, 500, msg);
       this.status = 500;
       this.res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       this.finishMs = nowMs();
@@ -377,6 +381,10 @@ export class Exchange implements SeqSink {
       loadMs = Math.max(loadMs, s.loadWaitMs);
     }
     const byTier = this.cachedByTier();
+    if (reachedEngine) {
+      const reason = finishReason === 'length' ? 'length' : 'abort';
+      m.requestFinished({ stream: spec.stream, finishReason: reason, promptTokens: spec.promptTokens, cachedTokens: cached, cachedByTier: byTier, completionTokens: this.times.count, maxTokens: spec.maxTokens, preemptions, arrivalMs, firstTokenMs: this.times.firstMs, finishMs });
+    }
     const r: GroundTruthRecord = {
       id,
       endpoint: spec.endpoint,

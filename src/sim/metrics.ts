@@ -1,7 +1,9 @@
-// The simulator's /metrics: vLLM V1's current names and bucket bounds (vllm/v1/metrics/
-// loggers.py), labelled model_name and engine="0", plus a few sim:* series about the
-// simulator itself (its scheduling error above all). Observations are made by the HTTP side
-// at the same moments, on the same clock, as the ground truth, so the two agree.
+// The simulator's /metrics: vLLM V1's current names and bucket bounds (vLLM 0.34.0,
+// vllm/v1/metrics/loggers.py and buckets.py), labelled model_name and engine="0", every series
+// vLLM always exports, plus a few sim:* series about the simulator itself (its scheduling error
+// above all). Observations are made by the HTTP side at the same moments, on the same clock, as
+// the ground truth, so the two agree. The other flavors' /metrics (src/sim/flavors/*-metrics.ts)
+// are built from these observations.
 
 import type { KvTiers } from './kv-tiers.js';
 import { OffloadMetrics } from './offload-metrics.js';
@@ -12,6 +14,37 @@ export const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.
 export const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
 export const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
 export const SCHED_ERROR_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0];
+
+/** vllm/v1/metrics/buckets.py:107-128. */
+export const ITERATION_TOKENS_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+export const REQUEST_PARAMS_N_BUCKETS = [1, 2, 5, 10, 20];
+export const REQUEST_NUM_PREEMPTIONS_BUCKETS = [1, 2, 3, 4, 5, 10, 20];
+/** Sources of prompt_tokens_cached_by_source (vllm/v1/metrics/cache_hit_source.py:18-24). */
+export const CACHE_HIT_SOURCES = ['device', 'host', 'p2p', 'disk', 'external_unspecified'] as const;
+/** Sources of prompt_tokens_by_source (vllm/v1/metrics/stats.py:441-445). */
+export const PROMPT_SOURCES = ['local_compute', 'local_cache_hit', 'external_kv_transfer'] as const;
+
+/** What the metrics learn of a request when it ends (after it reached the engine). */
+export interface FinishedRequest {
+  stream: boolean;
+  finishReason: 'length' | 'abort';
+  promptTokens: number;
+  cachedTokens: number;
+  /** Cached tokens by KV tier (with tiers). */
+  cachedByTier?: { gpu: number; cpu: number; disk: number };
+  completionTokens: number;
+  maxTokens: number;
+  preemptions: number;
+  arrivalMs: number;
+  firstTokenMs: number | null;
+  finishMs: number;
+}
+
+/** A flavor's own /metrics, fed by the same observations (see SimMetrics.flavor). */
+export interface FlavorMetrics {
+  requestFinished(r: FinishedRequest): void;
+  render(live: LiveState): string;
+}
 
 /** vLLM's 1-2-5 buckets up to max_model_len (build_1_2_5_buckets). */
 export function buckets125(max: number): number[] {
@@ -50,6 +83,20 @@ export class SimMetrics {
   readonly preemptions: Counter;
   readonly promptTokens: Counter;
   readonly promptBySource: Counter;
+  readonly promptCached: Counter;
+  readonly promptCachedBySource: Counter;
+  readonly externalQueries: Counter;
+  readonly externalHits: Counter;
+  readonly waitingByReason: Gauge;
+  readonly iterationTokens: Histogram;
+  readonly maxGenHist: Histogram;
+  readonly paramsN: Histogram;
+  readonly paramsMaxTokens: Histogram;
+  readonly tpot: Histogram;
+  readonly requestPreemptions: Histogram;
+  readonly prefillKvComputed: Histogram;
+  /** Another flavor's /metrics (--flavor sglang | llamacpp), rendered instead of vLLM's. */
+  flavor: FlavorMetrics | undefined;
   readonly generationTokens: Counter;
   readonly requestSuccess: Counter;
   readonly ttft: Histogram;
@@ -92,17 +139,43 @@ export class SimMetrics {
     this.preemptions = r.add(new Counter('vllm:num_preemptions', 'Cumulative number of preemption from the engine.', names));
     this.promptTokens = r.add(new Counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', names));
     this.promptBySource = r.add(new Counter('vllm:prompt_tokens_by_source', 'Number of prompt tokens by source.', [...names, 'source']));
+    this.promptCached = r.add(new Counter('vllm:prompt_tokens_cached', 'Number of cached prompt tokens (local + external).', names));
+    this.promptCachedBySource = r.add(
+      new Counter(
+        'vllm:prompt_tokens_cached_by_source',
+        'Prefix-cache hit tokens by the cache tier that supplied them: device (local HBM), host (offloaded to DRAM), disk, p2p (transferred from another vLLM instance) or external_unspecified. Counted at admission; sums to vllm:prefix_cache_hits + vllm:external_prefix_cache_hits.',
+        [...names, 'source'],
+      ),
+    );
+    this.externalQueries = r.add(new Counter('vllm:external_prefix_cache_queries', 'External prefix cache queries from KV connector cross-instance cache sharing, in terms of number of queried tokens.', names));
+    this.externalHits = r.add(new Counter('vllm:external_prefix_cache_hits', 'External prefix cache hits from KV connector cross-instance cache sharing, in terms of number of cached tokens.', names));
+    this.waitingByReason = r.add(
+      new Gauge(
+        'vllm:num_requests_waiting_by_reason',
+        "Number of waiting requests by reason. Reason labels: 'capacity' = waiting for scheduling capacity; 'deferred' = deferred by transient constraints (LoRA budget, KV transfer, blocked status). Sum of all reasons equals vllm:num_requests_waiting.",
+        [...names, 'reason'],
+      ),
+    );
     this.generationTokens = r.add(new Counter('vllm:generation_tokens', 'Number of generation tokens processed.', names));
     this.requestSuccess = r.add(new Counter('vllm:request_success', 'Count of successfully processed requests.', [...names, 'finished_reason']));
     this.promptHist = r.add(new Histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', names, buckets125(maxModelLen)));
     this.genHist = r.add(new Histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', names, buckets125(maxModelLen)));
+    this.iterationTokens = r.add(new Histogram('vllm:iteration_tokens_total', 'Histogram of number of tokens per engine_step.', names, ITERATION_TOKENS_BUCKETS));
+    this.maxGenHist = r.add(new Histogram('vllm:request_max_num_generation_tokens', 'Histogram of maximum number of requested generation tokens.', names, buckets125(maxModelLen)));
+    this.paramsN = r.add(new Histogram('vllm:request_params_n', 'Histogram of the n request parameter.', names, REQUEST_PARAMS_N_BUCKETS));
+    this.paramsMaxTokens = r.add(new Histogram('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', names, buckets125(maxModelLen)));
     this.ttft = r.add(new Histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', names, TTFT_BUCKETS));
     this.itl = r.add(new Histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', names, ITL_BUCKETS));
+    this.tpot = r.add(new Histogram('vllm:request_time_per_output_token_seconds', 'Histogram of time_per_output_token_seconds per request.', names, ITL_BUCKETS));
     this.e2e = r.add(new Histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', names, REQUEST_LATENCY_BUCKETS));
     this.queue = r.add(new Histogram('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', names, REQUEST_LATENCY_BUCKETS));
     this.inference = r.add(new Histogram('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', names, REQUEST_LATENCY_BUCKETS));
     this.prefill = r.add(new Histogram('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', names, REQUEST_LATENCY_BUCKETS));
     this.decode = r.add(new Histogram('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', names, REQUEST_LATENCY_BUCKETS));
+    this.requestPreemptions = r.add(new Histogram('vllm:request_num_preemptions', 'Histogram of the number of times a request was preempted.', names, REQUEST_NUM_PREEMPTIONS_BUCKETS));
+    this.prefillKvComputed = r.add(
+      new Histogram('vllm:request_prefill_kv_computed_tokens', 'Histogram of new KV tokens computed during prefill (excluding cached tokens).', names, buckets125(maxModelLen)),
+    );
     const info = r.add(
       new Gauge('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', [
         'block_size',
@@ -129,10 +202,13 @@ export class SimMetrics {
     r.add(new Gauge('sim:time_scale', 'Simulator: model time multiplier (--time-scale).', names)).set(L, timeScale);
 
     // Expose every series from the start, as vLLM does.
-    for (const c of [this.prefixQueries, this.prefixHits, this.preemptions, this.promptTokens, this.generationTokens, this.steps, this.gtRecords]) c.inc(L, 0);
-    for (const s of ['local_compute', 'local_cache_hit']) this.promptBySource.inc([...L, s], 0);
+    for (const c of [this.prefixQueries, this.prefixHits, this.preemptions, this.promptTokens, this.promptCached, this.externalQueries, this.externalHits, this.generationTokens, this.steps, this.gtRecords]) c.inc(L, 0);
+    for (const s of PROMPT_SOURCES) this.promptBySource.inc([...L, s], 0);
+    for (const s of CACHE_HIT_SOURCES) this.promptCachedBySource.inc([...L, s], 0);
+    for (const reason of ['capacity', 'deferred']) this.waitingByReason.set([...L, reason], 0);
     for (const fr of FINISH_REASONS) this.requestSuccess.inc([...L, fr], 0);
-    for (const h of [this.ttft, this.itl, this.e2e, this.queue, this.inference, this.prefill, this.decode, this.promptHist, this.genHist, this.schedError]) h.touch(L);
+    for (const h of [this.ttft, this.itl, this.e2e, this.queue, this.inference, this.prefill, this.decode, this.promptHist, this.genHist, this.schedError, this.iterationTokens, this.maxGenHist, this.paramsN, this.paramsMaxTokens, this.tpot, this.requestPreemptions, this.prefillKvComputed])
+      h.touch(L);
     this.schedErrorMax.set(L, 0);
     this.hot = { ttft: this.ttft.child(L), itl: this.itl.child(L), generationTokens: this.generationTokens.child(L), schedError: this.schedError.child(L) };
   }
@@ -141,10 +217,39 @@ export class SimMetrics {
     return this.L;
   }
 
-  /** Adds the KV tiers' series (and the external_kv_transfer source of prompt tokens). */
+  /** Adds the KV tiers' series. */
   enableOffload(tiers: KvTiers, gpu: KvCache): void {
-    this.offload = new OffloadMetrics(this.registry, this.L, tiers, gpu, this.timeScale);
-    this.promptBySource.inc([...this.L, 'external_kv_transfer'], 0);
+    this.offload = new OffloadMetrics(this.registry, this.L, tiers, gpu, this.timeScale, { queries: this.externalQueries, hits: this.externalHits });
+  }
+
+  /** A sequence's first admission: prefix-cache queries and hits by source (vLLM counts them here). */
+  admitted(promptTokens: number, cachedTokens: number, byTier: { gpu: number; cpu: number; disk: number } | undefined): void {
+    const L = this.L;
+    this.prefixQueries.inc(L, promptTokens);
+    // vLLM's prefix_cache_hits are the device's; KV-tier hits count as external.
+    this.prefixHits.inc(L, byTier ? byTier.gpu : cachedTokens);
+    this.promptCachedBySource.inc([...L, 'device'], byTier ? byTier.gpu : cachedTokens);
+    if (byTier) {
+      this.promptCachedBySource.inc([...L, 'host'], byTier.cpu);
+      this.promptCachedBySource.inc([...L, 'disk'], byTier.disk);
+    }
+  }
+
+  /** One engine step: vllm:iteration_tokens_total. */
+  step(tokens: number): void {
+    if (tokens > 0) this.iterationTokens.observe(this.L, tokens);
+  }
+
+  /** The per-request histograms vLLM observes when a request finishes (loggers.py:1290-1340). */
+  requestFinished(r: FinishedRequest): void {
+    const L = this.L;
+    this.paramsN.observe(L, 1);
+    this.paramsMaxTokens.observe(L, r.maxTokens);
+    this.maxGenHist.observe(L, r.maxTokens);
+    this.requestPreemptions.observe(L, r.preemptions);
+    this.prefillKvComputed.observe(L, Math.max(0, r.promptTokens - r.cachedTokens));
+    if (r.firstTokenMs !== null && r.completionTokens > 1) this.tpot.observe(L, (r.finishMs - r.firstTokenMs) / 1000 / (r.completionTokens - 1));
+    this.flavor?.requestFinished(r);
   }
 
   private lateMax = 0;
@@ -166,11 +271,13 @@ export class SimMetrics {
     }
     this.running.set(L, live.running);
     this.waiting.set(L, live.waiting);
+    this.waitingByReason.set([...L, 'capacity'], live.waiting);
     this.kvUsage.set(L, live.kvUsage);
     this.inflight.set(L, inflight);
     const s = this.steps.get(L);
     if (steps > s) this.steps.inc(L, steps - s);
     this.offload?.sync();
+    if (this.flavor) return this.flavor.render(live) + this.registry.render((name) => name.startsWith('sim:'));
     return this.registry.render();
   }
 }

@@ -1,7 +1,10 @@
 // /metrics series of the KV tiers (only when some tier is on, as vLLM exposes connector series
 // only with a connector): vLLM's own names where vLLM has them (external prefix-cache queries
-// and hits, the offloading connector's bytes / time / size by transfer_type), and sim:kv_tier_*
-// for what vLLM does not split: hits, blocks held, capacity and evictions by tier.
+// and hits, which SimMetrics always exports; the offloading connector's flat
+// vllm:kv_offload_{load,store}_{bytes,time,size} and, as vLLM 0.34 still does for CPU
+// offloading, the deprecated kv_offload_total_bytes / total_time / size by transfer_type:
+// vllm/distributed/kv_transfer/kv_connector/v1/offloading/metrics.py:39-47, 149-151, 495-515),
+// and sim:kv_tier_* for what vLLM does not split: hits, blocks held, capacity and evictions by tier.
 
 import { HIT_TIERS, type KvTiers, type TokensByTier } from './kv-tiers.js';
 import type { KvCache } from './prefix-cache.js';
@@ -29,10 +32,23 @@ export class OffloadMetrics {
     private readonly tiers: KvTiers,
     private readonly gpu: KvCache,
     private readonly timeScale: number,
+    external: { queries: Counter; hits: Counter },
   ) {
     const names = ['model_name', 'engine'];
-    this.externalQueries = r.add(new Counter('vllm:external_prefix_cache_queries', 'External prefix cache queries from KV connector cross-instance cache sharing, in terms of number of queried tokens.', names));
-    this.externalHits = r.add(new Counter('vllm:external_prefix_cache_hits', 'External prefix cache hits from KV connector cross-instance cache sharing, in terms of number of cached tokens.', names));
+    this.externalQueries = external.queries;
+    this.externalHits = external.hits;
+    const flat = {
+      load: {
+        bytes: r.add(new Counter('vllm:kv_offload_load_bytes', 'Total bytes loaded from offload storage to GPU.', names)).child(L),
+        time: r.add(new Counter('vllm:kv_offload_load_time', 'Total load time from offload storage to GPU, in seconds.', names)).child(L),
+        size: r.add(new Histogram('vllm:kv_offload_load_size', 'Histogram of KV offload load operation size, in bytes.', names, OFFLOAD_SIZE_BUCKETS)).child(L),
+      },
+      store: {
+        bytes: r.add(new Counter('vllm:kv_offload_store_bytes', 'Total bytes stored from GPU to offload storage.', names)).child(L),
+        time: r.add(new Counter('vllm:kv_offload_store_time', 'Total store time from GPU to offload storage, in seconds.', names)).child(L),
+        size: r.add(new Histogram('vllm:kv_offload_store_size', 'Histogram of KV offload store operation size, in bytes.', names, OFFLOAD_SIZE_BUCKETS)).child(L),
+      },
+    };
     const tt = [...names, 'transfer_type'];
     this.bytes = r.add(new Counter('vllm:kv_offload_total_bytes', 'Number of bytes offloaded by KV connector', tt));
     this.time = r.add(new Counter('vllm:kv_offload_total_time', 'Total time measured by all KV offloading operations', tt));
@@ -45,7 +61,6 @@ export class OffloadMetrics {
     this.loadWait = r.add(new Histogram('sim:kv_load_wait_seconds', 'Simulator: how long a request waited for KV loads from lower tiers before computing.', names, LOAD_WAIT_BUCKETS));
 
     // Expose every series from the start.
-    for (const c of [this.externalQueries, this.externalHits]) c.inc(L, 0);
     capacity.set([...L, 'gpu'], gpu.numBlocks);
     for (const t of tiers.tiers) capacity.set([...L, t.name], t.capacityBlocks);
     for (const t of this.tierNames()) {
@@ -55,12 +70,22 @@ export class OffloadMetrics {
     this.loadWait.touch(L);
     // One bound handle per transfer type (created at 0, so exposed from the start): a store per
     // evicted block must stay cheap.
-    const handles = new Map(tiers.transferTypes().map((t) => [t, { bytes: this.bytes.child([...L, t]), time: this.time.child([...L, t]), size: this.size.child([...L, t]) }]));
+    // The flat series count transfers into the GPU (load) and out of it (store); tier-to-tier
+    // moves (CPU_to_DISK) only appear by transfer_type.
+    const handles = new Map(
+      tiers.transferTypes().map((t) => [
+        t,
+        { bytes: this.bytes.child([...L, t]), time: this.time.child([...L, t]), size: this.size.child([...L, t]), flat: t.endsWith('_to_GPU') ? flat.load : t.startsWith('GPU_to_') ? flat.store : undefined },
+      ]),
+    );
     tiers.onTransfer = (type, bytes, ms) => {
       const h = handles.get(type)!;
-      h.bytes.inc(bytes);
-      h.time.inc((ms * this.timeScale) / 1000);
-      h.size.observe(bytes);
+      const seconds = (ms * this.timeScale) / 1000;
+      for (const m of h.flat ? [h, h.flat] : [h]) {
+        m.bytes.inc(bytes);
+        m.time.inc(seconds);
+        m.size.observe(bytes);
+      }
     };
   }
 

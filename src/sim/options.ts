@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type FaultPlan, DEFAULT_FAULT_KINDS, FaultSpecError, parseFaultKinds } from './faults.js';
 import { OFFLOAD_OPTS, resolveOffload } from './offload-options.js';
 import { type Kind, type OptDef, OptionsError, num } from './option-parse.js';
+import { FLAVORS, type Flavor, isFlavor } from './flavors/flavor.js';
 import { PRESETS } from './presets.js';
 import { tokenizerNames } from './tokenizer.js';
 import type { EngineOptions } from './engine.js';
@@ -14,6 +15,8 @@ export interface SimOptions {
   port: number;
   portFile?: string;
   model: string;
+  /** The server whose bytes, errors, endpoints and metric names the simulator speaks. */
+  flavor: Flavor;
   strictModel: boolean;
   maxModelLen: number;
   tokenizer: string;
@@ -48,6 +51,7 @@ const OPTS: OptDef[] = [
   { name: 'port', kind: 'string', arg: 'N', group: 'Server', def: '8000', help: 'TCP port; 0 picks a free one' },
   { name: 'port-file', kind: 'string', arg: 'PATH', group: 'Server', help: 'write the port number to PATH once listening' },
   { name: 'model', kind: 'string', arg: 'NAME', group: 'Server', def: 'sim-model', help: 'served model name (/v1/models, metrics model_name label)' },
+  { name: 'flavor', kind: 'string', arg: 'NAME', group: 'Server', def: 'vllm', help: `the server to speak like on the wire (${FLAVORS.join(', ')}): chunk bytes, error bodies, /v1/models, tokenize endpoint, /metrics names, prompt + max_tokens over the context (vllm lowers max_tokens, sglang 400s, llamacpp stops at the context); see docs/simulator.md` },
   { name: 'strict-model', kind: 'boolean', group: 'Server', help: 'answer 404 to requests naming another model (default: serve any name)' },
   { name: 'ground-truth', kind: 'string', arg: 'PATH', group: 'Server', help: 'write one JSONL record per request to PATH' },
   { name: 'time-scale', kind: 'string', arg: 'S', group: 'Server', def: '1', help: 'multiply every modelled duration by S (0.1 = 10x faster)' },
@@ -93,8 +97,9 @@ export function helpText(): string {
     'Usage: llm-replay sim [options]            (or: node --import tsx src/sim/main.ts [options])',
     '       llm-replay sim summarize GROUND_TRUTH.jsonl [--json]',
     '',
-    'An OpenAI-compatible streaming server that behaves like a vLLM instance (continuous batching,',
-    'prefix cache, /metrics, faults) and logs the ground truth of every request. See docs/simulator.md.',
+    'An OpenAI-compatible streaming server that behaves like a vLLM, SGLang or llama.cpp instance',
+    '(--flavor; continuous batching, prefix cache, /metrics, faults) and logs the ground truth of',
+    'every request. See docs/simulator.md.',
   ];
   let group = '';
   for (const o of OPTS) {
@@ -109,7 +114,8 @@ export function helpText(): string {
   lines.push(
     '',
     'Request headers:',
-    '  X-Request-Id: ID          key of the ground-truth record (echoed back; generated if absent)',
+    '  X-Request-Id: ID          key of the ground-truth record (echoed back; generated if absent);',
+    '                            the sglang flavor keys it by the body\'s "rid" when there is one',
     '  x-sim-fault: SPEC         status=429 | stall=MS[@N] | cut=N | malformed=N | mid-error=N | slow-first-byte=MS',
     '  x-sim-reasoning: N        the first N tokens arrive as delta.reasoning / reasoning_content',
     '  x-sim-tool-call: 1        the output arrives as tool-call argument fragments',
@@ -135,6 +141,9 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
   const presetName = s('preset') ?? 'small';
   const preset = PRESETS[presetName];
   if (!preset) throw new OptionsError(`--preset: unknown preset "${presetName}" (known: ${Object.keys(PRESETS).join(', ')})`);
+
+  const flavor = s('flavor') ?? 'vllm';
+  if (!isFlavor(flavor)) throw new OptionsError(`--flavor: unknown flavor "${flavor}" (known: ${FLAVORS.join(', ')})`);
 
   const tokenizer = s('tokenizer') ?? 'words';
   if (!tokenizerNames().includes(tokenizer)) throw new OptionsError(`--tokenizer: unknown tokenizer "${tokenizer}" (known: ${tokenizerNames().join(', ')})`);
@@ -181,6 +190,7 @@ export function parseOptions(argv: string[]): SimOptions | 'help' {
     port: num(s('port'), 'port', { int: true, min: 0, max: 65535 }) ?? 8000,
     portFile: s('port-file'),
     model: s('model') ?? 'sim-model',
+    flavor,
     strictModel: b('strict-model'),
     maxModelLen,
     tokenizer,

@@ -100,6 +100,8 @@ interface HistSeries {
 export class Histogram extends Metric {
   readonly type = 'histogram';
   private readonly series = new Map<string, HistSeries>();
+  /** Called with every observed value (another flavor's series mirroring this one). */
+  onObserve: ((v: number) => void) | undefined;
   constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[]) {
     super(name, help, labelNames);
     for (let i = 1; i < buckets.length; i++) if (!(buckets[i] > buckets[i - 1])) throw new Error(`${name}: buckets must increase`);
@@ -133,6 +135,7 @@ export class Histogram extends Metric {
     s.counts[i]++;
     s.sum += v;
     s.count++;
+    this.onObserve?.(v);
   }
   snapshot(values: LabelValues): { sum: number; count: number; cumulative: number[] } {
     const s = this.get_(values);
@@ -162,9 +165,10 @@ export class Registry {
     this.metrics.push(m);
     return m;
   }
-  render(): string {
+  /** The exposition text; `only` keeps the metrics whose name it accepts. */
+  render(only?: (name: string) => boolean): string {
     const out: string[] = [];
-    for (const m of this.metrics) m.render(out);
+    for (const m of this.metrics) if (!only || only(m.name)) m.render(out);
     return out.join('\n') + '\n';
   }
 }

@@ -141,6 +141,8 @@ export class Scheduler {
   readonly running: Seq[] = [];
   readonly stats: SchedulerStats = { steps: 0, prefixQueries: 0, prefixHits: 0, externalHits: 0, preemptions: 0, promptTokensComputed: 0, generatedTokens: 0 };
   readonly tiers: KvTiers | undefined;
+  /** Called once per completed step with the tokens it computed and the sequences in it (metrics). */
+  onStep: ((tokens: number, seqs: number) => void) | undefined;
   /** With tiers: when each GPU block's KV is in place (a load still under way), wall ms. */
   private readonly readyMs: Float64Array | undefined;
 
@@ -313,6 +315,11 @@ export class Scheduler {
     const bs = this.cfg.blockSize;
     const finished: Seq[] = [];
     this.stats.steps++;
+    if (this.onStep) {
+      let tokens = 0;
+      for (const it of plan.items) tokens += it.numNew;
+      this.onStep(tokens, plan.items.length);
+    }
     for (const { seq, numNew } of plan.items) {
       if (seq.state !== 'running') continue; // aborted during the step
       seq.numComputed += numNew;

@@ -8,6 +8,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ArrivalStamps } from './arrival.js';
 import { Engine } from './engine.js';
 import { ApiError } from './errors.js';
+import type { Flavor } from './flavors/flavor.js';
+import { attachFlavorMetrics } from './flavors/flavor-metrics.js';
+import { errorJson, modelsJson, tokenizeJson, tokenizePaths } from './flavors/http.js';
 import { Exchange, type SimContext, recordRejected } from './exchange.js';
 import { type FaultPlan, FaultSpecError, drawFault, parseFaultSpec } from './faults.js';
 import type { GroundTruthSink } from './ground-truth.js';
@@ -16,6 +19,8 @@ import { SimGpuTelemetry } from './dcgm.js';
 import type { SimOptions } from './options.js';
 import type { PrepOutcome } from './prepare.js';
 import { startPreparer } from './preparer.js';
+import { getTokenizer } from './tokenizer.js';
+import { parseJsonBody } from './validate.js';
 import type { Endpoint } from './validate.js';
 
 export interface SimServer {
@@ -42,8 +47,8 @@ function sendJson(res: ServerResponse, status: number, body: string, extra: Reco
   res.end(body);
 }
 
-function sendError(res: ServerResponse, e: ApiError, extra: Record<string, string> = {}): void {
-  sendJson(res, e.status, e.body(), extra);
+function sendError(flavor: Flavor, res: ServerResponse, e: ApiError, extra: Record<string, string> = {}): void {
+  sendJson(res, e.status, errorJson(flavor, e.status, e.message, e.param), extra);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -90,6 +95,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   const numCpuBlocks = tiers?.tiers.find((t) => t.name === 'cpu')?.capacityBlocks;
   const metrics = new SimMetrics(opts.model, opts.maxModelLen, { blockSize: opts.engine.blockSize, numGpuBlocks: opts.engine.kvBlocks, enablePrefixCaching: opts.engine.prefixCaching, numCpuBlocks }, opts.engine.timeScale);
   if (tiers) metrics.enableOffload(tiers, engine.scheduler.kv);
+  attachFlavorMetrics(opts.flavor, metrics, engine.scheduler, { model: opts.model, maxModelLen: opts.maxModelLen, blockSize: opts.engine.blockSize, kvBlocks: opts.engine.kvBlocks });
   const ctx: SimContext = { opts, engine, metrics, gt, inflight: new Set() };
   // Parsing and tokenizing run off the thread that stamps arrivals and writes tokens.
   const preparer = await startPreparer(opts.prepThreads, {
@@ -99,6 +105,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
     defaultMaxTokens: opts.defaultMaxTokens,
     chatTemplateTokens: opts.chatTemplateTokens,
     maxModelLen: opts.maxModelLen,
+    flavor: opts.flavor,
     hashBlockSize: opts.engine.prefixCaching ? opts.engine.blockSize : 0,
   });
   const startedAt = Math.floor(Date.now() / 1000);
@@ -116,7 +123,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       body = await readBody(req, opts.maxBodyBytes);
     } catch (e) {
       if (e instanceof ApiError) {
-        sendError(res, e, { connection: 'close' });
+        sendError(opts.flavor, res, e, { connection: 'close' });
         recordRejected(ctx, id, endpoint, arrivalMs, e.status);
       } else {
         res.destroy();
@@ -130,7 +137,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   /** Hands a prepared request to the engine, or answers its error. */
   function admit(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, outcome: PrepOutcome): void {
     if (!outcome.ok) {
-      sendError(res, outcome.error);
+      sendError(opts.flavor, res, outcome.error);
       recordRejected(ctx, id, endpoint, arrivalMs, outcome.error.status, outcome.stream);
       return;
     }
@@ -163,11 +170,29 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         recordRejected(ctx, id, endpoint, arrivalMs, 499, stream);
         return;
       }
-      new Exchange(ctx, res, { id, arrivalMs, prepUs, spec, promptHashes, fault, reasoningTokens, toolCall }).start();
+      // SGLang reads the request id from the body's rid (serving_chat.py:1395), not a header.
+      const requestId = opts.flavor === 'sglang' && spec.rid ? spec.rid : id;
+      new Exchange(ctx, res, { id: requestId, arrivalMs, prepUs, spec, promptHashes, fault, reasoningTokens, toolCall }).start();
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error).message}`);
-      sendError(res, err);
+      sendError(opts.flavor, res, err);
       recordRejected(ctx, id, endpoint, arrivalMs, err.status, stream);
+    }
+  }
+
+  const tokenizer = getTokenizer(opts.tokenizer);
+  const tokenizeAt = new Set(tokenizePaths(opts.flavor));
+
+  /** The flavor's tokenize endpoint (--calibrate counts tokens through it). */
+  async function handleTokenize(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const body = parseJsonBody((await readBody(req, opts.maxBodyBytes)).toString('utf8'));
+      const answer = tokenizeJson(opts.flavor, body, tokenizer, opts.maxModelLen);
+      if ('error' in answer) throw new ApiError(400, answer.error, 'prompt');
+      sendJson(res, 200, answer.ok);
+    } catch (e) {
+      if (e instanceof ApiError) sendError(opts.flavor, res, e);
+      else res.destroy();
     }
   }
 
@@ -182,14 +207,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
         sendJson(res, 200, JSON.stringify({ version: 'k6-llm-replay-sim' }));
         return;
       case '/v1/models':
-        sendJson(
-          res,
-          200,
-          JSON.stringify({
-            object: 'list',
-            data: [{ id: opts.model, object: 'model', created: startedAt, owned_by: 'vllm', root: opts.model, parent: null, max_model_len: opts.maxModelLen, permission: [] }],
-          }),
-        );
+        sendJson(res, 200, modelsJson(opts.flavor, opts.model, startedAt, opts.maxModelLen));
         return;
       case DCGM_PATH: {
         const text = gpu.render();
@@ -221,19 +239,23 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (ENDPOINTS.has(path)) {
-        if (req.method !== 'POST') return sendError(res, new ApiError(405, `${req.method} not allowed on ${path}; use POST`), { allow: 'POST' });
+        if (req.method !== 'POST') return sendError(opts.flavor, res, new ApiError(405, `${req.method} not allowed on ${path}; use POST`), { allow: 'POST' });
         void handleCompletion(req, res, path as Endpoint, id, arrivalMs);
         return;
       }
       if (GET_PATHS.has(path)) {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new ApiError(405, `${req.method} not allowed on ${path}; use GET`), { allow: 'GET' });
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(opts.flavor, res, new ApiError(405, `${req.method} not allowed on ${path}; use GET`), { allow: 'GET' });
         req.resume();
         return handleGet(res, path);
       }
+      if (tokenizeAt.has(path) && req.method === 'POST') {
+        void handleTokenize(req, res);
+        return;
+      }
       req.resume();
-      sendError(res, new ApiError(404, `no route for ${req.method} ${path}`));
+      sendError(opts.flavor, res, new ApiError(404, `no route for ${req.method} ${path}`));
     } catch (e) {
-      sendError(res, new ApiError(500, `internal error: ${(e as Error).message}`));
+      sendError(opts.flavor, res, new ApiError(500, `internal error: ${(e as Error).message}`));
     }
   };
 

@@ -1,5 +1,6 @@
-// Response bodies in vLLM's shapes: SSE chunks (`data: {json}\n\n`) for streamed requests and
-// the complete JSON for the others. Pure string builders, precomputed per request so a token
+// Response bodies: SSE chunks (`data: {json}\n\n`) for streamed requests and the complete JSON
+// for the others, in the bytes of the server the simulator imitates (--flavor; the builders
+// are in src/sim/flavors/*-chunks.ts). Pure string builders, precomputed per request so a token
 // chunk costs one string concatenation.
 
 import type { TokensByTier } from './kv-tiers.js';
@@ -12,22 +13,26 @@ export interface Usage {
   cachedTokens: number;
   /** With KV tiers: `cachedTokens` by tier (a simulator extension of prompt_tokens_details). */
   cachedByTier?: TokensByTier;
+  /** Output tokens that were reasoning (SGLang reports them in usage). */
+  reasoningTokens?: number;
 }
 
 export interface BodyOptions {
   endpoint: Endpoint;
-  /** Request id; the response id is `chatcmpl-<id>` or `cmpl-<id>`. */
+  /** Request id (vLLM: X-Request-Id; SGLang: the body's rid); the flavor derives the response id. */
   id: string;
   model: string;
   /** Unix seconds. */
   created: number;
-  /** Chat only: the first N tokens are reasoning (`reasoning` and `reasoning_content`). */
+  /** Chat only: the first N tokens are reasoning (the flavor's reasoning field). */
   reasoningTokens: number;
   /** Chat only: the (non-reasoning) output arrives as tool-call argument fragments. */
   toolCall: boolean;
-  /** Put finish_reason on a separate empty chunk instead of the last token chunk. */
+  /** Put finish_reason on a separate chunk (vLLM only; SGLang chat and llama.cpp always do). */
   separateFinishChunk: boolean;
-  /** Include usage.prompt_tokens_details.cached_tokens (vLLM: --enable-prompt-tokens-details). */
+  /** The client asked for a usage chunk (stream_options.include_usage). */
+  includeUsage: boolean;
+  /** Include usage.prompt_tokens_details.cached_tokens (vLLM --enable-prompt-tokens-details, SGLang --enable-cache-report). */
   promptTokensDetails: boolean;
 }
 
@@ -39,36 +44,68 @@ export function tokenText(i: number): string {
   return ' ' + outputWord(i);
 }
 
+/** JSON string literal (ASCII-safe words and ids: JSON.stringify is exact here). */
+export const str = JSON.stringify;
+
 export function usageJson(u: Usage, details: boolean): Record<string, unknown> {
   return {
     prompt_tokens: u.promptTokens,
     total_tokens: u.promptTokens + u.completionTokens,
     completion_tokens: u.completionTokens,
-    prompt_tokens_details: !details ? null : u.cachedByTier ? { cached_tokens: u.cachedTokens, cached_tokens_by_tier: u.cachedByTier } : { cached_tokens: u.cachedTokens },
+    prompt_tokens_details: !details ? null : cachedDetails(u),
   };
 }
 
-export class Bodies {
-  private readonly pre: string;
-  private readonly chat: boolean;
+/** prompt_tokens_details when reported: cached_tokens (+ the simulator's by-tier split). */
+export function cachedDetails(u: Usage): Record<string, unknown> {
+  return u.cachedByTier ? { cached_tokens: u.cachedTokens, cached_tokens_by_tier: u.cachedByTier } : { cached_tokens: u.cachedTokens };
+}
+
+/** What a flavor's stream writes; Exchange calls these in the order a server sends them. */
+export abstract class Bodies {
+  protected readonly chat: boolean;
   readonly toolCallId: string;
+  /** Whether the finish reason goes on its own chunk after the last token chunk. */
+  abstract readonly separateFinish: boolean;
+  /** Whether `data: [DONE]` follows a mid-stream error event (llama-server ends the stream there). */
+  readonly doneAfterError: boolean = true;
 
   constructor(readonly o: BodyOptions) {
     this.chat = o.endpoint === '/v1/chat/completions';
-    const id = (this.chat ? 'chatcmpl-' : 'cmpl-') + o.id;
-    const object = this.chat ? 'chat.completion.chunk' : 'text_completion';
-    this.pre = `data: {"id":${JSON.stringify(id)},"object":"${object}","created":${o.created},"model":${JSON.stringify(o.model)},"choices":[`;
     this.toolCallId = 'chatcmpl-tool-' + (o.id.replace(/[^A-Za-z0-9]/g, '').slice(-24) || 'x');
   }
 
   /** Chat only: the role-only first chunk. */
-  roleChunk(): string {
-    return `${this.pre}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`;
-  }
+  abstract roleChunk(): string;
+  /**
+   * The chunk carrying output tokens i .. i+count-1 of choice `choice` (count > 1 with
+   * --tokens-per-chunk; a group never spans reasoning and output); `last` adds finish_reason
+   * unless separate; `usage` = continuous usage stats, carried by the chunk as vLLM does.
+   */
+  abstract tokenChunk(choice: number, i: number, total: number, last: boolean, count?: number, usage?: Usage): string;
+  /** The chunk that carries finish_reason on its own (when separateFinish); `u` = the usage so far. */
+  abstract finishChunk(choice: number, u?: Usage): string;
+  abstract usageChunk(u: Usage): string;
+  /** A mid-stream error event (followed by [DONE] where the server sends one). */
+  abstract errorEvent(message: string, status?: number): string;
 
   /** Whether output token i is a reasoning token. */
   isReasoning(i: number): boolean {
     return this.chat && i < this.o.reasoningTokens;
+  }
+
+  /** The text of output tokens i .. i+count-1, as one delta carries them. */
+  groupText(i: number, count: number): string {
+    let text = '';
+    for (let x = i; x < i + count; x++) text += tokenText(x);
+    return text;
+  }
+
+  /** The tool-call argument fragments of output tokens i .. i+count-1 (of `total`), joined. */
+  groupFragment(i: number, total: number, count: number): string {
+    let frag = '';
+    for (let x = i; x < i + count; x++) frag += this.toolFragment(x, total);
+    return frag;
   }
 
   /** The tool-call argument fragment carried by output token i (of `total`). */
@@ -79,56 +116,10 @@ export class Bodies {
     return s;
   }
 
-  /** The delta of output tokens i .. i+count-1 (one kind: a group never spans reasoning and output). */
-  private delta(i: number, total: number, count: number): string {
-    let text = '';
-    for (let x = i; x < i + count; x++) text += tokenText(x);
-    const t = JSON.stringify(text);
-    if (this.isReasoning(i)) return `{"reasoning":${t},"reasoning_content":${t}}`;
-    if (this.o.toolCall) {
-      let frag = '';
-      for (let x = i; x < i + count; x++) frag += this.toolFragment(x, total);
-      const args = JSON.stringify(frag);
-      if (i === this.o.reasoningTokens)
-        return `{"tool_calls":[{"index":0,"id":"${this.toolCallId}","type":"function","function":{"name":"${TOOL_NAME}","arguments":${args}}}]}`;
-      return `{"tool_calls":[{"index":0,"function":{"arguments":${args}}}]}`;
-    }
-    return `{"content":${t}}`;
-  }
-
-  /**
-   * The chunk carrying output tokens i .. i+count-1 of choice `choice` (count > 1 with
-   * --tokens-per-chunk); `last` adds finish_reason unless separate; `usage` (continuous usage
-   * stats) is appended as vLLM does, after the choices.
-   */
-  tokenChunk(choice: number, i: number, total: number, last: boolean, count = 1, usage?: Usage): string {
-    const fin = last && !this.o.separateFinishChunk;
-    const finish = fin ? '"length","stop_reason":null' : 'null';
-    const end = usage ? `],"usage":${JSON.stringify(usageJson(usage, this.o.promptTokensDetails))}}\n\n` : ']}\n\n';
-    if (this.chat) return `${this.pre}{"index":${choice},"delta":${this.delta(i, total, count)},"logprobs":null,"finish_reason":${finish}}${end}`;
-    let text = '';
-    for (let x = i; x < i + count; x++) text += tokenText(x);
-    return `${this.pre}{"index":${choice},"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${finish}${fin ? '' : ',"stop_reason":null'}}${end}`;
-  }
-
-  /** The separate empty chunk that carries finish_reason (when separateFinishChunk). */
-  finishChunk(choice: number): string {
-    if (this.chat) return `${this.pre}{"index":${choice},"delta":{"content":""},"logprobs":null,"finish_reason":"length","stop_reason":null}]}\n\n`;
-    return `${this.pre}{"index":${choice},"text":"","logprobs":null,"finish_reason":"length","stop_reason":null}]}\n\n`;
-  }
-
-  usageChunk(u: Usage): string {
-    return `${this.pre}],"usage":${JSON.stringify(usageJson(u, this.o.promptTokensDetails))}}\n\n`;
-  }
-
-  /** An event whose JSON is cut short (the malformed fault). */
+  /** An event whose JSON is cut short (the malformed fault): the first half of a token chunk. */
   malformedChunk(choice: number, i: number): string {
-    return `${this.pre}{"index":${choice},"delta":{"content":${JSON.stringify(tokenText(i))}\n\n`;
-  }
-
-  /** A mid-stream error event, as vLLM sends one (followed by [DONE]). */
-  errorEvent(message: string, status = 500): string {
-    return `data: ${JSON.stringify({ error: { message, type: 'InternalServerError', param: null, code: status } })}\n\n`;
+    const whole = this.tokenChunk(choice, i, i + 2, false);
+    return whole.slice(0, whole.length >> 1) + '\n\n';
   }
 
   /** The complete non-streamed response. `tokens[c]` = output tokens of choice c. */

@@ -2,6 +2,8 @@
 // message names the offending field, as vLLM's pydantic validation does. Pure.
 
 import { ApiError } from './errors.js';
+import { fitToContext } from './flavors/context-limit.js';
+import type { Flavor } from './flavors/flavor.js';
 import { type Tokenizer, chatTemplateIds } from './tokenizer.js';
 
 export type Endpoint = '/v1/chat/completions' | '/v1/completions';
@@ -14,6 +16,8 @@ export interface ValidateContext {
   defaultMaxTokens: number;
   chatTemplateTokens: number;
   maxModelLen: number;
+  /** How prompt + max_tokens over the context is treated (default vllm). */
+  flavor?: Flavor;
 }
 
 export interface SimRequestSpec {
@@ -24,7 +28,12 @@ export interface SimRequestSpec {
   includeUsage: boolean;
   /** stream_options.continuous_usage_stats with include_usage: usage on every chunk (as vLLM). */
   continuousUsage: boolean;
+  /** The max_tokens generated up to (after the flavor's context limit). */
   maxTokens: number;
+  /** max_tokens was lowered to fit the context (vLLM, llama.cpp). */
+  clamped: boolean;
+  /** SGLang's request id field (`rid`), when given as a string. */
+  rid?: string;
   /** Token ids of each prompt (chat: exactly one; completions: one per prompt of a batch). */
   prompts: number[][];
   promptTokens: number;
@@ -158,24 +167,23 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, 
 
   const maxCompletion = endpoint === '/v1/chat/completions' ? optInt(body, 'max_completion_tokens', 1) : undefined;
   const maxTokensField = optInt(body, 'max_tokens', 1);
-  const maxTokens = maxCompletion ?? maxTokensField ?? ctx.defaultMaxTokens;
+  const askedMax = maxCompletion ?? maxTokensField ?? ctx.defaultMaxTokens;
+  // vLLM checks min_tokens against max_tokens after lowering it to the context (fitToContext).
   const minTokens = optInt(body, 'min_tokens', 0);
-  if (minTokens !== undefined && minTokens > maxTokens)
-    throw bad('min_tokens', `must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}`);
+  const flavor = ctx.flavor ?? 'vllm';
   optBool(body, 'ignore_eos');
+  const rid = typeof body.rid === 'string' && body.rid !== '' ? body.rid : undefined;
 
   const prompts = endpoint === '/v1/chat/completions' ? [chatPrompt(body.messages, ctx)] : completionPrompts(body.prompt, ctx.tokenizer);
   const field = endpoint === '/v1/chat/completions' ? 'messages' : 'prompt';
   let promptTokens = 0;
+  let longest = 0;
   for (const ids of prompts) {
     if (ids.length === 0) throw bad(field, 'the prompt has no tokens');
-    if (ids.length > ctx.maxModelLen)
-      throw bad(field, `This model's maximum context length is ${ctx.maxModelLen} tokens. However, your request has ${ids.length} input tokens. Please reduce the length of the input.`);
-    if (ids.length + maxTokens > ctx.maxModelLen) {
-      const p = maxCompletion !== undefined ? 'max_completion_tokens' : 'max_tokens';
-      throw bad(p, `'${p}' is too large: ${maxTokens}. This model's maximum context length is ${ctx.maxModelLen} tokens and your request has ${ids.length} input tokens (${maxTokens} > ${ctx.maxModelLen} - ${ids.length}).`);
-    }
     promptTokens += ids.length;
+    longest = Math.max(longest, ids.length);
   }
-  return { endpoint, model, stream, includeUsage, continuousUsage, maxTokens, prompts, promptTokens };
+  const maxField = maxCompletion !== undefined ? 'max_completion_tokens' : 'max_tokens';
+  const maxTokens = fitToContext(flavor, { promptTokens: longest, maxTokens: askedMax, minTokens, maxModelLen: ctx.maxModelLen, promptField: field, maxField });
+  return { endpoint, model, stream, includeUsage, continuousUsage, maxTokens, clamped: maxTokens < askedMax, rid, prompts, promptTokens };
 }

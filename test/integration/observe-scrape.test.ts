@@ -56,7 +56,7 @@ describe('engine scrape against real servers', () => {
     expect(detectEngine(before)).toBe('vllm');
     const tracker = new EngineTracker();
     const first = snapshot(before, 'vllm', MODEL);
-    expect(first.missing).toEqual([]);
+    expect(first.missing).toEqual(['kvOffloadLoadBytes', 'kvOffloadStoreBytes']); // no KV offloading here
     tracker.update(first, 0);
 
     const res = await fetch(`${sim.url}/v1/chat/completions`, {

@@ -3,6 +3,7 @@
 // the engine scrape on; then every query of both dashboards runs against what the run wrote, and
 // the recorded totals must equal the summary JSON the replay wrote. A second replay on two worker
 // threads must write the same totals as its summary JSON too (workers forward their samples).
+// A replay against the simulator speaking SGLang (--flavor sglang) fills the engine panels too.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +68,10 @@ describe('observability: engine outputs, engine scrape and dashboards on real In
   let cli: CliRun;
   let summary: ReplayResult;
   let ctx: QueryContext;
+  const sglangRunId = `${runId}-sglang`;
+  let sglangSim: RunningSim | undefined;
+  let sglangCli: CliRun;
+  let sglangCtx: QueryContext;
 
   beforeAll(async () => {
     influx = startObserveServer('influxdb', 900);
@@ -87,10 +92,19 @@ describe('observability: engine outputs, engine scrape and dashboards on real In
       // Grafana's $__rate_interval with the data source's interval set to the push interval.
       rateIntervalMs: 4 * PUSH_MS, vars: { run: runId, model: MODEL },
     };
-  }, 240_000);
+    // The same outputs and scrape against the simulator speaking SGLang, under a run of its own.
+    sglangSim = await startSim(['--flavor', 'sglang', '--preset', 'small', '--time-scale', '0.05', '--model', MODEL, '--quiet']);
+    const sglangStartedMs = Date.now();
+    const s2 = await replay(sglangSim, sglangRunId, join(work, 'summary-sglang.json'),
+      ['--out', `influxdb=${influx.url}/${DB}`, '--out', 'prometheus-rw', '--scrape-interval-s', String(SCRAPE_INTERVAL_S), '--max-requests', '60'],
+      { ...PUSH_ENV, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write` });
+    sglangCli = s2.run;
+    sglangCtx = { ...ctx, fromMs: sglangStartedMs - 5000, toMs: Date.now() + 5000, vars: { run: sglangRunId, model: MODEL } };
+  }, 420_000);
 
   afterAll(async () => {
     await sim?.stop();
+    await sglangSim?.stop();
     stopObserveServer(influx);
     stopObserveServer(prom);
   });
@@ -117,6 +131,16 @@ describe('observability: engine outputs, engine scrape and dashboards on real In
   });
 
   for (const flavour of ['influxdb', 'prometheus'] as const) {
+    it(`every ${flavour} engine panel shows SGLang's series from its /metrics`, async () => {
+      expect(sglangCli.code, sglangCli.stderr.slice(-3000)).toBe(0);
+      expect(sglangCli.stderr).not.toMatch(/scrape: /);
+      const engineOnly = new Map([...expectations(flavour)].filter(([, e]) => e.by === 'engine').map(([k, e]) => [k, { ...e, values: ['sglang'] }]));
+      expect(engineOnly.size).toBeGreaterThan(3);
+      const results = (await verifyPanels(dashboard(flavour), connection(flavour), sglangCtx, engineOnly)).filter((r) => engineOnly.has(r.what));
+      expect(results.length).toBe(engineOnly.size);
+      expect(failures(results)).toEqual([]);
+    });
+
     it(`every ${flavour} panel query returns the series it should`, async () => {
       const results = await verifyPanels(dashboard(flavour), connection(flavour), ctx, expectations(flavour));
       expect(results.length).toBe(expectations(flavour).size);

@@ -25,7 +25,9 @@ async function replayFaulty(sim: RunningSim, dir: string, runId: string, n: numb
   const summaryPath = join(dir, `${runId}.summary.json`);
   const jsonl = join(dir, `${runId}.jsonl`);
   const run = await runCli(['replay', '--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--model', 'sim-model', '--speedup', '20',
-    '--max-requests', String(n), '--run-id', runId, '--summary-json', summaryPath, '--out', `jsonl=${jsonl}`, '--no-scrape', ...extra]);
+    // RUNID-N ids: the simulator draws each request's fault from its id, and seed 3 over these ids
+    // draws every kind with the counts these tests were written for (UUID ids draw another set).
+    '--max-requests', String(n), '--run-id', runId, '--summary-json', summaryPath, '--out', `jsonl=${jsonl}`, '--no-scrape', '--request-id-format', 'run', ...extra]);
   const summary = run.code === 0 ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult) : (undefined as unknown as ReplayResult);
   const records = run.code === 0 ? readRecords(jsonl) : [];
   return { run, summary, records, gt: await groundTruthFor<GroundTruthRecord>(sim.groundTruth, `${runId}-`, n) };

@@ -159,7 +159,7 @@ describe('simulator server', () => {
     expect(deltas).toHaveLength(6);
     for (const d of deltas.slice(0, 2)) {
       expect(d.reasoning).toMatch(/^ \w+$/);
-      expect(d.reasoning_content).toBe(d.reasoning);
+      expect(d.reasoning_content).toBeUndefined(); // vLLM 0.34 sends `reasoning` only
       expect(d.content).toBeUndefined();
     }
     for (const d of deltas.slice(2)) expect(d.content).toMatch(/^ \w+$/);
@@ -190,8 +190,6 @@ describe('simulator server', () => {
       ['/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 'stream'],
       ['/v1/completions', { prompt: [] }, 'prompt'],
       ['/v1/completions', { prompt: [1, -2] }, 'prompt[1]'],
-      ['/v1/completions', { prompt: 'x', max_tokens: 40000 }, 'max_tokens'],
-      ['/v1/completions', { prompt: 'x', min_tokens: 9, max_tokens: 2 }, 'min_tokens'],
     ];
     for (const [path, body, param] of cases) {
       const r = await post(`${base}${path}`, typeof body === 'string' ? body : JSON.stringify(body));
@@ -335,9 +333,9 @@ describe('stream variants', () => {
       // in an earlier network read.
       expect(chunks[0].ms).toBeLessThan(r.tokenMs[0]);
       const finish = chunks[4].j.choices[0];
-      expect(finish).toMatchObject({ delta: { content: '' }, finish_reason: 'length' });
+      expect(finish).toMatchObject({ delta: {}, finish_reason: 'length' });
       expect(chunks[3].j.choices[0].finish_reason).toBeNull();
-      expect(r.usage?.prompt_tokens_details).toBeNull();
+      expect(r.usage?.prompt_tokens_details).toBeUndefined();
       expect(r.tokenMs).toHaveLength(3);
     } finally {
       await s.stop();

@@ -27,21 +27,42 @@ describe('engine fixtures', () => {
     expect(s.histograms.ttft?.sum).toBeCloseTo(2363.6, 9);
     expect(s.histograms.ttft?.buckets.at(-1)).toEqual([Infinity, 7196]);
     expect(s.histograms.itl?.count).toBe(2_043_904 + 1_594_340);
-    expect(s.missing).toEqual([]);
+    expect(s.missing).toEqual(['kvOffloadLoadBytes', 'kvOffloadStoreBytes']);
   });
 
-  it('vLLM 0.8 deprecated names map to the same quantities', () => {
+  it('vLLM V0 names (gone since 0.11) are no longer read: only the names current vLLM shares with them', () => {
     const e = fixture('vllm-0.8-v1-deprecated-names.prom');
     expect(detectEngine(e)).toBe('vllm');
     const s = snapshot(e, 'vllm', 'meta-llama/Llama-3.1-8B-Instruct');
-    expect(s.levels).toEqual({ running: 7, waiting: 2, kvUsage: 0.6123046875 });
-    expect(s.counters.prefixQueries).toBe(1_536_000);
-    expect(s.counters.prefixHits).toBe(983_040);
+    expect(s.levels).toEqual({ running: 7, waiting: 2 });
     expect(s.counters.preemptions).toBe(12);
     expect(s.counters.requestsFinished).toBe(1024);
-    // time_per_output_token_seconds stands in for inter_token_latency_seconds
-    expect(s.histograms.itl).toMatchObject({ count: 261_120, sum: 7833.6 });
-    expect(s.missing).toEqual([]);
+    expect(s.missing).toEqual(expect.arrayContaining(['kvUsage', 'prefixQueries', 'prefixHits', 'itl']));
+  });
+
+  it('vLLM hit rate counts every cache source: prompt_tokens_cached_by_source, else prefix + external hits, else prompt_tokens_cached', () => {
+    const base = ['vllm:prefix_cache_queries_total{engine="0",model_name="m"} 1000', 'vllm:prefix_cache_hits_total{engine="0",model_name="m"} 300'];
+    const external = 'vllm:external_prefix_cache_hits_total{engine="0",model_name="m"} 200';
+    const bySource = ['device 300', 'host 150', 'disk 50', 'p2p 0', 'external_unspecified 0'].map((x) => `vllm:prompt_tokens_cached_by_source_total{engine="0",model_name="m",source="${x.split(' ')[0]}"} ${x.split(' ')[1]}`);
+    const hits = (lines: string[]) => snapshot(parseExposition(lines.join('\n')), 'vllm', 'm').counters.prefixHits;
+    expect(hits([...base, external, ...bySource])).toBe(500);
+    expect(hits([...base, external])).toBe(500);
+    expect(hits(base)).toBe(300);
+    expect(hits(['vllm:prompt_tokens_cached_total{engine="0",model_name="m"} 420'])).toBe(420);
+    const offload = snapshot(parseExposition('vllm:kv_offload_load_bytes_total{engine="0",model_name="m"} 4096\nvllm:kv_offload_store_bytes_total{engine="0",model_name="m"} 8192'), 'vllm', 'm');
+    expect(offload.counters).toMatchObject({ kvOffloadLoadBytes: 4096, kvOffloadStoreBytes: 8192 });
+  });
+
+  it('SGLang: retractions are preemptions, queue_time_seconds the queue time', () => {
+    const s = snapshot(parseExposition([
+      'sglang:num_retracted_requests_total{model_name="m",engine_type="unified",tp_rank="0",pp_rank="0",moe_ep_rank="0"} 7',
+      'sglang:queue_time_seconds_bucket{model_name="m",engine_type="unified",tp_rank="0",pp_rank="0",moe_ep_rank="0",le="0.1"} 3',
+      'sglang:queue_time_seconds_bucket{model_name="m",engine_type="unified",tp_rank="0",pp_rank="0",moe_ep_rank="0",le="+Inf"} 4',
+      'sglang:queue_time_seconds_sum{model_name="m",engine_type="unified",tp_rank="0",pp_rank="0",moe_ep_rank="0"} 0.9',
+      'sglang:queue_time_seconds_count{model_name="m",engine_type="unified",tp_rank="0",pp_rank="0",moe_ep_rank="0"} 4',
+    ].join('\n')), 'sglang', 'm');
+    expect(s.counters.preemptions).toBe(7);
+    expect(s.histograms.queueTime).toEqual({ buckets: [[0.1, 3], [Infinity, 4]], sum: 0.9, count: 4 });
   });
 
   it('takes the current name when a server in a deprecation window exposes both (no double counting)', () => {
@@ -76,7 +97,7 @@ describe('engine fixtures', () => {
     });
     expect(s.histograms.ttft).toMatchObject({ count: 15_625, sum: 3593.75 });
     expect(s.histograms.queueTime).toBeUndefined();
-    expect(s.missing).toEqual(['preemptions', 'queueTime']);
+    expect(s.missing).toEqual(['preemptions', 'kvOffloadLoadBytes', 'kvOffloadStoreBytes', 'queueTime']);
   });
 
   it('llama.cpp: queue and token counters; KV usage only on older builds', () => {
@@ -84,7 +105,7 @@ describe('engine fixtures', () => {
     expect(detectEngine(fixture('llamacpp.t0.prom'))).toBe('llamacpp');
     expect(now.levels).toEqual({ running: 4, waiting: 2 });
     expect(now.counters).toEqual({ promptTokens: 48_251, generationTokens: 9834 });
-    expect(now.missing).toEqual(['kvUsage', 'prefixQueries', 'prefixHits', 'preemptions', 'requestsFinished', 'ttft', 'itl', 'e2e', 'queueTime']);
+    expect(now.missing).toEqual(['kvUsage', 'prefixQueries', 'prefixHits', 'preemptions', 'requestsFinished', 'kvOffloadLoadBytes', 'kvOffloadStoreBytes', 'ttft', 'itl', 'e2e', 'queueTime']);
     expect(snapshot(fixture('llamacpp-old-kv.prom'), 'llamacpp').levels.kvUsage).toBe(0.29);
   });
 

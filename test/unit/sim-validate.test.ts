@@ -12,7 +12,7 @@ const ctx: ValidateContext = {
   maxModelLen: 100,
 };
 const chat = (body: Record<string, unknown>, c: Partial<ValidateContext> = {}) => validateRequest('/v1/chat/completions', body, { ...ctx, ...c });
-const comp = (body: Record<string, unknown>) => validateRequest('/v1/completions', body, ctx);
+const comp = (body: Record<string, unknown>, c: Partial<ValidateContext> = {}) => validateRequest('/v1/completions', body, { ...ctx, ...c });
 const err = (fn: () => unknown): ApiError => {
   try {
     fn();
@@ -76,8 +76,6 @@ describe('request validation', () => {
       [() => comp({ prompt: [1.5] }), 'prompt[0]'],
       [() => comp({ prompt: [{}] }), 'prompt[0]'],
       [() => comp({ prompt: 7 }), 'prompt'],
-      [() => comp({ prompt: Array(101).fill('w').join(' ') }), 'prompt'],
-      [() => comp({ prompt: Array(90).fill('w').join(' '), max_tokens: 20 }), 'max_tokens'],
     ];
     for (const [fn, param] of cases) {
       const e = err(fn);
@@ -86,6 +84,24 @@ describe('request validation', () => {
       expect(e.message.startsWith(param)).toBe(true);
       expect(JSON.parse(e.body())).toEqual({ error: { message: e.message, type: 'BadRequestError', param, code: 400 } });
     }
+  });
+
+  it('fits prompt + max_tokens to the context as each flavor does (src/sim/flavors/context-limit.ts)', () => {
+    const long = Array(90).fill('w').join(' ');
+    // vLLM 0.34 lowers max_tokens, then checks min_tokens against the lowered value.
+    expect(comp({ prompt: long, max_tokens: 20 })).toMatchObject({ maxTokens: 10, clamped: true });
+    expect(comp({ prompt: long, max_tokens: 10 })).toMatchObject({ maxTokens: 10, clamped: false });
+    const min = err(() => comp({ prompt: long, max_tokens: 20, min_tokens: 20 }));
+    expect([min.status, min.message, min.param]).toEqual([400, 'min_tokens must be less than or equal to max_tokens=10, got 20.', null]);
+    const tooLong = err(() => comp({ prompt: Array(101).fill('w').join(' ') }));
+    expect([tooLong.status, tooLong.param]).toEqual([400, 'prompt']);
+    expect(err(() => comp({ prompt: Array(100).fill('w').join(' ') })).message).toBe('max_tokens must be at least 1, got 0.');
+    // SGLang rejects the sum over the context, and min_tokens over max_tokens.
+    expect(err(() => comp({ prompt: long, max_tokens: 20 }, { flavor: 'sglang' })).message).toMatch(/^Requested token count exceeds the model's maximum context length of 100 tokens\. You requested a total of 110 tokens: 90 tokens/);
+    expect(err(() => comp({ prompt: 'a b', max_tokens: 2, min_tokens: 3 }, { flavor: 'sglang' })).message).toBe('min_new_tokens must be in [0, max_new_tokens(2)], got 3.');
+    // llama.cpp stops at the context and ignores min_tokens.
+    expect(comp({ prompt: long, max_tokens: 20, min_tokens: 20 }, { flavor: 'llamacpp' })).toMatchObject({ maxTokens: 10, clamped: true });
+    expect(err(() => comp({ prompt: Array(100).fill('w').join(' ') }, { flavor: 'llamacpp' })).status).toBe(400);
   });
 
   it('parses JSON bodies, rejecting non-objects', () => {

@@ -5,6 +5,7 @@
 import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
 import { recordPromptLength } from '../../metrics/prompt-length';
+import { recordCapped } from '../../metrics/context-cap';
 import type { MetricSink } from '../../metrics/sink';
 import type { RequestTransport } from '../transport';
 import { nowMs } from '../clock';
@@ -58,6 +59,7 @@ export class RequestClient {
     const serverPrompt = o.ok ? o.promptTokens : undefined;
     if (serverPrompt !== undefined && p.promptTokensHint !== undefined) recordPromptLength(this.o.sink, p.promptTokensHint, serverPrompt);
     if (o.promptTokens === undefined && o.ok && p.promptTokensHint !== undefined) o.promptTokens = p.promptTokensHint;
+    if (p.maxTokensCappedFrom !== undefined) recordCapped(this.o.sink);
     const lagMs = scheduledMs === undefined ? 0 : x.startMs - scheduledMs;
     recordRequest(this.o.sink, { lagMs, sendRunMs: x.startUnixMs - this.o.originUnixMs, sendUnixMs: x.startUnixMs }, o);
     const result = o as LlmResult;
@@ -67,6 +69,8 @@ export class RequestClient {
     result.lagMs = lagMs;
     result.inputTokensRecorded = p.promptTokensHint;
     result.promptTokensServer = serverPrompt;
+    if (p.runRequestId !== undefined) result.runRequestId = p.runRequestId;
+    if (p.maxTokensCappedFrom !== undefined) result.maxTokensCappedFrom = p.maxTokensCappedFrom;
     if (o.stream?.text !== undefined) result.text = o.stream.text;
     return result;
   }

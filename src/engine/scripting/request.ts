@@ -41,6 +41,8 @@ export interface LlmRequest {
   maxTokens?: number;
   /** Ask the server to generate exactly maxTokens (ignore_eos + min_tokens, vLLM/SGLang). Default false. */
   ignoreEos?: boolean;
+  /** min_tokens sent with ignoreEos; default maxTokens (never above it). */
+  minTokens?: number;
   /** Stream the response; default: the run's --stream (true). */
   stream?: boolean;
   /** Model for this request; default: the run's model. */
@@ -58,6 +60,10 @@ export interface LlmRequest {
 /** A request serialised ahead of its send: the send itself is then nearly free. */
 export interface PreparedRequest extends EngineRequest {
   id: string;
+  /** The run's own name of the request (RUNID-N) when the id on the wire is another (a UUID). */
+  runRequestId?: string;
+  /** The recorded output length, when max_tokens was lowered to fit the context. */
+  maxTokensCappedFrom?: number;
   /** Prompt length to record when the server reports no usage (a replayed trace knows it). */
   promptTokensHint?: number;
 }
@@ -76,6 +82,8 @@ export interface LlmResult extends RequestOutcome {
   /** Input length the trace recorded (promptTokensHint), and the prompt tokens the server's usage counted. */
   inputTokensRecorded?: number;
   promptTokensServer?: number;
+  runRequestId?: string;
+  maxTokensCappedFrom?: number;
 }
 
 /** The JSON body of a request (pure). */
@@ -89,7 +97,7 @@ export function requestBody(req: LlmRequest, target: Target): Record<string, unk
   }
   return buildBody({
     endpoint, model: req.model ?? target.model, prompt: req.prompt ?? '', messages: req.messages, maxTokens: req.maxTokens,
-    stream: req.stream ?? target.stream, ignoreEos: req.ignoreEos === true, extra: req.body,
+    stream: req.stream ?? target.stream, ignoreEos: req.ignoreEos === true, minTokens: req.minTokens, extra: req.body,
   });
 }
 
@@ -115,5 +123,6 @@ export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs
     lagMs: r.lagMs, ok: r.ok, reason: r.reason, status: r.status, ttfbMs: r.ttfbMs, ttftMs: r.ttftMs, ttfoMs: r.ttfoMs, e2eMs: r.e2eMs, tpotMs: r.tpotMs,
     itlMeanMs: itl.mean, itlMaxMs: itl.max, connectMs: r.connectMs, promptTokens: r.promptTokens, outputTokens: r.outputTokens,
     cachedTokens: r.cachedTokens, cachedTokensByTier: r.cachedTokensByTier, tokenSource: r.tokenSource, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
+    ...(r.runRequestId !== undefined && { runRequestId: r.runRequestId }), ...(r.maxTokensCappedFrom !== undefined && { maxTokensCappedFrom: r.maxTokensCappedFrom }),
   };
 }

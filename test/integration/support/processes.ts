@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRecord } from '../../../src/outputs/jsonl';
 
+import { RequestIds } from '../../../src/engine/request-ids';
+
 export const CLI = 'bin/llm-replay.mjs';
 
 export function tempDir(prefix: string): string {
@@ -142,7 +144,9 @@ export function readK6Points(path: string, metrics: string[]): K6Point[] {
 export async function groundTruthFor<T extends { id: string }>(path: string, prefix: string, count: number, limitMs = 5000): Promise<T[]> {
   const deadline = Date.now() + limitMs;
   for (;;) {
-    const recs = existsSync(path) ? readJsonl<T>(path).filter((r) => r.id.startsWith(prefix)) : [];
+    // `RUNID-` selects the run's records whether it sent RUNID-N or its UUIDs (src/engine/request-ids.ts).
+    const uuids = new RequestIds(prefix.replace(/-$/, ''), 'uuid').runPrefix;
+    const recs = existsSync(path) ? readJsonl<T>(path).filter((r) => r.id.startsWith(prefix) || r.id.startsWith(uuids)) : [];
     if (recs.length >= count || Date.now() > deadline) return recs;
     await new Promise((r) => setTimeout(r, 100));
   }
