@@ -1,0 +1,194 @@
+// Memory of the engine process under saturation and over a long run (issue 23).
+//   1. in flight: a trace of N requests with large prompts, sent at a steady rate to a simulator
+//      that admits one sequence and runs 1,000x slower than the model, so every request sent
+//      stays in flight (waiting at the server). The engine's RSS is sampled against the number
+//      the simulator reports waiting or running (its /metrics), so what is measured is in flight
+//      at the server; the simulator's own RSS is printed beside it to show it is not counted.
+//   2. steady: a constant rate the simulator keeps up with, for --duration-min minutes, with
+//      --out jsonl, the scrape of /metrics and the progress line on: RSS every 5 s, flat after
+//      the first minute?
+// Only the engine process is measured (/proc/PID/status of the node process running the CLI;
+// worker threads are in it). Prints a figures table against the goals; asserts nothing.
+//
+//   npx tsx scripts/bench/memory.ts [--quick] [--only inflight|steady] [--in-flight N]
+//       [--prompt-tokens N] [--send-rate R] [--duration-min M] [--steady-rate R]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSim, REPO_ROOT, type SimProcess } from '../../src/sim/spawn';
+import { constantRateTrace } from './traces';
+import { FiguresTable } from './table';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean' },
+    'in-flight': { type: 'string' }, 'prompt-tokens': { type: 'string' }, 'send-rate': { type: 'string' },
+    'duration-min': { type: 'string' }, 'steady-rate': { type: 'string' },
+  },
+});
+if (values.help) {
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 14).join('\n') + '\n');
+  process.exit(0);
+}
+const quick = values.quick === true;
+const want = (name: string) => !values.only || values.only === name;
+const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+const IN_FLIGHT = num(values['in-flight'], quick ? 2000 : 10_000);
+const PROMPT_TOKENS = num(values['prompt-tokens'], 13_000);
+const SEND_RATE = num(values['send-rate'], 400);
+const DURATION_MIN = num(values['duration-min'], quick ? 3 : 30);
+const STEADY_RATE = num(values['steady-rate'], 50);
+const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
+const table = new FiguresTable();
+const mb = (kb: number) => (kb / 1024).toFixed(1);
+
+/** VmRSS and VmHWM (peak) of a process, in KB; undefined once it has exited. */
+function rssOf(pid: number): { rssKb: number; peakKb: number } | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+    return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Requests the simulator holds (waiting + running), from its vLLM /metrics. */
+async function simInFlight(sim: SimProcess): Promise<number> {
+  const text = await (await fetch(`${sim.url}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^vllm:num_requests_(?:waiting|running)\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
+  return n;
+}
+
+/** The engine CLI as one node process (the CLI registers tsx in-process), so its pid is the one to sample. */
+function startEngine(args: string[], name: string): { proc: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const argv = [join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', join(dir, `${name}.summary.json`), '--run-id', name];
+  const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  proc.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))), output: () => out };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+async function inFlightSection(): Promise<void> {
+  const n = IN_FLIGHT;
+  // Output long enough that nothing finishes while the others arrive.
+  const trace = constantRateTrace(dir, SEND_RATE, n, PROMPT_TOKENS, 4096);
+  const sim = await spawnSim(['--preset', 'small', '--time-scale', '1000', '--max-num-seqs', '1', '--max-model-len', '1000000', '--kv-blocks', '100000', '--quiet']);
+  const engine = startEngine(['--trace', trace, '--base-url', sim.url, '--start-delay-ms', '3000', '--no-scrape', '--quiet', '--idle-timeout-ms', '600000'], 'inflight');
+  const pid = engine.proc.pid!;
+  const samples: Array<{ t: number; inFlight: number; rssKb: number }> = [];
+  let idleKb = NaN;
+  let simPeakKb = 0;
+  const t0 = Date.now();
+  const limitMs = (n / SEND_RATE) * 1000 + 120_000;
+  let fullSince = 0;
+  try {
+    while (Date.now() - t0 < limitMs) {
+      await sleep(250);
+      const r = rssOf(pid);
+      if (!r) throw new Error(`the engine exited early:\n${engine.output()}`);
+      const inFlight = await simInFlight(sim);
+      simPeakKb = Math.max(simPeakKb, rssOf(sim.proc.pid!)?.rssKb ?? 0);
+      // Idle: the process with its trace loaded and the transport ready, before the first send.
+      if (inFlight === 0) {
+        if (Date.now() - t0 > 1500) idleKb = r.rssKb;
+        continue;
+      }
+      samples.push({ t: Date.now() - t0, inFlight, rssKb: r.rssKb });
+      if (inFlight >= n && !fullSince) fullSince = Date.now();
+      // Hold 5 s with all in flight (a collection or two), then stop.
+      if (fullSince && Date.now() - fullSince > 5000) break;
+    }
+  } finally {
+    engine.proc.kill('SIGKILL');
+    await engine.exited;
+    await sim.stop(2000);
+  }
+  const peakKb = Math.max(...samples.map((s) => s.rssKb));
+  const held = Math.max(...samples.map((s) => s.inFlight));
+  table.section(`in flight: ${n} requests of ${PROMPT_TOKENS} prompt tokens at ${SEND_RATE} req/s to a saturated simulator (engine process only)`);
+  table.row('idle RSS (trace loaded, before the first send)', `${mb(idleKb)} MB`);
+  for (const mark of [1000, 1500, 2500, 5000, 10_000].filter((m) => m <= held)) {
+    const upTo = samples.filter((s) => s.inFlight <= mark);
+    const at = Math.max(...upTo.map((s) => s.rssKb));
+    table.row(`RSS with up to ${mark} in flight`, `${mb(at)} MB (+${((at - idleKb) / mark).toFixed(1)} KB per request)`);
+  }
+  const perReq = (peakKb - idleKb) / held;
+  table.row('requests in flight at the server (peak)', String(held), `>= ${Math.min(1000, n)}`, held >= Math.min(1000, n));
+  table.row('peak engine RSS', `${mb(peakKb)} MB`, n >= 10_000 ? '< 400 MB at 10,000' : undefined, n >= 10_000 ? peakKb / 1024 < 400 : undefined);
+  table.row('(peak - idle) / in flight', `${perReq.toFixed(1)} KB`, '<= 32 KB', perReq <= 32);
+  const ramp = samples.filter((s) => s.inFlight < held);
+  if (ramp.length > 4) table.row('slope of RSS over in flight (ramp)', `${slope(ramp.map((s) => s.inFlight), ramp.map((s) => s.rssKb)).toFixed(1)} KB per request`);
+  table.row('simulator RSS (its own process, not counted)', `${mb(simPeakKb)} MB`);
+}
+
+async function steadySection(): Promise<void> {
+  const minutes = DURATION_MIN;
+  const count = Math.ceil(STEADY_RATE * minutes * 60);
+  const trace = constantRateTrace(dir, STEADY_RATE, count, 2000, 64);
+  const sim = await spawnSim(['--preset', 'fast', '--time-scale', '0.05', '--max-num-seqs', '256', '--quiet']);
+  const records = join(dir, 'steady.records.jsonl');
+  const engine = startEngine(['--trace', trace, '--base-url', sim.url, '--out', `jsonl=${records}`, '--scrape-interval-s', '5', '--slo', 'ttft:p99<=2000'], 'steady');
+  const pid = engine.proc.pid!;
+  const points: Array<{ min: number; rssKb: number }> = [];
+  const t0 = Date.now();
+  let simPeakKb = 0;
+  let next = 5000;
+  try {
+    for (;;) {
+      await sleep(250);
+      const r = rssOf(pid);
+      if (!r) break;
+      simPeakKb = Math.max(simPeakKb, rssOf(sim.proc.pid!)?.rssKb ?? 0);
+      if (Date.now() - t0 >= next) {
+        points.push({ min: (Date.now() - t0) / 60_000, rssKb: r.rssKb });
+        next += 5000;
+        if (points.length % 12 === 0) console.error(`steady: ${points[points.length - 1].min.toFixed(1)} min, engine RSS ${mb(r.rssKb)} MB`);
+      }
+    }
+    const code = await engine.exited;
+    if (code !== 0) throw new Error(`the steady run exited with ${code}:\n${engine.output()}`);
+  } finally {
+    engine.proc.kill('SIGKILL');
+    await sim.stop(2000);
+  }
+  const after = points.filter((p) => p.min >= 1.5 && p.min <= minutes + 0.5);
+  const rss = after.map((p) => p.rssKb);
+  const median = [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)];
+  const dev = Math.max(...rss.map((v) => Math.abs(v / median - 1)));
+  table.section(`steady: ${STEADY_RATE} req/s of 2000-token prompts for ${minutes} min (${count} requests; --out jsonl, scrape, SLO, progress on)`);
+  table.row('engine RSS at 1 min', `${mb(points.find((p) => p.min >= 1)?.rssKb ?? NaN)} MB`);
+  table.row('engine RSS after 1 min: min / median / max', `${mb(Math.min(...rss))} / ${mb(median)} / ${mb(Math.max(...rss))} MB`);
+  table.row('largest deviation from the median after 1 min', `${(dev * 100).toFixed(1)} %`, '<= 10 %', dev <= 0.1);
+  table.row('trend after 1 min', `${(slope(after.map((p) => p.min), rss) / 1024).toFixed(2)} MB per minute`);
+  table.row('simulator RSS (its own process, not counted)', `${mb(simPeakKb)} MB`);
+}
+
+try {
+  if (want('inflight')) await inFlightSection();
+  if (want('steady')) await steadySection();
+  console.log(table.render());
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
