@@ -38,7 +38,7 @@ const want = (name: string) => !values.only || values.only === name;
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
 const IN_FLIGHT = num(values['in-flight'], quick ? 2000 : 10_000);
 const PROMPT_TOKENS = num(values['prompt-tokens'], 13_000);
-const SEND_RATE = num(values['send-rate'], 400);
+const SEND_RATE = num(values['send-rate'], 150);
 const DURATION_MIN = num(values['duration-min'], quick ? 3 : 30);
 const STEADY_RATE = num(values['steady-rate'], 50);
 const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
@@ -74,6 +74,8 @@ function startEngine(args: string[], name: string): { proc: ChildProcess; exited
   return { proc, exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))), output: () => out };
 }
 
+/** How long all N requests are held in flight before the engine is stopped. */
+const HOLD_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Least-squares slope of y over x. */
@@ -101,10 +103,11 @@ async function inFlightSection(): Promise<void> {
   let idleKb = NaN;
   let simPeakKb = 0;
   const t0 = Date.now();
-  const limitMs = (n / SEND_RATE) * 1000 + 120_000;
+  const rampMs = (n / SEND_RATE) * 1000 + 5000;
   let fullSince = 0;
+  let grewAt = 0;
   try {
-    while (Date.now() - t0 < limitMs) {
+    for (;;) {
       await sleep(250);
       const r = rssOf(pid);
       if (!r) throw new Error(`the engine exited early:\n${engine.output()}`);
@@ -115,10 +118,13 @@ async function inFlightSection(): Promise<void> {
         if (Date.now() - t0 > 1500) idleKb = r.rssKb;
         continue;
       }
+      if (!samples.length || inFlight > samples[samples.length - 1].inFlight) grewAt = Date.now();
       samples.push({ t: Date.now() - t0, inFlight, rssKb: r.rssKb });
       if (inFlight >= n && !fullSince) fullSince = Date.now();
-      // Hold 5 s with all in flight (a collection or two), then stop.
-      if (fullSince && Date.now() - fullSince > 5000) break;
+      // Hold HOLD_MS with all in flight (the allocations of the ramp are collected), then stop;
+      // also when the count stopped growing for 20 s after the ramp (a slower machine).
+      if (fullSince && Date.now() - fullSince > HOLD_MS) break;
+      if (Date.now() - t0 > rampMs && Date.now() - grewAt > 20_000) break;
     }
   } finally {
     engine.proc.kill('SIGKILL');
@@ -127,6 +133,7 @@ async function inFlightSection(): Promise<void> {
   }
   const peakKb = Math.max(...samples.map((s) => s.rssKb));
   const held = Math.max(...samples.map((s) => s.inFlight));
+  const endKb = samples[samples.length - 1].rssKb;
   table.section(`in flight: ${n} requests of ${PROMPT_TOKENS} prompt tokens at ${SEND_RATE} req/s to a saturated simulator (engine process only)`);
   table.row('idle RSS (trace loaded, before the first send)', `${mb(idleKb)} MB`);
   for (const mark of [1000, 1500, 2500, 5000, 10_000].filter((m) => m <= held)) {
@@ -138,6 +145,7 @@ async function inFlightSection(): Promise<void> {
   table.row('requests in flight at the server (peak)', String(held), `>= ${Math.min(1000, n)}`, held >= Math.min(1000, n));
   table.row('peak engine RSS', `${mb(peakKb)} MB`, n >= 10_000 ? '< 400 MB at 10,000' : undefined, n >= 10_000 ? peakKb / 1024 < 400 : undefined);
   table.row('(peak - idle) / in flight', `${perReq.toFixed(1)} KB`, '<= 32 KB', perReq <= 32);
+  table.row(`RSS after ${HOLD_MS / 1000} s with all in flight`, `${mb(endKb)} MB (+${((endKb - idleKb) / held).toFixed(1)} KB per request)`);
   const ramp = samples.filter((s) => s.inFlight < held);
   if (ramp.length > 4) table.row('slope of RSS over in flight (ramp)', `${slope(ramp.map((s) => s.inFlight), ramp.map((s) => s.rssKb)).toFixed(1)} KB per request`);
   table.row('simulator RSS (its own process, not counted)', `${mb(simPeakKb)} MB`);
