@@ -13,7 +13,7 @@
 //   npx tsx scripts/bench/memory.ts [--quick] [--only inflight|steady] [--in-flight N]
 //       [--prompt-tokens N] [--send-rate R] [--duration-min M] [--steady-rate R]
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,18 @@ async function simInFlight(sim: SimProcess): Promise<number> {
   return n;
 }
 
+/**
+ * Request bytes the simulator has not read yet (MB): the receive queues of its sockets (ss).
+ * They are written by the engine, so they sit in the kernel or, when its buffers are full, in
+ * the engine's pending writes: a simulator slow to read (a loaded machine) shows as engine RSS.
+ */
+function unreadBySimMb(port: number): number {
+  const r = spawnSync('ss', ['-tnH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  let bytes = 0;
+  for (const line of (r.stdout ?? '').split('\n')) bytes += Number(line.trim().split(/\s+/)[0]) || 0;
+  return bytes / (1024 * 1024);
+}
+
 /** The engine CLI as one node process (the CLI registers tsx in-process), so its pid is the one to sample. */
 function startEngine(args: string[], name: string): { proc: ChildProcess; exited: Promise<number | null>; output: () => string } {
   const argv = [join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', join(dir, `${name}.summary.json`), '--run-id', name];
@@ -77,6 +89,10 @@ function startEngine(args: string[], name: string): { proc: ChildProcess; exited
 /** How long all N requests are held in flight before the engine is stopped. */
 const HOLD_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function median0(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
 
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
@@ -100,7 +116,9 @@ async function inFlightSection(): Promise<void> {
   const sim = await spawnSim(['--preset', 'small', '--time-scale', '1000', '--max-num-seqs', '1', '--max-model-len', '1000000', '--no-prefix-cache', '--quiet']);
   const engine = startEngine(['--trace', trace, '--base-url', sim.url, '--start-delay-ms', '3000', '--no-scrape', '--quiet', '--idle-timeout-ms', '600000'], 'inflight');
   const pid = engine.proc.pid!;
-  const samples: Array<{ t: number; inFlight: number; rssKb: number }> = [];
+  const samples: Array<{ t: number; inFlight: number; rssKb: number; unreadMb: number }> = [];
+  let unreadMb = 0;
+  let lastUnread = 0;
   let idleKb = NaN;
   let simPeakKb = 0;
   const t0 = Date.now();
@@ -120,7 +138,11 @@ async function inFlightSection(): Promise<void> {
         continue;
       }
       if (!samples.length || inFlight > samples[samples.length - 1].inFlight) grewAt = Date.now();
-      samples.push({ t: Date.now() - t0, inFlight, rssKb: r.rssKb });
+      if (Date.now() - lastUnread > 2000) {
+        unreadMb = unreadBySimMb(sim.port);
+        lastUnread = Date.now();
+      }
+      samples.push({ t: Date.now() - t0, inFlight, rssKb: r.rssKb, unreadMb });
       if (inFlight >= n && !fullSince) fullSince = Date.now();
       // Hold HOLD_MS with all in flight (the allocations of the ramp are collected), then stop;
       // also when the count stopped growing for 20 s after the ramp (a slower machine).
@@ -156,17 +178,20 @@ async function inFlightSection(): Promise<void> {
   const ramp = samples.filter((s) => s.inFlight < held);
   if (ramp.length > 4) table.row('slope of RSS over in flight (ramp)', `${slope(ramp.map((s) => s.inFlight), ramp.map((s) => s.rssKb)).toFixed(1)} KB per request`);
   table.row('simulator RSS (its own process, not counted)', `${mb(simPeakKb)} MB`);
+  const atPeak = samples.find((s) => s.rssKb === peakKb)!;
+  table.row('request bytes unread by the simulator: at the peak / at the end', `${atPeak.unreadMb.toFixed(1)} / ${samples[samples.length - 1].unreadMb.toFixed(1)} MB`);
 }
 
 async function steadySection(): Promise<void> {
   const minutes = DURATION_MIN;
   const count = Math.ceil(STEADY_RATE * minutes * 60);
   const trace = constantRateTrace(dir, STEADY_RATE, count, 2000, 64);
-  const sim = await spawnSim(['--preset', 'fast', '--time-scale', '0.05', '--max-num-seqs', '256', '--quiet']);
+  // Far from saturation (TTFT of milliseconds), so the number in flight stays small and steady.
+  const sim = await spawnSim(['--preset', 'fast', '--time-scale', '0.01', '--max-num-seqs', '1024', '--max-num-batched-tokens', '131072', '--kv-blocks', '200000', '--quiet']);
   const records = join(dir, 'steady.records.jsonl');
   const engine = startEngine(['--trace', trace, '--base-url', sim.url, '--out', `jsonl=${records}`, '--scrape-interval-s', '5', '--slo', 'ttft:p99<=2000'], 'steady');
   const pid = engine.proc.pid!;
-  const points: Array<{ min: number; rssKb: number }> = [];
+  const points: Array<{ min: number; rssKb: number; inFlight: number }> = [];
   const t0 = Date.now();
   let simPeakKb = 0;
   let next = 5000;
@@ -177,7 +202,7 @@ async function steadySection(): Promise<void> {
       if (!r) break;
       simPeakKb = Math.max(simPeakKb, rssOf(sim.proc.pid!)?.rssKb ?? 0);
       if (Date.now() - t0 >= next) {
-        points.push({ min: (Date.now() - t0) / 60_000, rssKb: r.rssKb });
+        points.push({ min: (Date.now() - t0) / 60_000, rssKb: r.rssKb, inFlight: await simInFlight(sim).catch(() => NaN) });
         next += 5000;
         if (points.length % 12 === 0) console.error(`steady: ${points[points.length - 1].min.toFixed(1)} min, engine RSS ${mb(r.rssKb)} MB`);
       }
@@ -190,7 +215,7 @@ async function steadySection(): Promise<void> {
   }
   const after = points.filter((p) => p.min >= 1);
   const rss = after.map((p) => p.rssKb);
-  const median = [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)];
+  const median = median0(rss);
   const dev = Math.max(...rss.map((v) => Math.abs(v / median - 1)));
   table.section(`steady: ${STEADY_RATE} req/s of 2000-token prompts for ${minutes} min (${count} requests; --out jsonl, scrape, SLO, progress on)`);
   table.row('engine RSS at 1 min', `${mb(points.find((p) => p.min >= 1)?.rssKb ?? NaN)} MB`);
@@ -202,6 +227,7 @@ async function steadySection(): Promise<void> {
     if (inMinute.length) perMinute.push((Math.max(...inMinute) / 1024).toFixed(0));
   }
   table.row('highest RSS of each minute (MB)', perMinute.join(' '));
+  table.row('requests in flight at the simulator after 1 min: median / max', `${median0(after.map((p) => p.inFlight))} / ${Math.max(...after.map((p) => p.inFlight))}`);
   table.row('trend after 1 min', `${(slope(after.map((p) => p.min), rss) / 1024).toFixed(2)} MB per minute`);
   table.row('simulator RSS (its own process, not counted)', `${mb(simPeakKb)} MB`);
 }
