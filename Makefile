@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
+.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi bench-memory clean deps-observe deps-report deps-real-engine deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -67,6 +67,9 @@ bench-peers: install ## our engine, AIPerf, GuideLLM, vllm bench serve (inferenc
 
 bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
 	npx tsx scripts/bench/multi.ts
+
+bench-memory: install ## engine RSS against 10,000 requests in flight, and over 30 minutes of steady load (~35 min)
+	npx tsx scripts/bench/memory.ts $(ARGS)
 
 clean: ## remove build outputs and results
 	rm -rf dist build results

@@ -32,10 +32,16 @@ export interface TransportOptions {
   timeouts: Timeouts;
 }
 
+/**
+ * One request for a transport. A transport keeps no reference to `body` once its bytes are
+ * written (a request waiting on a saturated server costs its record, not its prompt), and its
+ * callers hand over a request object they do not keep (RequestClient.sendPrepared,
+ * src/sessions/runner.ts): so a sent prompt is garbage as soon as it is on the wire.
+ */
 export interface EngineRequest {
   /** Full URL (origin + path). */
   url: string;
-  /** The body, serialised ahead of the send so the send itself is cheap. */
+  /** The body, serialised ahead of the send so the send itself is cheap. Dropped after the write. */
   body: Buffer | string;
   headers: Record<string, string>;
   /** Keep every event's data (real-content sessions need the reply text); plain token chunks are dropped otherwise. */
@@ -86,9 +92,12 @@ class ExchangeRecorder implements ResponseSink {
   finished = false;
   private totalTimer?: NodeJS.Timeout;
   private abortRequest?: (err: Error) => void;
+  /** The request's abort signal; the request itself is not kept (that would keep its body). */
+  private readonly signal?: AbortSignal;
   private watched = false;
 
-  constructor(private readonly req: EngineRequest, dispatchMs: number, private readonly totalMs: number, private readonly done: (x: EngineExchange) => void) {
+  constructor(req: EngineRequest, dispatchMs: number, private readonly totalMs: number, private readonly done: (x: EngineExchange) => void) {
+    this.signal = req.signal;
     this.x = {
       status: 0, startUnixMs: unixOf(dispatchMs), startMs: dispatchMs, connectMs: 0, headersMs: -1,
       times: this.times, data: this.data, invalid: this.invalid, tail: '', endMs: 0, body: '', error: '', errorKind: '', streamed: false, kinds: this.kinds,
@@ -111,7 +120,7 @@ class ExchangeRecorder implements ResponseSink {
   arm(): void {
     this.totalTimer = setTimeout(() => this.abort(new TimeoutError(`no complete response within ${this.totalMs} ms`)), this.totalMs);
     this.totalTimer.unref?.();
-    const signal = this.req.signal;
+    const signal = this.signal;
     if (signal) {
       if (signal.aborted) return this.abort(abortError());
       watchers(signal).add(this);
@@ -165,7 +174,7 @@ class ExchangeRecorder implements ResponseSink {
     this.finished = true;
     const t = nowMs();
     clearTimeout(this.totalTimer);
-    if (this.watched) watchers(this.req.signal!).delete(this);
+    if (this.watched) watchers(this.signal!).delete(this);
     this.x.endMs = t - this.x.startMs;
     this.x.body = this.body;
     if (this.x.streamed) this.x.tail = this.decoder.tail();

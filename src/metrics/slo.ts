@@ -5,6 +5,7 @@
 // run-level check (p99 of TTFT <= 2000 ms), reported beside the per-request attainment. Pure.
 
 import { percentile } from './formulas';
+import { addValues, emptyHistogram, histogramPercentile, type LogHistogram } from './histogram';
 
 export type SloMetric = 'ttft' | 'tpot' | 'itl' | 'e2e';
 
@@ -88,22 +89,49 @@ export function statOf(sorted: ArrayLike<number>, stat: string): number | null {
   return percentile(Array.from(sorted), Number(stat.slice(1)));
 }
 
-/** Growable column of numbers: 8 bytes a request, not an object. */
-class Column {
-  private data = new Float64Array(1024);
-  length = 0;
+/** Values an SLO column keeps exactly (8 MB) before it folds them into a log histogram. */
+export const SLO_EXACT_VALUES = 1_000_000;
 
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
+/**
+ * One metric's values of the successful requests: exact (8 bytes a request, not an object) up to
+ * `exactLimit`, then a log histogram (within 0.5% of the true percentile, mean exact), so a day
+ * of load does not grow with the count of finished requests.
+ */
+export class SloColumn {
+  private data: Float64Array | undefined = new Float64Array(1024);
+  private length = 0;
+  private hist: LogHistogram | undefined;
+
+  constructor(private readonly exactLimit = SLO_EXACT_VALUES) {}
+
+  /** Values held one by one (at most exactLimit). */
+  get exactValues(): number {
+    return this.length;
   }
 
-  sorted(): Float64Array {
-    return this.data.slice(0, this.length).sort();
+  push(v: number): void {
+    if (this.hist) return addValues(this.hist, [v]);
+    if (this.length === this.exactLimit) {
+      this.hist = emptyHistogram();
+      addValues(this.hist, Array.from(this.data!.subarray(0, this.length)));
+      this.data = undefined;
+      this.length = 0;
+      return addValues(this.hist, [v]);
+    }
+    if (this.length === this.data!.length) {
+      const bigger = new Float64Array(Math.min(this.data!.length * 2, this.exactLimit));
+      bigger.set(this.data!);
+      this.data = bigger;
+    }
+    this.data![this.length++] = v;
+  }
+
+  /** A stat ("p99.9", "mean"); null for no values. */
+  stat(stat: string): number | null {
+    const h = this.hist;
+    if (!h) return statOf(this.data!.slice(0, this.length).sort(), stat);
+    if (h.count === 0) return null;
+    return stat === 'mean' ? h.sum / h.count : histogramPercentile(h, Number(stat.slice(1)));
   }
 }
 
@@ -114,10 +142,10 @@ class Column {
 export class SloTracker {
   private met = 0;
   private total = 0;
-  private readonly columns = new Map<SloMetric, Column>();
+  private readonly columns = new Map<SloMetric, SloColumn>();
 
-  constructor(readonly objectives: readonly SloObjective[]) {
-    for (const o of objectives) if (!this.columns.has(o.metric)) this.columns.set(o.metric, new Column());
+  constructor(readonly objectives: readonly SloObjective[], exactLimit = SLO_EXACT_VALUES) {
+    for (const o of objectives) if (!this.columns.has(o.metric)) this.columns.set(o.metric, new SloColumn(exactLimit));
   }
 
   /** Counts one finished request; returns whether it met every objective (its record's sloOk). */
@@ -136,9 +164,8 @@ export class SloTracker {
 
   /** The summary's block; `durationS` is the run's benchmark duration. */
   block(durationS: number): SloBlock {
-    const sorted = new Map([...this.columns].map(([m, c]) => [m, c.sorted()]));
     const objectives = this.objectives.map((o) => {
-      const value = statOf(sorted.get(o.metric)!, o.stat);
+      const value = this.columns.get(o.metric)!.stat(o.stat);
       return { ...o, value, met: value === null || value <= o.threshold };
     });
     return {

@@ -169,14 +169,22 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
     done[a] = runAgent(a, startMs, spawnedBy);
   };
 
-  /** Sends at `sendAt`; `whileInFlight` runs once the request is out (time to build the next body). */
-  async function send(a: number, i: number, body: Record<string, unknown>, sendAt: number, whileInFlight: () => void): Promise<{ x: Exchange; o: RequestOutcome; requestId: string } | undefined> {
+  /**
+   * Sends `built.body` at `sendAt`; `whileInFlight` runs once the request is out (time to build
+   * the next body). The body is taken out of `built` and its bytes are let go once handed to the
+   * transport: a turn waiting on a saturated server holds its record, not its prompt (only
+   * DEBUG_BODIES keeps the request, to log it).
+   */
+  async function send(a: number, i: number, built: { body?: Record<string, unknown> }, sendAt: number, whileInFlight: () => void): Promise<{ x: Exchange; o: RequestOutcome; requestId: string } | undefined> {
     const requestId = `${cfg.runId}-s${draw}-a${a}-t${i}`;
     const headers = headersFor(cfg, requestId);
-    const payload = JSON.stringify(body);
+    let payload: string | undefined = JSON.stringify(built.body);
+    const body = ctx.debug ? built.body : undefined;
+    built.body = undefined;
     if (sendAt > io.nowUnixMs() && !(await io.waitUntil(sendAt))) return undefined;
     ctx.onSend?.();
     const pending = io.send({ url, body: payload, headers, keepEvents: group.agents[a].accumulates || ctx.debug !== undefined });
+    payload = undefined;
     whileInFlight();
     const x = await pending;
     const o = measureExchange(x);
@@ -211,7 +219,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       const key = keyOf(i);
       // Built before any wait (block agents: while the previous request was in flight), so the
       // request leaves at its time; accumulating agents need the previous reply first.
-      const body = nextBody ?? bodyOf(i);
+      const built: { body?: Record<string, unknown> } = { body: nextBody ?? bodyOf(i) };
       nextBody = undefined;
       if (i === 0) {
         if (startAt === undefined) startMs = sessionStart = io.nowUnixMs();
@@ -226,7 +234,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       if (aborted) break;
       const anchor = anchorTimes(turn.wait, startMs, prev, spawnedBy, ends);
       const at = sendAtMs(turn.wait, anchor, Math.max(ready, anchor.endMs), ctx.timing);
-      const r = await send(a, i, body, at, () => {
+      const r = await send(a, i, built, at, () => {
         if (!agent.accumulates && i < last) nextBody = bodyOf(i + 1);
       });
       if (!r) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSlo, meetsSlos, parseSlo, renderSloLines, SloSyntaxError, SloTracker, statOf } from '../../src/metrics/slo';
+import { formatSlo, meetsSlos, parseSlo, renderSloLines, SloColumn, SloSyntaxError, SloTracker, statOf } from '../../src/metrics/slo';
 
 describe('parseSlo', () => {
   it('reads METRIC:STAT<=MS', () => {
@@ -57,6 +57,28 @@ describe('SloTracker', () => {
     for (let i = 0; i < 5000; i++) t.add({ ok: true, ttftMs: i % 1001, e2eMs: 1 });
     expect(t.block(1).requestsMet).toBe(5000);
     expect(t.block(1).objectives[0].value).toBeCloseTo(989, 0);
+  });
+
+  it('keeps at most its exact limit of values on a long run, then reads stats from a histogram', () => {
+    const exact = new SloColumn(Infinity);
+    const bounded = new SloColumn(1000);
+    // 50,000 requests (50x the limit): TTFTs spread over two orders of magnitude.
+    for (let i = 0; i < 50_000; i++) {
+      const v = 10 + ((i * 7919) % 10_000) / 10;
+      exact.push(v);
+      bounded.push(v);
+    }
+    expect(bounded.exactValues, 'values held one by one').toBe(0);
+    expect(exact.exactValues).toBe(50_000);
+    for (const stat of ['p50', 'p90', 'p99', 'p99.9']) {
+      expect(Math.abs(bounded.stat(stat)! / exact.stat(stat)! - 1), stat).toBeLessThan(0.006);
+    }
+    expect(bounded.stat('mean')).toBeCloseTo(exact.stat('mean')!, 6);
+    // Below the limit it is exact.
+    const small = new SloColumn(1000);
+    [5, 1, 3].forEach((v) => small.push(v));
+    expect(small.stat('p50')).toBe(3);
+    expect(new SloColumn(10).stat('p99')).toBeNull();
   });
 
   it('statOf interpolates as numpy', () => {

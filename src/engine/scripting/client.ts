@@ -9,7 +9,7 @@ import { recordCapped } from '../../metrics/context-cap';
 import type { MetricSink } from '../../metrics/sink';
 import type { RequestTransport } from '../transport';
 import { nowMs } from '../clock';
-import { prepareRequest, type LlmRequest, type LlmResult, type PreparedRequest, type Target } from './request';
+import { prepareRequest, takeForSend, type LlmRequest, type LlmResult, type PreparedRequest, type Target } from './request';
 
 export interface ClientOptions {
   transport: RequestTransport;
@@ -53,7 +53,8 @@ export class RequestClient {
 
   /** Sends a prepared request, measures it and records it; `scheduledMs` (monotonic) gives the dispatch lag. */
   async sendPrepared(p: PreparedRequest, scheduledMs?: number): Promise<LlmResult> {
-    const x = await this.o.transport.send(p, scheduledMs);
+    // The transport gets the body, `p` keeps the rest: nothing here holds the prompt in flight.
+    const x = await this.o.transport.send(takeForSend(p), scheduledMs);
     const o = measureExchange(x, p.keepEvents === true);
     // The server's own count, before the recorded length stands in for a missing usage.
     const serverPrompt = o.ok ? o.promptTokens : undefined;

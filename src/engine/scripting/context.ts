@@ -135,11 +135,16 @@ export class Context implements ScenarioContext {
     this.o.hooks.log(text);
   }
 
-  async send(request: LlmRequest): Promise<LlmResult> {
+  // Not async: an async frame would keep `request` (its prompt) until the response has ended.
+  send(request: LlmRequest): Promise<LlmResult> {
     const index = this.directIndex++;
-    const p = this.o.client.prepare(request);
-    const scheduled = nowMs();
-    return this.finish(p, scheduled, index, nowUnixMs());
+    let p: PreparedRequest;
+    try {
+      p = this.o.client.prepare(request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.finish(p, nowMs(), index, nowUnixMs());
   }
 
   chat(prompt: string | ChatMessage[], options: RequestOptions = {}): Promise<LlmResult> {

@@ -109,6 +109,20 @@ export function prepareRequest(req: LlmRequest, target: Target, id: string, base
   return { url, body, headers, id, keepEvents: req.keepText === true };
 }
 
+/** A prepared request's body once the transport has it: a prepared request is sent once. */
+const SENT = Buffer.alloc(0);
+
+/**
+ * The transport's request for `p`, taking `p`'s body: whoever still holds `p` while the response
+ * comes (the open loop, a scenario's await) keeps its id and hints, not its prompt.
+ */
+export function takeForSend(p: PreparedRequest): EngineRequest {
+  if (p.body === SENT) throw new Error(`request ${p.id} was already sent: prepare it again to send it again`);
+  const req: EngineRequest = { url: p.url, body: p.body, headers: p.headers, keepEvents: p.keepEvents, signal: p.signal };
+  p.body = SENT;
+  return req;
+}
+
 /** The record's prompt length fields: recorded, counted by the server, and the error when both are known. */
 export function promptLengthFields(recorded: number | undefined, server: number | undefined): Pick<RequestRecord, 'inputTokensRecorded' | 'promptTokensServer' | 'promptLengthError'> {
   if (recorded === undefined) return {};

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { prepareRequest, requestBody, requestRecord, type LlmResult, type Target } from '../../../src/engine/scripting/request';
+import { prepareRequest, requestBody, requestRecord, takeForSend, type LlmResult, type Target } from '../../../src/engine/scripting/request';
 import { gapStats } from '../../../src/metrics/formulas';
 
 const target: Target = { baseUrl: 'http://127.0.0.1:8000', model: 'm1', endpoint: 'chat', stream: true };
 
 describe('scripting requests', () => {
+  it('hands the body to the transport once and drops it from the prepared request', () => {
+    const p = prepareRequest({ prompt: 'hello', maxTokens: 2 }, target, 'r-1', { 'content-type': 'application/json' }, 'X-Request-Id');
+    const body = p.body;
+    const req = takeForSend(p);
+    expect(req.body).toBe(body);
+    expect(req).toMatchObject({ url: p.url, headers: p.headers, keepEvents: false });
+    expect(p.body.length, 'the prepared request no longer holds the bytes').toBe(0);
+    expect(p.id).toBe('r-1');
+    expect(() => takeForSend(p)).toThrow(/request r-1 was already sent: prepare it again/);
+  });
+
   it('builds a streamed chat body with the run defaults', () => {
     expect(requestBody({ prompt: 'hi', maxTokens: 8 }, target)).toEqual({
       model: 'm1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, stream: true, stream_options: { include_usage: true },
