@@ -12,7 +12,8 @@ case ${1:-} in
     echo "$(ggml_cmake_flags "$2") -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" ;;
   build)
     sdist=$(llama_sdist)
-    mkdir -p build && src=$(mktemp -d build/llama-server-src.XXXXXX)
+    # Outside the project's git tree: llama.cpp's CMake would take our commit for its build info.
+    src=$(mktemp -d "${TMPDIR:-/tmp}/k6lr-llama-server-src.XXXXXX")
     trap 'rm -rf "$src"' EXIT
     tar xzf "$sdist" -C "$src" --strip-components=3 "llama_cpp_python-$LLAMA_VERSION/vendor/llama.cpp"
     # shellcheck disable=SC2046

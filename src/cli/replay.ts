@@ -27,6 +27,7 @@ import { replayThread, type ReplayJob, type ThreadResult } from '../scenarios/re
 import { loadReplayTrace } from '../scenarios/replay-data';
 import { applyCalibration, calibrationSummary } from './calibrate-flags';
 import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
+import type { EngineScrapeSummary } from '../observe/scrape-summary';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'trace', value: 'FILE|S3_URL', help: 'trace file or s3://bucket/key, streamed (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
@@ -122,12 +123,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const startedMs = start ? monotonicOf(start.plannedUnixMs) - s.startDelayMs : nowMs();
   const started = start?.stamp(live.interrupt.stopSending);
   let results: ThreadResult[];
+  let engineScrape: EngineScrapeSummary | null = null;
   try {
     // In this thread, the trace read above is not read a second time (it may come from S3).
     results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
-    await scrape.stop();
+    engineScrape = await scrape.stop();
   }
   for (const r of results) registry.merge(r.state);
 
@@ -147,7 +149,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
-  await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra, engineScrape });
   await outputs.close(log);
   let table = renderTable(result);
   if (calibration || lengthError.count > 0) table += renderPromptLengthError(lengthError);

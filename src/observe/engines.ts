@@ -17,13 +17,16 @@ const HISTOGRAM_KEYS: readonly HistogramKey[] = ['ttft', 'itl', 'e2e', 'queueTim
 /** How levels of several series (data-parallel ranks) combine: queues add up, usage is the worst rank. */
 const LEVEL_AGGREGATION: Record<LevelKey, 'sum' | 'max'> = { running: 'sum', waiting: 'sum', kvUsage: 'max' };
 
+/** A counter's sample name, or several names whose sum is the quantity. */
+export type CounterSource = string | readonly string[];
+
 export interface EngineSpec {
   engine: EngineName;
   /** Every series of this engine starts with it (used to recognise the engine). */
   prefix: string;
   levels: Partial<Record<LevelKey, string[]>>;
-  /** Sample names (with `_total`), summed over their series. */
-  counters: Partial<Record<EngineCounterKey, string[]>>;
+  /** Sample names (with `_total`), summed over their series; a list of names adds them up (all must be present). */
+  counters: Partial<Record<EngineCounterKey, CounterSource[]>>;
   /** Histogram base names in seconds (`_bucket`, `_sum`, `_count` are appended). */
   histograms: Partial<Record<HistogramKey, string[]>>;
 }
@@ -78,16 +81,24 @@ export const ENGINE_SPECS: readonly EngineSpec[] = [
     },
   },
   {
-    // No labels, no latency histograms, no prefix-cache counters.
+    // llama-server (llama.cpp as vendored in llama-cpp-python 0.3.36, tools/server/server-task.cpp
+    // to_metrics): no labels, no latency histograms, no preemption or finished-request counters.
     engine: 'llamacpp',
     prefix: 'llamacpp:',
     levels: {
       running: ['llamacpp:requests_processing'],
       waiting: ['llamacpp:requests_deferred'],
-      kvUsage: ['llamacpp:kv_cache_usage_ratio'], // older builds only
+      // Only builds of 2024 exported a KV usage ratio; current ones export none, so the KV panel
+      // has nothing for llama.cpp (its description says so).
+      kvUsage: ['llamacpp:kv_cache_usage_ratio'],
     },
     counters: {
-      promptTokens: ['llamacpp:prompt_tokens_total'],
+      // Its prompt_tokens_total counts only the tokens it computed ("excluding cached tokens"),
+      // while vLLM's counts every prompt token: the cached ones are added back, and they are the
+      // hits of its prompt cache. Builds without prompt_tokens_cached_total: computed ones only.
+      prefixQueries: [['llamacpp:prompt_tokens_total', 'llamacpp:prompt_tokens_cached_total']],
+      prefixHits: ['llamacpp:prompt_tokens_cached_total'],
+      promptTokens: [['llamacpp:prompt_tokens_total', 'llamacpp:prompt_tokens_cached_total'], 'llamacpp:prompt_tokens_total'],
       generationTokens: ['llamacpp:tokens_predicted_total'],
     },
     histograms: {},
@@ -162,6 +173,15 @@ function firstPresent(index: Map<string, Sample[]>, names: string[]): number[] |
   return undefined;
 }
 
+/** The values of the first source whose every name is present (a sum's parts side by side). */
+function firstPresentSum(index: Map<string, Sample[]>, sources: CounterSource[]): number[] | undefined {
+  for (const source of sources) {
+    const parts = (typeof source === 'string' ? [source] : source).map((n) => finite(index.get(n)));
+    if (parts.every((p) => p.length)) return parts.flat();
+  }
+  return undefined;
+}
+
 function histogram(index: Map<string, Sample[]>, base: string): CumulativeHistogram | undefined {
   const bucketSamples = index.get(`${base}_bucket`);
   const count = finite(index.get(`${base}_count`));
@@ -192,7 +212,7 @@ export function snapshot(expo: Exposition, engine: EngineName, model?: string): 
     else out.levels[key] = LEVEL_AGGREGATION[key] === 'sum' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
   }
   for (const key of Object.keys(ENGINE_COUNTERS) as EngineCounterKey[]) {
-    const values = firstPresent(index, spec.counters[key] ?? []);
+    const values = firstPresentSum(index, spec.counters[key] ?? []);
     if (!values) out.missing.push(key);
     else out.counters[key] = values.reduce((a, b) => a + b, 0);
   }

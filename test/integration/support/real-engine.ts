@@ -25,7 +25,7 @@ export interface RealEngineOptions {
 }
 
 /** A free loopback port (a tiny window before the server binds it is accepted). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
