@@ -3,9 +3,8 @@
 // several parallel slots and continuous batching, /metrics on, on a free loopback port, bounded
 // in time and killed after.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { freePort, REAL_MODEL, type RealEngine } from './real-engine';
+import { freePort, REAL_MODEL, spawnServer, type RealEngine } from './real-engine';
 
 export const LLAMA_SERVER = 'build/llama-server/llama-server';
 
@@ -23,37 +22,24 @@ export async function startLlamaServer(o: { slots?: number; ctx?: number } = {},
   // -c is shared by the slots (8192 / 4 = 2048 tokens each); continuous batching is its default (-cb).
   const args = ['-m', REAL_MODEL, '--host', '127.0.0.1', '--port', String(port), '-c', String(o.ctx ?? 8192), '-np', String(o.slots ?? 4),
     '-t', '2', '-cb', '--metrics'];
-  const proc = spawn(LLAMA_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  const { proc, log, stop } = spawnServer(LLAMA_SERVER, args);
   const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      proc.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
   const deadline = Date.now() + limitMs;
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`llama-server exited (${proc.exitCode ?? proc.signalCode}):\n${out.slice(-3000)}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`llama-server exited (${proc.exitCode ?? proc.signalCode}):\n${log().slice(-3000)}`);
     try {
       // 503 while the model loads, 200 when it serves.
       const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (health.ok) {
         const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
-        return { url, model: models.data[0].id, tier, log: () => out, stop };
+        return { url, model: models.data[0].id, tier, log, stop };
       }
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`llama-server did not answer /health within ${limitMs / 1000} s:\n${out.slice(-3000)}`);
+      throw new Error(`llama-server did not answer /health within ${limitMs / 1000} s:\n${log().slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
