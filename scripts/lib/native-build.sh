@@ -14,6 +14,9 @@
 #   RECIPE smoke DIR TIER   runs the build in DIR in a subprocess and checks its answer: 0 = good;
 #                           anything else (a crash by any signal, a wrong answer) = broken
 # On success NB_DIR is the proven build's directory (in the cache) and NB_TIER its tier.
+# A recipe driven by compiler flags takes the tier's CPU from nb_tier_march (source this file):
+# cc -march=$(nb_tier_march T), cargo RUSTFLAGS="-C target-cpu=$(nb_tier_march T)" (empty on
+# "generic": the target's default); test/fixtures/native-build/recipe.sh is a complete example.
 #
 # Tiers (nb_tiers), best first: x86-64-v3 (AVX/AVX2/FMA/F16C/BMI2; never AVX-512 or AMX, which
 # CPUs advertise in cpuid while a VM or the OS may not let a process use them), then x86-64
