@@ -109,8 +109,10 @@ describe('open-loop replay against llama-server: batching, calibration, cache, s
     const spans = records.map((r) => [r.sendUnixMs, r.sendUnixMs + r.e2eMs] as const);
     const inFlight = spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length);
     expect(Math.max(...inFlight), JSON.stringify(spans)).toBeGreaterThanOrEqual(3);
-    // Open loop: each request left at its scheduled time, not after the previous one ended.
-    for (const r of records) expect(r.lagMs).toBeLessThan(100);
+    // Open loop: each request left at its scheduled time, not after the previous one ended (a
+    // closed loop would lag by whole responses; the bound is a ratio, the machine is shared).
+    const e2es = records.map((r) => r.e2eMs).sort((a, b) => a - b);
+    expect(Math.max(...records.map((r) => r.lagMs))).toBeLessThan(e2es[0] / 2);
     for (const r of records) {
       expect(r.ttftMs).toBeGreaterThan(0);
       expect(r.itlMeanMs).toBeGreaterThan(0);
