@@ -5,6 +5,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -12,15 +13,18 @@ binary, model = sys.argv[1], sys.argv[2]
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
+# Its log goes to a file: a pipe nobody reads would fill and stall the server.
+log = tempfile.TemporaryFile()
 server = subprocess.Popen([binary, "-m", model, "--host", "127.0.0.1", "--port", str(port), "-c", "1024", "-np", "1", "-t", "2"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                          stdout=log, stderr=subprocess.STDOUT)
 
 
 def died():
     code = server.poll()
     if code is None:
         return None
-    err = server.stderr.read().decode(errors="replace")[-2000:]
+    log.seek(0)
+    err = log.read().decode(errors="replace")[-2000:]
     print(f"smoke: llama-server exited ({'signal %d' % -code if code < 0 else 'status %d' % code}):\n{err}", file=sys.stderr)
     return 128 - code if code < 0 else (code or 1)
 
