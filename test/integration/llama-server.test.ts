@@ -84,7 +84,7 @@ describe('llama-server: the portable build and its wire', () => {
 
   it('streams a role chunk with content null, and a usage chunk with cached tokens when asked', async () => {
     const { status, events } = await rawStream(server.url, {
-      model: server.model, messages: [{ role: 'user', content: 'Count from one to ten.' }], max_tokens: 8, temperature: 0, stream_options: { include_usage: true },
+      model: server.model, messages: [{ role: 'user', content: 'Count from one to ten.' }], max_tokens: 8, ignore_eos: true, temperature: 0, stream_options: { include_usage: true },
     });
     expect(status).toBe(200);
     expect(events.at(-1)).toBe('[DONE]');
