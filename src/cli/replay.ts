@@ -30,6 +30,7 @@ import { loadReplayTrace } from '../scenarios/replay-data';
 import { applyCalibration, calibrationSummary } from './calibrate-flags';
 import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
 import { EXTRA_FLAGS, RunExtras } from './run-extras';
+import type { EngineScrapeSummary } from '../observe/scrape-summary';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'trace', value: 'FILE|S3_URL', help: 'trace file or s3://bucket/key, streamed (mooncake, azure, burstgpt, ... see `llm-replay trace formats`)' },
@@ -140,12 +141,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const startedMs = start ? monotonicOf(start.plannedUnixMs) - s.startDelayMs : nowMs();
   const started = start?.stamp(live.interrupt.stopSending);
   let results: ThreadResult[];
+  let engineScrape: EngineScrapeSummary | null = null;
   try {
     // In this thread, the trace read above is not read a second time (it may come from S3).
     results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
-    await scrape.stop();
+    engineScrape = await scrape.stop();
     await extras.end();
   }
   for (const r of results) registry.merge(r.state);
@@ -169,7 +171,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const cap = contextCap(data, cfg.maxModelLen);
   const blocks = extras.blocks(result, { ...result, transport: s.transport, engine: extra });
   Object.assign(result, blocks);
-  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, maxTokensCapped: cap, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, promptLengthError: lengthError, maxTokensCapped: cap, calibration: calibrationSummary(calibration), engine: extra, engineScrape });
   await outputs.close(log);
   await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   let table = renderTable(result) + RunExtras.table(blocks);

@@ -2,16 +2,18 @@
 // enabled, its warnings on the progress output, stopped (one last scrape) when the load ends.
 
 import { runEngineScrape } from '../scenarios/scrape';
+import type { EngineScrapeSummary } from '../observe/scrape-summary';
 import type { ScrapeConfig } from '../observe/config';
 import type { MetricSink } from '../metrics/sink';
 import type { ProgressReporter } from '../engine/progress';
 
 export interface RunningScrape {
-  stop(): Promise<void>;
+  /** Ends the scrape (one last one); what it saw, or null when it was off. */
+  stop(): Promise<EngineScrapeSummary | null>;
 }
 
 export function startScrape(enabled: boolean, o: { config: ScrapeConfig; sink: MetricSink; model: string; maxMs: number; progress: ProgressReporter }): RunningScrape {
-  if (!enabled) return { stop: async () => {} };
+  if (!enabled) return { stop: async () => null };
   const stop = new AbortController();
   const done = runEngineScrape({
     config: o.config, sink: o.sink, model: o.model, maxMs: o.maxMs, signal: stop.signal,
@@ -20,7 +22,7 @@ export function startScrape(enabled: boolean, o: { config: ScrapeConfig; sink: M
   return {
     async stop() {
       stop.abort();
-      await done;
+      return (await done).summary;
     },
   };
 }

@@ -209,7 +209,7 @@ export const ROWS: RowSpec[] = [
         },
       },
       {
-        title: 'KV-cache usage', description: 'Fraction of the KV cache in use (worst data-parallel rank).', type: 'timeseries', width: 8, unit: sameUnit('percentunit'), max: 1,
+        title: 'KV-cache usage', description: 'Fraction of the KV cache in use (worst data-parallel rank). Not available for llama.cpp: its server exports no KV usage (only its 2024 builds did), so engine=llamacpp has no series here.', type: 'timeseries', width: 8, unit: sameUnit('percentunit'), max: 1,
         queries: {
           influxdb: [influxEngineMean(ENGINE_GAUGES.kvUsage, 'KV usage')],
           prometheus: [promEngine(ENGINE_GAUGES.kvUsage, 'KV usage', 'max')],
@@ -217,7 +217,7 @@ export const ROWS: RowSpec[] = [
       },
       {
         title: 'Prefix-cache hit rate', type: 'timeseries', width: 8, unit: sameUnit('percentunit'), max: 1,
-        description: 'Engine: prefix-cache hit tokens / queried tokens per scrape interval. Prometheus also shows the client\'s view: cached / prompt tokens from usage.',
+        description: 'Engine: prefix-cache hit tokens / queried tokens per scrape interval (llama.cpp: prompt tokens reused from its slots\' cache / computed + reused). Prometheus also shows the client\'s view: cached / prompt tokens from usage.',
         queries: {
           influxdb: [influxEngineMean(ENGINE_GAUGES.prefixHitRate, 'hit rate')],
           prometheus: [
@@ -230,7 +230,7 @@ export const ROWS: RowSpec[] = [
         },
       },
       {
-        title: 'Engine tokens/s', description: 'Prompt and generation tokens per second as the engine counted them.', type: 'timeseries', width: 8, unit: sameUnit('none'),
+        title: 'Engine tokens/s', description: 'Prompt and generation tokens per second as the engine counted them (prompt tokens include the cached ones for every engine: llama.cpp\'s computed + cached).', type: 'timeseries', width: 8, unit: sameUnit('none'),
         queries: {
           influxdb: [influxEngineMean(ENGINE_GAUGES.promptTokensPerS, 'prompt tok/s'), influxEngineMean(ENGINE_GAUGES.generationTokensPerS, 'generation tok/s')],
           prometheus: [
@@ -241,7 +241,7 @@ export const ROWS: RowSpec[] = [
       },
       {
         title: 'Engine-side latency', type: 'timeseries', width: 8, unit: sameUnit('ms'),
-        description: 'TTFT and ITL as the engine measured them (its histograms, per scrape interval): compare with the client panels to see network and client overhead.',
+        description: 'TTFT and ITL as the engine measured them (its histograms, per scrape interval): compare with the client panels to see network and client overhead. Not available for llama.cpp (no latency histograms in its /metrics).',
         queries: {
           influxdb: [
             influxEngineMean(ENGINE_LATENCY_GAUGES.ttftMean, 'TTFT mean'), influxEngineMean(ENGINE_LATENCY_GAUGES.ttftP99, 'TTFT p99'),
@@ -254,7 +254,7 @@ export const ROWS: RowSpec[] = [
         },
       },
       {
-        title: 'Preemptions so far', description: 'Sequences the engine preempted (KV cache full) since the run started.', type: 'timeseries', width: 8, unit: sameUnit('none'),
+        title: 'Preemptions so far', description: 'Sequences the engine preempted (KV cache full) since the run started. Not available for llama.cpp (no such counter).', type: 'timeseries', width: 8, unit: sameUnit('none'),
         queries: {
           influxdb: [{ ...influxSoFar(ENGINE_COUNTERS.preemptions, 'engine'), expect: { by: 'engine', values: ['vllm'] } }],
           prometheus: [{ query: `sum by (engine) (${pc(ENGINE_COUNTERS.preemptions)})`, legend: '{{engine}}', expect: { by: 'engine', values: ['vllm'] } }],

@@ -23,13 +23,19 @@ const HISTOGRAM_KEYS: readonly HistogramKey[] = ['ttft', 'itl', 'e2e', 'queueTim
 /** How levels of several series (data-parallel ranks) combine: queues add up, usage is the worst rank. */
 const LEVEL_AGGREGATION: Record<LevelKey, 'sum' | 'max'> = { running: 'sum', waiting: 'sum', kvUsage: 'max' };
 
+/** A counter's sample name, or several names whose sum is the quantity. */
+export type CounterSource = string | readonly string[];
+
 export interface EngineSpec {
   engine: EngineName;
   /** Every series of this engine starts with it (used to recognise the engine). */
   prefix: string;
   levels: Partial<Record<LevelKey, string[]>>;
-  /** Sample names (with `_total`), summed over their series; a list alternative sums several names. */
-  counters: Partial<Record<EngineCounterKey, Array<string | string[]>>>;
+  /**
+   * Sample names (with `_total`), summed over their series; the first source present wins. A list
+   * of names adds them up and counts as present only when every name is.
+   */
+  counters: Partial<Record<EngineCounterKey, CounterSource[]>>;
   /** Histogram base names in seconds (`_bucket`, `_sum`, `_count` are appended). */
   histograms: Partial<Record<HistogramKey, string[]>>;
 }
@@ -49,7 +55,13 @@ export const ENGINE_SPECS: readonly EngineSpec[] = [
       // LMCache, another instance). prompt_tokens_cached_by_source sums to prefix_cache_hits +
       // external_prefix_cache_hits (loggers.py:781-792), both counted when a request is
       // scheduled, as the queries are; prompt_tokens_cached (per finished prefill) last.
-      prefixHits: ['vllm:prompt_tokens_cached_by_source_total', ['vllm:prefix_cache_hits_total', 'vllm:external_prefix_cache_hits_total'], 'vllm:prompt_tokens_cached_total'],
+      // Releases before the external series: the device's hits alone.
+      prefixHits: [
+        'vllm:prompt_tokens_cached_by_source_total',
+        ['vllm:prefix_cache_hits_total', 'vllm:external_prefix_cache_hits_total'],
+        'vllm:prefix_cache_hits_total',
+        'vllm:prompt_tokens_cached_total',
+      ],
       preemptions: ['vllm:num_preemptions_total'],
       promptTokens: ['vllm:prompt_tokens_total'],
       generationTokens: ['vllm:generation_tokens_total'],
@@ -91,16 +103,24 @@ export const ENGINE_SPECS: readonly EngineSpec[] = [
     },
   },
   {
-    // No labels, no latency histograms, no prefix-cache counters.
+    // llama-server (llama.cpp as vendored in llama-cpp-python 0.3.36, tools/server/server-task.cpp
+    // to_metrics): no labels, no latency histograms, no preemption or finished-request counters.
     engine: 'llamacpp',
     prefix: 'llamacpp:',
     levels: {
       running: ['llamacpp:requests_processing'],
       waiting: ['llamacpp:requests_deferred'],
-      kvUsage: ['llamacpp:kv_cache_usage_ratio'], // older builds only
+      // Only builds of 2024 exported a KV usage ratio; current ones export none, so the KV panel
+      // has nothing for llama.cpp (its description says so).
+      kvUsage: ['llamacpp:kv_cache_usage_ratio'],
     },
     counters: {
-      promptTokens: ['llamacpp:prompt_tokens_total'],
+      // Its prompt_tokens_total counts only the tokens it computed ("excluding cached tokens"),
+      // while vLLM's counts every prompt token: the cached ones are added back, and they are the
+      // hits of its prompt cache. Builds without prompt_tokens_cached_total: computed ones only.
+      prefixQueries: [['llamacpp:prompt_tokens_total', 'llamacpp:prompt_tokens_cached_total']],
+      prefixHits: ['llamacpp:prompt_tokens_cached_total'],
+      promptTokens: [['llamacpp:prompt_tokens_total', 'llamacpp:prompt_tokens_cached_total'], 'llamacpp:prompt_tokens_total'],
       generationTokens: ['llamacpp:tokens_predicted_total'],
     },
     histograms: {},
@@ -167,10 +187,19 @@ function finite(list: Sample[] | undefined): number[] {
   return (list ?? []).map((s) => s.value).filter((v) => !Number.isNaN(v));
 }
 
-function firstPresent(index: Map<string, Sample[]>, names: Array<string | string[]>): number[] | undefined {
+function firstPresent(index: Map<string, Sample[]>, names: string[]): number[] | undefined {
   for (const n of names) {
-    const v = typeof n === 'string' ? finite(index.get(n)) : finite(index.get(n[0])).length ? n.flatMap((m) => finite(index.get(m))) : [];
+    const v = finite(index.get(n));
     if (v.length) return v;
+  }
+  return undefined;
+}
+
+/** The values of the first source whose every name is present (a sum's parts side by side). */
+function firstPresentSum(index: Map<string, Sample[]>, sources: CounterSource[]): number[] | undefined {
+  for (const source of sources) {
+    const parts = (typeof source === 'string' ? [source] : source).map((n) => finite(index.get(n)));
+    if (parts.every((p) => p.length)) return parts.flat();
   }
   return undefined;
 }
@@ -205,7 +234,7 @@ export function snapshot(expo: Exposition, engine: EngineName, model?: string): 
     else out.levels[key] = LEVEL_AGGREGATION[key] === 'sum' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
   }
   for (const key of Object.keys(ENGINE_COUNTERS) as EngineCounterKey[]) {
-    const values = firstPresent(index, spec.counters[key] ?? []);
+    const values = firstPresentSum(index, spec.counters[key] ?? []);
     if (!values) out.missing.push(key);
     else out.counters[key] = values.reduce((a, b) => a + b, 0);
   }

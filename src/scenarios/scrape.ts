@@ -12,6 +12,7 @@ import type { EngineName } from '../observe/engines';
 import { ScrapeLoop } from '../observe/loop';
 import { ENGINE_SCRAPES } from '../observe/names';
 import { ScrapeSession, type SessionLog } from '../observe/session';
+import { EngineScrapeTotals, type EngineScrapeSummary } from '../observe/scrape-summary';
 import type { MetricSink, Tags } from '../metrics/sink';
 
 export interface EngineScrapeOptions {
@@ -34,6 +35,8 @@ export interface EngineScrapeResult {
   engine: EngineName | null;
   /** True when the engine was taken as absent (after the one warning). */
   gaveUp: boolean;
+  /** What the engine's counters and queue did over the run (for the summary JSON). */
+  summary: EngineScrapeSummary;
 }
 
 const defaultLog: SessionLog = { warn: (m) => console.warn(m), info: (m) => console.log(m) };
@@ -55,7 +58,8 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 /** Runs the scrape until `signal` aborts or `maxMs` passes; never rejects for the engine's sake. */
 export async function runEngineScrape(opts: EngineScrapeOptions): Promise<EngineScrapeResult> {
   const { config, sink, signal } = opts;
-  const result: EngineScrapeResult = { scrapes: 0, failed: 0, engine: config.engine, gaveUp: false };
+  const totals = new EngineScrapeTotals();
+  const result: EngineScrapeResult = { scrapes: 0, failed: 0, engine: config.engine, gaveUp: false, summary: totals.summary(config.engine, 0, 0) };
   if (!config.enabled) return result;
   const session = new ScrapeSession(config.url, config.engine, opts.model, config.intervalS, opts.log ?? defaultLog);
   const baseTags: Tags = { scenario: 'scrape', ...opts.tags, ...(opts.model ? { model: opts.model } : {}) };
@@ -71,6 +75,7 @@ export async function runEngineScrape(opts: EngineScrapeOptions): Promise<Engine
     if (step.outcome === 'error') result.failed++;
     if (step.outcome) sink.counter(ENGINE_SCRAPES, 1, { ...baseTags, outcome: step.outcome });
     if (step.engine) result.engine = step.engine;
+    totals.add(step.samples);
     const tags = step.engine ? { ...baseTags, engine: step.engine } : baseTags;
     for (const s of step.samples) {
       if (s.kind === 'counter') sink.counter(s.metric, s.value, tags);
@@ -93,5 +98,6 @@ export async function runEngineScrape(opts: EngineScrapeOptions): Promise<Engine
     await agent.close();
   }
   result.gaveUp = session.gaveUp;
+  result.summary = totals.summary(result.engine, result.scrapes, result.failed);
   return result;
 }

@@ -81,6 +81,11 @@ describe('engine scrape beside a run (engine side)', () => {
     expect(sink.total(ENGINE_COUNTERS.promptTokens)).toBe(usage.prompt_tokens);
     expect(sink.total(ENGINE_COUNTERS.generationTokens)).toBe(usage.completion_tokens);
     expect(sink.total(ENGINE_COUNTERS.requestsFinished)).toBe(1);
+    // The same totals in the result the summary JSON takes.
+    expect(result.summary).toMatchObject({
+      engine: 'vllm', scrapes: result.scrapes, failed: 0,
+      counters: { promptTokens: usage.prompt_tokens, generationTokens: usage.completion_tokens, requestsFinished: 1 },
+    });
     expect(sink.total(ENGINE_SCRAPES, { outcome: 'ok' })).toBe(result.scrapes);
     expect(sink.records.filter((r) => r.name === ENGINE_GAUGES.running && r.kind === 'gauge').length).toBe(result.scrapes);
     for (const r of sink.records.filter((x) => x.name !== ENGINE_SCRAPES)) {

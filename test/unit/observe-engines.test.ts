@@ -7,7 +7,7 @@ const fixture = (name: string) => parseExposition(readFileSync(`test/fixtures/me
 
 describe('engine fixtures', () => {
   it('every fixture parses without a skipped line', () => {
-    for (const f of ['vllm-0.11-dp2.t0.prom', 'vllm-0.8-v1-deprecated-names.prom', 'sglang-0.5.t0.prom', 'llamacpp.t0.prom', 'llamacpp-old-kv.prom']) {
+    for (const f of ['vllm-0.11-dp2.t0.prom', 'vllm-0.8-v1-deprecated-names.prom', 'sglang-0.5.t0.prom', 'llamacpp.t0.prom', 'llamacpp-old-kv.prom', 'llamacpp-server-0.3.36.prom']) {
       const e = fixture(f);
       expect(e.skippedLines, f).toBe(0);
       expect(e.samples.length, f).toBeGreaterThan(10);
@@ -100,7 +100,17 @@ describe('engine fixtures', () => {
     expect(s.missing).toEqual(['preemptions', 'kvOffloadLoadBytes', 'kvOffloadStoreBytes', 'queueTime']);
   });
 
-  it('llama.cpp: queue and token counters; KV usage only on older builds', () => {
+  it('llama.cpp as of llama-cpp-python 0.3.36: prompt tokens = computed + cached (as vLLM counts them), hits = cached; no KV usage', () => {
+    const e = fixture('llamacpp-server-0.3.36.prom');
+    expect(detectEngine(e)).toBe('llamacpp');
+    const s = snapshot(e, 'llamacpp');
+    expect(s.levels).toEqual({ running: 3, waiting: 1 });
+    // prompt_tokens_total 1840 counts only what it computed; prompt_tokens_cached_total 2304 were reused.
+    expect(s.counters).toEqual({ prefixQueries: 1840 + 2304, prefixHits: 2304, promptTokens: 1840 + 2304, generationTokens: 576 });
+    expect(s.missing).toEqual(['kvUsage', 'preemptions', 'requestsFinished', 'kvOffloadLoadBytes', 'kvOffloadStoreBytes', 'ttft', 'itl', 'e2e', 'queueTime']);
+  });
+
+  it('llama.cpp builds without the cached counter: prompt tokens as computed, no hit rate; KV usage only on 2024 builds', () => {
     const now = snapshot(fixture('llamacpp.t0.prom'), 'llamacpp');
     expect(detectEngine(fixture('llamacpp.t0.prom'))).toBe('llamacpp');
     expect(now.levels).toEqual({ running: 4, waiting: 2 });
