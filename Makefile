@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
+.PHONY: help install build pack dev demo test test-unit test-integration typecheck bench bench-peers bench-multi clean deps-observe deps-report deps-real-engine deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -14,10 +14,17 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-build: install ## bundle the k6 export (for users' own k6) src/k6/entries/*.ts into dist/k6/*.js
+build: install ## the CLI, API and worker bundles (dist/app/*.js, what bin runs) and the k6 export (dist/k6/*.js)
+	nice -n 10 npx tsx scripts/bundle-cli.ts
 	node scripts/bundle.mjs
 
-demo: install ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
+pack: build ## npm pack: k6-llm-replay-VERSION.tgz, installable with npm install -g (offline from a filled cache)
+	npm pack --silent
+
+dev: install ## development mode: make dev ARGS='replay --help' runs the CLI from src/ through tsx (no build)
+	node bin/llm-replay-dev.mjs $(ARGS)
+
+demo: build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
 
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
@@ -33,7 +40,7 @@ deps-multi: ## moto's S3 server in .venv-s3 for the multi-host test (pip, when m
 	bash scripts/multi/install-deps.sh
 
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
-	node bin/llm-replay.mjs dashboards
+	node bin/llm-replay-dev.mjs dashboards
 
 typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export against @types/k6 too
 	npx tsc --noEmit
@@ -52,14 +59,14 @@ test: install build deps-observe deps-report deps-real-engine deps-multi typeche
 	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json
 	@node scripts/test-summary.mjs results/vitest-unit.json results/vitest-integration.json
 
-bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
+bench: build ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
-bench-peers: install ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
+bench-peers: build ## our engine, AIPerf, GuideLLM (inference-perf) on one trace and simulator: one table (~20 min, root)
 	bash scripts/bench/peers/run.sh $(ARGS)
 
-bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
+bench-multi: build ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
 	npx tsx scripts/bench/multi.ts
 
 clean: ## remove build outputs and results
-	rm -rf dist build results
+	rm -rf dist build results k6-llm-replay-*.tgz

@@ -28,7 +28,7 @@ export interface EngineSummary {
 export function runEngine(dir: string, name: string, args: string[], cpus?: string, onOutput?: (text: string) => void): Promise<EngineRun> {
   const timeFile = join(dir, `${name}.time`);
   const summaryFile = join(dir, `${name}.summary.json`);
-  const engine = [process.execPath, join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', summaryFile, '--run-id', name, '--no-scrape', '--quiet'];
+  const engine = [process.execPath, join(REPO_ROOT, 'dist/app/llm-replay.js'), 'replay', ...args, '--summary-json', summaryFile, '--run-id', name, '--no-scrape', '--quiet'];
   const timed = ['/usr/bin/time', '-f', '%e %U %S %M', '-o', timeFile, ...engine];
   const argv = cpus ? ['taskset', '-c', cpus, ...timed] : timed;
   return new Promise((resolve, reject) => {

@@ -124,7 +124,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   let results: ThreadResult[];
   try {
     // In this thread, the trace read above is not read a second time (it may come from S3).
-    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
+    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), 'replay-worker', s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();

@@ -161,7 +161,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const started = start?.stamp(live.interrupt.stopSending);
   let results: SessionsThreadResult[];
   try {
-    results = await live.runThreads(s.workers, job, here, new URL('../scenarios/sessions-worker.ts', import.meta.url), 0, start?.plannedUnixMs);
+    results = await live.runThreads(s.workers, job, here, 'sessions-worker', 0, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();

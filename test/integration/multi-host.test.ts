@@ -26,7 +26,7 @@ const N = 120;
 const INSTANCES = 4;
 const MOTO = '.venv-s3/bin/moto_server';
 const NODE = process.execPath;
-const CLI = 'bin/llm-replay.mjs';
+const CLI = 'bin/llm-replay-dev.mjs';
 
 type Summary = ReplayResult & { engine: { start: StartRecord | null; segmentSequence: string | null } };
 type Merged = ReplayResult & { merge: MergeInfo & { files: string[] } };

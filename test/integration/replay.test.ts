@@ -1,4 +1,4 @@
-// The open-loop replay end to end: the engine CLI (bin/llm-replay.mjs replay) against the real
+// The open-loop replay end to end: the engine CLI (bin/llm-replay-dev.mjs replay) against the real
 // simulator, whose ground truth says what actually arrived and when; the engine's own view
 // comes from its --out jsonl records and its summary JSON.
 
