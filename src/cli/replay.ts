@@ -40,7 +40,8 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   ...PROMPT_FLAGS,
   { flag: 'max-concurrency', value: 'N', help: 'at most N requests in flight; later ones wait (counted), none is dropped' },
   { flag: 'lookahead-ms', value: 'MS', default: '500', help: 'prepare request bodies this long before they are due' },
-  { flag: 'start-delay-ms', value: 'MS', default: '500', help: 'time between the start and the first offset of the trace' },
+  { flag: 'start-delay-ms', value: 'MS', default: '100', help: 'time between the engine being ready (trace read, warmed up) and the first offset of the trace' },
+  { flag: 'warmup', name: 'WARMUP', kind: 'bool', default: 'true', help: 'before offset 0, send a few dozen requests to a loopback server in the engine so the first requests are as precise as the rest (--no-warmup: off)' },
   ...COMMON_RUN_FLAGS,
   ...SLO_TAG_FLAGS,
   ...START_FLAGS,
@@ -77,7 +78,7 @@ export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): Repl
     ...readRunFlags(flags, label, cfg.timeoutMs), cfg, options,
     maxConcurrency: numberFlag(flags.options, label, 'MAX_CONCURRENCY', 1),
     lookAheadMs: numberFlag(flags.options, label, 'LOOKAHEAD_MS', 0) ?? 500,
-    startDelayMs: numberFlag(flags.options, label, 'START_DELAY_MS', 0) ?? 500,
+    startDelayMs: numberFlag(flags.options, label, 'START_DELAY_MS', 0) ?? 100,
     start: readStartFlags(flags.options, label),
   };
 }
@@ -114,7 +115,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     config: scrapeConfig, sink: registry, model, maxMs: startDelayMs + lastOffset + cfg.timeoutMs, progress: live.progress,
   });
   const job: Omit<ReplayJob, 'worker'> = {
-    options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
+    options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, commonStartUnixMs: start?.plannedUnixMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
     lookAheadMs: s.lookAheadMs, maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined,
     timeouts: s.timeouts, runTags, ...live.wants,
   };

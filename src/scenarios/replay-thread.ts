@@ -10,7 +10,11 @@ import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../e
 import type { OpenLoopResult } from '../engine/openloop';
 import type { EnvMap } from '../config/env';
 import { loadReplayTrace, loadVocabulary, type LoadedTrace } from './replay-data';
-import { runReplay } from './replay';
+import { runReplay, warmReplay } from './replay';
+import { monotonicOf } from '../engine/clock';
+
+/** A warm-up bounded by a fixed origin ends this long before it. */
+const WARMUP_MARGIN_MS = 50;
 import { isTimeMetric } from '../metrics/units';
 
 export interface ReplayJob extends ThreadJob {
@@ -31,12 +35,21 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
   const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
   const registry = new Registry(job.runTags, isTimeMetric);
   const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
-  const transport = new Transport({ reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
+  const transportOptions = { reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } };
+  const transport = new Transport(transportOptions);
+  const vocab = loadVocabulary(cfg.vocab);
+  // Before this thread reports ready (the origin is set once all are); a common start bounds it.
+  if (cfg.warmup) {
+    await warmReplay({
+      cfg, model: job.model, vocab, blockSize: trace.blockSize, requests: trace.requests, share, transport: transportOptions,
+      deadlineMs: job.commonStartUnixMs === undefined ? undefined : monotonicOf(job.commonStartUnixMs) - WARMUP_MARGIN_MS,
+    });
+  }
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
   try {
     const loop = await runReplay({
-      cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab: loadVocabulary(cfg.vocab), share,
+      cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab, share,
       originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
       onRequest: hooks.onRecord ? (r, o) => hooks.onRecord!(job.wantRecords ? r : undefined, o.ok ? undefined : failureLine(r.id, r.line, o.reason, o.detail)) : undefined,

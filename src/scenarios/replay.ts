@@ -9,10 +9,13 @@ import type { ReplayConfig } from '../config/replay';
 import type { TimedRequest } from '../trace/model';
 import type { IndexShare } from '../engine/segments';
 import { runOpenLoop, type OpenLoopItem, type OpenLoopResult } from '../engine/openloop';
-import type { Transport } from '../engine/transport';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';
-import { monotonicOf } from '../engine/clock';
+import { monotonicOf, nowUnixMs } from '../engine/clock';
+import { warmHotPaths, type WarmupResult } from '../engine/warmup';
+import { Registry } from '../engine/metrics';
+import { Transport, type TransportOptions } from '../engine/transport';
+import { isTimeMetric } from '../metrics/units';
 import type { RequestRecord } from '../outputs/jsonl';
 
 export interface ReplayRun {
@@ -39,37 +42,97 @@ export interface ReplayRun {
   onSend?: () => void;
 }
 
-function* ownedItems(requests: readonly TimedRequest[], share: IndexShare): Generator<OpenLoopItem & { r: TimedRequest }> {
+function* ownedItems(requests: readonly TimedRequest[], share: IndexShare): Generator<Item> {
   for (const i of share.indices(requests.length)) yield { index: i, atMs: requests[i].atMs, r: requests[i] };
 }
 
-export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
-  const { cfg, transport, sink } = run;
+type Item = OpenLoopItem & { r: TimedRequest };
+type Shape = Pick<ReplayRun, 'cfg' | 'model' | 'vocab' | 'blockSize'>;
+
+/** The run's client: requests are sent, measured and recorded as every request of the scripting API (src/engine/api.ts). */
+function replayClient(run: Shape & Pick<ReplayRun, 'transport' | 'sink' | 'originUnixMs' | 'abortInFlight'>, baseUrl = run.cfg.baseUrl, idPrefix = run.cfg.runId): RequestClient {
+  const { cfg } = run;
+  return new RequestClient({
+    transport: run.transport, sink: run.sink, target: { baseUrl, model: run.model, endpoint: cfg.endpoint, stream: cfg.stream }, originUnixMs: run.originUnixMs,
+    headers: cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}, requestIdHeader: cfg.requestIdHeader, idPrefix, abortInFlight: run.abortInFlight,
+  });
+}
+
+/** Request `item`'s body: its prompt from the trace's hash blocks, serialised by the client. */
+function preparer(run: Shape, client: RequestClient, idPrefix = run.cfg.runId): (item: OpenLoopItem) => PreparedRequest {
+  const { cfg } = run;
   warmPromptPool(run.vocab);
   const blockCache = new BlockTextCache(256);
-  // Sent, measured and recorded as every request of the scripting API (src/engine/api.ts).
-  const client = new RequestClient({
-    transport, sink, target: { baseUrl: cfg.baseUrl, model: run.model, endpoint: cfg.endpoint, stream: cfg.stream }, originUnixMs: run.originUnixMs,
-    headers: cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}, requestIdHeader: cfg.requestIdHeader, idPrefix: cfg.runId, abortInFlight: run.abortInFlight,
-  });
-  // The monotonic clock's origin for this thread: Unix origin mapped once.
-  const originMs = monotonicOf(run.originUnixMs);
-
-  const prepare = (item: OpenLoopItem): PreparedRequest => {
-    const r = (item as OpenLoopItem & { r: TimedRequest }).r;
+  return (item) => {
+    const r = (item as Item).r;
     const prompt = buildPrompt(run.vocab, {
       blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${item.index}`,
     }, blockCache);
-    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${cfg.runId}-${item.index}`);
+    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${idPrefix}-${item.index}`);
     p.promptTokensHint = r.inputTokens;
     return p;
   };
+}
+
+/** What the warm-up needs of a replay thread: its run's shape, its share and its transport's options. */
+export interface ReplayWarmup extends Shape {
+  requests: readonly TimedRequest[];
+  share: IndexShare;
+  transport: TransportOptions;
+  /** Stop starting warm-up requests at this monotonic time. */
+  deadlineMs?: number;
+}
+
+/** Requests of the share the warm-up builds (cycled): their own prompt sizes and shapes. */
+const WARMUP_ITEMS = 16;
+
+/**
+ * Warms this thread's hot paths before offset 0 (src/engine/warmup.ts): the first requests of
+ * its share are built, sent over a throwaway transport to a loopback server, measured into a
+ * throwaway registry and serialised as their records would be; the run sees none of it.
+ */
+export async function warmReplay(w: ReplayWarmup): Promise<WarmupResult> {
+  const items = [...take(ownedItems(w.requests, w.share), WARMUP_ITEMS)];
+  if (items.length === 0) return { sent: 0, ms: 0 };
+  const transport = new Transport(w.transport);
+  const sink = new Registry({}, isTimeMetric);
+  let client: RequestClient | undefined;
+  let prepare: ((item: OpenLoopItem) => PreparedRequest) | undefined;
+  try {
+    return await warmHotPaths({
+      deadlineMs: w.deadlineMs,
+      exchange: async (baseUrl, i) => {
+        client ??= replayClient({ ...w, transport, sink, originUnixMs: nowUnixMs() }, baseUrl, 'warmup');
+        prepare ??= preparer(w, client, 'warmup');
+        const item = items[i % items.length];
+        const result = await client.sendPrepared(prepare(item), undefined);
+        JSON.stringify(requestRecord(result, { index: item.index, line: item.r.line, scheduledUnixMs: result.sendUnixMs }));
+      },
+    });
+  } finally {
+    await transport.close();
+  }
+}
+
+function* take<T>(it: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  for (const x of it) {
+    yield x;
+    if (--n === 0) return;
+  }
+}
+
+export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
+  const client = replayClient(run);
+  const prepare = preparer(run, client);
+  // The monotonic clock's origin for this thread: Unix origin mapped once.
+  const originMs = monotonicOf(run.originUnixMs);
 
   const send = async (item: OpenLoopItem, req: PreparedRequest, scheduledMs: number): Promise<void> => {
     run.onSend?.();
     const result = await client.sendPrepared(req, scheduledMs);
-    const r = (item as OpenLoopItem & { r: TimedRequest }).r;
+    const r = (item as Item).r;
     run.onRequest?.(requestRecord(result, { index: item.index, line: r.line, scheduledUnixMs: run.originUnixMs + item.atMs }), result);
   };
 
