@@ -9,7 +9,7 @@
 //   npx tsx scripts/bundle-cli.ts [--help]
 
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BUNDLE_DIR, ENTRIES } from '../src/runtime/entries';
@@ -42,7 +42,7 @@ const result = await build({
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: false,
-  legalComments: 'linked',
+  legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
 });
@@ -60,6 +60,17 @@ for (const f of readdirSync(BUNDLE_DIR).filter((f) => f.endsWith('.js'))) {
 // The HTML report inlines ECharts' browser build: ship it beside the bundle.
 const echartsMain = createRequire(import.meta.url).resolve('echarts');
 copyFileSync(join(dirname(echartsMain), ECHARTS_BUILD), join(BUNDLE_DIR, ECHARTS_BUILD));
+
+// Every package inlined, with its licence text, in one file beside the bundle.
+const packages = new Set(Object.keys(result.metafile.inputs).map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined));
+const notices = [...packages].sort().map((name) => {
+  const root = join('node_modules', name);
+  const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; license?: string };
+  const file = readdirSync(root).find((f) => /^(licen[cs]e|copying)/i.test(f));
+  const text = file ? readFileSync(join(root, file), 'utf8').trim() : `(no licence file in the package; package.json says ${meta.license})`;
+  return `${name}@${meta.version} (${meta.license ?? 'see below'})\n\n${text}\n`;
+});
+writeFileSync(join(BUNDLE_DIR, 'THIRD-PARTY-LICENSES.txt'), `Packages inlined into these bundles, with their licences.\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
 
 const kib = (f: string) => (statSync(join(BUNDLE_DIR, f)).size / 1024).toFixed(1);
 const files = readdirSync(BUNDLE_DIR).filter((f) => f.endsWith('.js'));
