@@ -38,14 +38,17 @@ const result = await build({
   external: EXTERNAL,
   // Bundled CommonJS packages call require() for Node's own modules: give every chunk one.
   banner: { js: "import { createRequire as __k6lrCreateRequire } from 'node:module'; const require = __k6lrCreateRequire(import.meta.url);" },
-  sourcemap: 'linked',
+  // No source maps (they were 13 of 18 MB): identifiers are kept, so stack traces
+  // (LLM_REPLAY_DEBUG=1) still name the functions; contributors debug in development mode.
   minifySyntax: true,
   minifyWhitespace: true,
-  keepNames: false,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
 });
+
+// What each output holds and imports (esbuild's metafile), for looking into start-up costs; not shipped.
+writeFileSync('dist/app-meta.json', JSON.stringify(result.metafile));
 
 const cli = join(BUNDLE_DIR, 'llm-replay.js');
 const code = readFileSync(cli, 'utf8');

@@ -40,10 +40,11 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
   const vocab = loadVocabulary(cfg.vocab);
   // Before this thread reports ready (the origin is set once all are); a common start bounds it.
   if (cfg.warmup) {
-    await warmReplay({
+    const w = await warmReplay({
       cfg, model: job.model, vocab, blockSize: trace.blockSize, requests: trace.requests, share, transport: transportOptions,
       deadlineMs: job.commonStartUnixMs === undefined ? undefined : monotonicOf(job.commonStartUnixMs) - WARMUP_MARGIN_MS,
     });
+    if (process.env.LLM_REPLAY_DEBUG) process.stderr.write(`thread ${job.worker}: warm-up ${w.sent} requests in ${w.ms.toFixed(1)} ms\n`);
   }
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;

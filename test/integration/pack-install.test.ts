@@ -63,7 +63,7 @@ describe('the packed tarball, installed offline into an empty prefix', () => {
     }
     expect(list.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
     const installed = join(prefix, 'lib', 'node_modules', pkg.name);
-    expect(readdirSync(join(installed, 'node_modules')).sort()).toEqual(['@esbuild', 'esbuild']);
+    expect(readdirSync(join(installed, 'node_modules')).filter((d) => d !== '.bin').sort()).toEqual(['@esbuild', 'esbuild']);
     expect(existsSync(join(installed, 'node_modules', 'tsx'))).toBe(false);
   });
 
@@ -72,7 +72,7 @@ describe('the packed tarball, installed offline into an empty prefix', () => {
   });
 
   it('runs the simulator', async () => {
-    sim = spawn(bin, ['sim', '--port', '0', '--preset', 'fast', '--time-scale', '0.01', '--max-model-len', '131072', '--quiet'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    sim = spawn(bin, ['sim', '--port', '0', '--preset', 'fast', '--time-scale', '0.01', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     sim.stderr!.on('data', (d) => (out += d));
     simUrl = await new Promise<string>((resolve, reject) => {
