@@ -8,8 +8,8 @@ import { mergeResults, MergeError } from '../metrics/merge';
 import { renderTable, type ReplayResult } from '../metrics/summary';
 import { mergeInfo, renderMergeInfo, type InstanceExtras } from '../metrics/merge-info';
 import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
-import { readTextFrom, resultFiles, writeJsonTo } from '../node/store';
-import { S3Error } from '../node/s3';
+import { readTextFrom, resultFiles, writeJsonTo } from '../storage/store';
+import { S3Error } from '../storage/s3';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'out', name: 'OUT', value: 'FILE', help: 'merge: write the merged result JSON to FILE' },

@@ -12,7 +12,7 @@ import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from 
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
-import { writeJsonTo } from '../node/store';
+import { writeJsonTo } from '../storage/store';
 import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';

@@ -3,7 +3,7 @@
 // Kubernetes starter Job runs it; by hand, `--start-at $(llm-replay start --in-s 30)` works too.
 
 import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
-import { isS3Url, putObject } from '../node/s3';
+import { isS3Url, putObject } from '../storage/s3';
 import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 

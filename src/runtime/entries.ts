@@ -8,7 +8,7 @@ export const ENTRIES = {
   api: 'engine/api.ts',
   'replay-worker': 'scenarios/replay-worker.ts',
   'sessions-worker': 'scenarios/sessions-worker.ts',
-  's3-chunks-worker': 'node/s3-chunks-worker.ts',
+  's3-chunks-worker': 'storage/s3-chunks-worker.ts',
   'sim-prep-worker': 'sim/prep-worker.ts',
 } as const;
 
