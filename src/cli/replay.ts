@@ -17,7 +17,7 @@ import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
 import { Registry } from '../engine/metrics';
 import { runModel } from '../engine/preflight';
-import { parseSegment, formatSegment } from '../engine/segments';
+import { parseSegment, formatSegment } from '../schedule/segments';
 import { percentilesNeeded } from '../engine/thresholds';
 import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
 import { checkThresholds, finishRun, summaryThresholds } from '../engine/summary';

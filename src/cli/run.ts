@@ -15,7 +15,7 @@ import { Registry } from '../engine/metrics';
 import { Transport, DEFAULT_TIMEOUTS } from '../engine/transport';
 import { runModel } from '../engine/preflight';
 import { failureLine } from '../engine/threads';
-import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../engine/segments';
+import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../schedule/segments';
 import { parseThresholdOptions, percentilesNeeded, renderThresholds, summaryThresholds, type Threshold } from '../engine/thresholds';
 import { checkThresholds, finishRun, writeJson } from '../engine/summary';
 import { nowMs, nowUnixMs } from '../engine/clock';

@@ -11,7 +11,7 @@ import { TraceError } from '../trace/errors';
 import { openTraceSource } from '../storage/store';
 import { S3Error } from '../storage/s3';
 import type { TraceSource } from '../trace/source';
-import type { TimedRequest } from '../trace/model';
+import type { TimedRequest } from '../schedule/openloop';
 import type { ReplayConfig } from '../config/replay';
 import { timeOrder } from '../schedule/openloop';
 import { parseVocabulary, syntheticVocabulary } from '../prompt/vocabulary';

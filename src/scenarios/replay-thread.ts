@@ -6,7 +6,7 @@ import { readReplayConfig } from '../config/replay';
 import { Registry } from '../engine/metrics';
 import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
-import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
+import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../schedule/segments';
 import type { OpenLoopResult } from '../engine/openloop';
 import type { EnvMap } from '../config/env';
 import { loadReplayTrace, loadVocabulary, type LoadedTrace } from './replay-data';

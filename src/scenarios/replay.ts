@@ -6,8 +6,8 @@ import { buildPrompt, BlockTextCache, warmPromptPool, type Vocabulary } from '..
 import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from '../metrics/sink';
 import type { ReplayConfig } from '../config/replay';
-import type { TimedRequest } from '../trace/model';
-import type { IndexShare } from '../engine/segments';
+import type { TimedRequest } from '../schedule/openloop';
+import type { IndexShare } from '../schedule/segments';
 import { runOpenLoop, type OpenLoopItem, type OpenLoopResult } from '../engine/openloop';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';

@@ -8,7 +8,7 @@ import { Registry } from '../engine/metrics';
 import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { requestRecord } from '../engine/scripting/request';
 import { Transport, DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
-import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../engine/segments';
+import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../schedule/segments';
 import type { EnvMap } from '../config/env';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { TurnReport } from '../sessions/runner';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { groundTruthFor, indexOf, readJsonl, tempDir } from './support/processes';
 import { createLan, run, type Lan, type Proc } from './support/netns';
 import { readTrace } from '../../src/trace/read';
-import { selectRequests } from '../../src/schedule/openloop';
+import { selectRequests } from '../../src/trace/open-loop';
 import { percentile } from '../../src/metrics/formulas';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
