@@ -8,7 +8,8 @@
 // with max_tokens 1 and its usage.prompt_tokens, which every one of them reports.
 
 import type { Agent } from 'undici';
-import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../openai/request';
+import { buildBody, ENDPOINT_PATHS } from '../openai/request';
+import type { Endpoint } from '../config/replay';
 import { parseCompletionBody } from '../openai/stream';
 import { networkReason } from '../outputs/http';
 import { CalibrationError, type TokenCounter } from '../prompt/calibrate';

@@ -4,7 +4,7 @@
 // ordinary VOCAB and TEMPLATE_TOKENS options, in this thread and in worker threads alike.
 
 import type { EnvMap } from '../config/env';
-import type { Endpoint } from '../openai/request';
+import type { Endpoint } from '../config/replay';
 import { calibrateServer, defaultCacheDir, type CalibrationResult } from '../calibration/cache';
 import { CalibrationError } from '../prompt/calibrate';
 import { loadVocabulary } from '../scenarios/replay-data';

@@ -7,7 +7,7 @@ import { EXIT, renderHelp, UsageError, type FlagSpec } from './flags';
 import { TARGET_FLAGS } from './common-flags';
 import { applyCalibration } from './calibrate-flags';
 import { runModel } from '../engine/preflight';
-import type { Endpoint } from '../openai/request';
+import type { Endpoint } from '../config/replay';
 
 export const CALIBRATE_COMMAND_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS.filter((f) => ['base-url', 'model', 'endpoint'].includes(f.flag)),

@@ -2,8 +2,10 @@
 // from `-e NAME=value`, the engine's CLI from its flags (src/cli/replay.ts maps --flag to NAME).
 
 import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
-import type { Endpoint } from '../openai/request';
 import { TEMPLATE_OVERHEAD, templateOverhead } from '../prompt/templates';
+
+/** Which OpenAI-compatible API a request goes to: /v1/chat/completions or /v1/completions (src/openai/request.ts). */
+export type Endpoint = 'chat' | 'completions';
 
 export interface ReplayConfig {
   trace: string;
