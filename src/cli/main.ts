@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, UsageError } from './flags';
+import { UsageError } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { OptionError } from '../config/env';
 import { PACKAGE_ROOT } from '../runtime/paths';
 

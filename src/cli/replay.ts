@@ -6,7 +6,8 @@
 import { basename } from 'node:path';
 import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
-import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';

@@ -7,7 +7,8 @@
 import { mergeResults, MergeError } from '../metrics/merge';
 import { renderTable, type ReplayResult } from '../metrics/summary';
 import { mergeInfo, renderMergeInfo, type InstanceExtras } from '../metrics/merge-info';
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { readTextFrom, resultFiles, writeJsonTo } from '../storage/store';
 import { S3Error } from '../storage/s3';
 
@@ -49,8 +50,8 @@ async function readResult(file: string): Promise<ReplayResult & InstanceExtras> 
 }
 
 const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
-  html: async () => (await import('../report/html-command')).reportHtmlCommand,
-  compare: async () => (await import('../report/compare-command')).reportCompareCommand,
+  html: async () => (await import('./report-html')).reportHtmlCommand,
+  compare: async () => (await import('./report-compare')).reportCompareCommand,
 };
 
 export async function reportCommand(argv: string[]): Promise<number> {

@@ -5,7 +5,8 @@
 
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
-import { EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { COMMON_RUN_FLAGS, TARGET_FLAGS } from './common-flags';
 import { readRunFlags, type RunFlags } from './run-flags';
 import { LiveRun } from './live-run';

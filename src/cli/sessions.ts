@@ -8,7 +8,8 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
-import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';

@@ -1,9 +1,10 @@
 // `llm-replay report compare A B`: the comparison as a table per point pair, or as JSON.
 
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/flags';
-import { DEFAULT_BOOTSTRAP } from './bootstrap';
-import { compareSources, type CompareOptions, type Comparison, type FigureRow } from './compare';
-import { exitOnInputError, openResults } from './inputs';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
+import { DEFAULT_BOOTSTRAP } from '../report/bootstrap';
+import { compareSources, type CompareOptions, type Comparison, type FigureRow } from '../report/compare';
+import { exitOnInputError, openResults } from '../report/inputs';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'resamples', value: 'N', default: String(DEFAULT_BOOTSTRAP.resamples), help: 'bootstrap resamples per figure (100..100000)' },
