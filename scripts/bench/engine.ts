@@ -7,7 +7,7 @@
 //   6. in section 1, the first 50 requests apart from the rest (lateness on the wire, lag, TTFT).
 // Prints a figures table against the goals; asserts nothing (benchmarks are not timed tests).
 //
-//   npx tsx scripts/bench/engine.ts [--quick] [--only wire|rates|mooncake|big] [--no-warmup] [--dev]
+//   npx tsx scripts/bench/engine.ts [--quick] [--only wire|rates|mooncake|big] [--no-engine-warmup] [--dev]
 //   (--dev: the sources through tsx instead of the bundle dist/app, as before the build existed)
 
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ import { ensureTcpdump, runEngine, setEngine, startCapture, type EngineRun } fro
 import { constantRateTrace, mooncakeTraceOfRows } from './traces';
 import { FiguresTable } from './table';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, 'no-warmup': { type: 'boolean' }, dev: { type: 'boolean' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, 'no-engine-warmup': { type: 'boolean' }, dev: { type: 'boolean' }, help: { type: 'boolean' } } });
 if (values.help) {
   process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 12).join('\n') + '\n');
   process.exit(0);
@@ -74,7 +74,7 @@ async function wireSection(workers = 1): Promise<void> {
     port = sim.port;
     const capture = await startCapture(dir, sim.port);
     try {
-      run = await runEngine(dir, tag, ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--workers', String(workers), '--out', `jsonl=${recPath}`, ...(values['no-warmup'] ? ['--no-warmup'] : [])]);
+      run = await runEngine(dir, tag, ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--workers', String(workers), '--out', `jsonl=${recPath}`, ...(values['no-engine-warmup'] ? ['--no-engine-warmup'] : [])]);
     } finally {
       pcap = await capture.stop();
     }

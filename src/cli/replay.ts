@@ -42,7 +42,7 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   { flag: 'max-concurrency', value: 'N', help: 'at most N requests in flight; later ones wait (counted), none is dropped' },
   { flag: 'lookahead-ms', value: 'MS', default: '500', help: 'prepare request bodies this long before they are due' },
   { flag: 'start-delay-ms', value: 'MS', default: '100', help: 'time between the engine being ready (trace read, warmed up) and the first offset of the trace' },
-  { flag: 'warmup', name: 'WARMUP', kind: 'bool', default: 'true', help: 'before offset 0, send a few dozen requests to a loopback server in the engine so the first requests are as precise as the rest (--no-warmup: off)' },
+  { flag: 'engine-warmup', name: 'ENGINE_WARMUP', kind: 'bool', default: 'true', help: 'before offset 0, warm the engine\'s own code on a few dozen requests to a loopback server inside it (never the target), so the first requests are as precise as the rest (--no-engine-warmup: off)' },
   ...COMMON_RUN_FLAGS,
   ...SLO_TAG_FLAGS,
   ...START_FLAGS,

@@ -38,7 +38,7 @@ export interface ReplayConfig {
   timeoutMs: number;
   reuseConnections: boolean;
   /** Warm the engine's hot paths on a loopback server before offset 0 (llm-replay replay only). */
-  warmup: boolean;
+  engineWarmup: boolean;
   gracefulStopS: number;
   summaryJson: string;
   runId: string;
@@ -133,7 +133,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: Opt
     noMaxTokens: r.bool('NO_MAX_TOKENS', false),
     timeoutMs: r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0'),
     reuseConnections: r.bool('CONN_REUSE', true),
-    warmup: r.bool('WARMUP', true),
+    engineWarmup: r.bool('ENGINE_WARMUP', true),
     gracefulStopS: r.number('GRACEFUL_STOP_S', 300, (n) => n >= 0, 'seconds >= 0'),
     summaryJson: r.string('SUMMARY_JSON', 'results/replay-summary.json'),
     runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),

@@ -39,7 +39,7 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
   const transport = new Transport(transportOptions);
   const vocab = loadVocabulary(cfg.vocab);
   // Before this thread reports ready (the origin is set once all are); a common start bounds it.
-  if (cfg.warmup) {
+  if (cfg.engineWarmup) {
     const w = await warmReplay({
       cfg, model: job.model, vocab, blockSize: trace.blockSize, requests: trace.requests, share, transport: transportOptions,
       deadlineMs: job.commonStartUnixMs === undefined ? undefined : monotonicOf(job.commonStartUnixMs) - WARMUP_MARGIN_MS,
