@@ -10,12 +10,13 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json Makefile LICENSE README.md ./
+COPY tsconfig.json LICENSE README.md ./
 COPY scripts/bundle.mjs scripts/bundle-cli.ts ./scripts/
 COPY src ./src
 COPY data ./data
 COPY dashboards ./dashboards
-RUN npx tsx scripts/bundle-cli.ts && node scripts/bundle.mjs && npm pack --silent && mv k6-llm-replay-*.tgz /k6-llm-replay.tgz
+# (the image has no make: build as `make build` does, then pack without the prepack script)
+RUN npx tsx scripts/bundle-cli.ts && node scripts/bundle.mjs && npm pack --silent --ignore-scripts && mv k6-llm-replay-*.tgz /k6-llm-replay.tgz
 
 # Stage 2: the tarball installed as a user installs it, owned by root, run by "node" (uid 1000).
 FROM node:20-bookworm-slim
