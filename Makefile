@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_STAMP := node_modules/.install-stamp
 
-.PHONY: help install build native test-native demo test test-unit test-integration typecheck bench bench-peers bench-multi bench-memory clean deps-observe deps-report deps-real-engine deps-llama-server deps-multi dashboards
+.PHONY: help install build native test-native pack dev demo test test-unit test-integration typecheck bench bench-peers bench-multi bench-memory clean deps-observe deps-report deps-real-engine deps-llama-server deps-multi dashboards
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -14,7 +14,8 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP) ## install npm packages (npm ci)
 
-build: install native ## bundle the k6 export (for users' own k6) src/k6/entries/*.ts into dist/k6/*.js; build the native I/O core
+build: install native ## the CLI, API and worker bundles (dist/app/*.js, what bin runs), the k6 export (dist/k6/*.js) and the native I/O core
+	nice -n 10 npx tsx scripts/bundle-cli.ts
 	node scripts/bundle.mjs
 
 native: install ## the native I/O core (Rust, napi-rs) into dist/native/k6lr_io.node, smoke-tested (no cargo: the JS transport, said)
@@ -23,7 +24,13 @@ native: install ## the native I/O core (Rust, napi-rs) into dist/native/k6lr_io.
 test-native: ## cargo test and cargo clippy of native/ (framing at every cut, the I/O thread against real sockets)
 	bash scripts/native/test.sh
 
-demo: install ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
+pack: build ## npm pack: k6-llm-replay-VERSION.tgz, installable with npm install -g (offline from a filled cache)
+	npm pack --silent
+
+dev: install ## development mode: make dev ARGS='replay --help' runs the CLI from src/ through tsx (no build)
+	node bin/llm-replay-dev.mjs $(ARGS)
+
+demo: build ## replay traces/mooncake-sample.jsonl against the embedded simulator and print the summary
 	bash scripts/demo.sh
 
 deps-observe: ## Debian packages for the observability tests (influxdb, prometheus): apt-get install when missing
@@ -42,7 +49,7 @@ deps-multi: ## moto's S3 server in .venv-s3 for the multi-host test (pip, when m
 	bash scripts/multi/install-deps.sh
 
 dashboards: install ## regenerate dashboards/*.json from src/dashboards (the tests check they are up to date)
-	node bin/llm-replay.mjs dashboards
+	node bin/llm-replay-dev.mjs dashboards
 
 typecheck: install ## strict TypeScript check (tsc --noEmit), the k6 export against @types/k6 too
 	npx tsc --noEmit
@@ -62,17 +69,17 @@ test: install build deps-observe deps-report deps-real-engine deps-llama-server 
 	npx vitest run --project integration --reporter=default --reporter=json --outputFile=results/vitest-integration.json
 	@node scripts/test-summary.mjs results/vitest-unit.json results/vitest-integration.json
 
-bench: install ## benchmarks that print figures (timing error, dispatch lag, throughput)
+bench: build ## benchmarks that print figures (timing error, dispatch lag, throughput)
 	bash scripts/bench.sh
 
-bench-peers: install ## our engine, AIPerf, GuideLLM, vllm bench serve (inference-perf) on one trace and simulator: one table, vLLM definitions cross-check (~25 min, root)
+bench-peers: build ## our engine, AIPerf, GuideLLM, vllm bench serve (inference-perf) on one trace and simulator: one table, vLLM definitions cross-check (~25 min, root)
 	bash scripts/bench/peers/run.sh $(ARGS)
 
-bench-multi: install ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
+bench-multi: build ## four engine instances (segments, one common start) vs one: highest aggregate rate with lag p99 < 5 ms, start spread
 	npx tsx scripts/bench/multi.ts
 
-bench-memory: install ## engine RSS against 10,000 requests in flight, and over 30 minutes of steady load (~35 min)
+bench-memory: build ## engine RSS against 10,000 requests in flight, and over 30 minutes of steady load (~35 min)
 	npx tsx scripts/bench/memory.ts $(ARGS)
 
 clean: ## remove build outputs and results
-	rm -rf dist build results
+	rm -rf dist build results k6-llm-replay-*.tgz

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--help" ]]; then echo "usage: bash scripts/bench.sh [--quick]"; exit 0; fi
 quick=(); sim_args=()
 if [[ "${1:-}" == "--quick" ]]; then quick=(--quick); sim_args=(--seconds 3); fi
+npx tsx scripts/bench/startup.ts
 npx tsx scripts/bench/engine.ts "${quick[@]}"
 npx tsx scripts/bench/transports.ts "${quick[@]}"
 npx tsx scripts/bench/sim.ts "${sim_args[@]}"

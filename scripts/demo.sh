@@ -22,7 +22,7 @@ mkdir -p results
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "demo: starting the engine simulator (llm-replay sim: preset small, 128k context, 20x faster than real time) ..."
-node bin/llm-replay.mjs sim --port 0 --port-file "$work/port" --preset small --time-scale 0.05 --max-model-len 131072 \
+node dist/app/llm-replay.js sim --port 0 --port-file "$work/port" --preset small --time-scale 0.05 --max-model-len 131072 \
   --ground-truth results/demo-ground-truth.jsonl ${SIM_ARGS:-} >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do
@@ -34,7 +34,7 @@ done
 port=$(cat "$work/port")
 echo "demo: simulator on http://127.0.0.1:$port; replaying $MAX_REQUESTS requests of $TRACE at ${SPEEDUP}x"
 
-node bin/llm-replay.mjs replay --trace "$TRACE" --base-url "http://127.0.0.1:$port" \
+node dist/app/llm-replay.js replay --trace "$TRACE" --base-url "http://127.0.0.1:$port" \
   --speedup "$SPEEDUP" --max-requests "$MAX_REQUESTS" --summary-json results/demo-summary.json \
   --out jsonl=results/demo-requests.jsonl ${REPLAY_ARGS:-}
 echo "demo: result JSON in results/demo-summary.json, one record per request in results/demo-requests.jsonl,"

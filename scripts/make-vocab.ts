@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { loadRawEncoder, type TokenizerName } from '../src/node/tokenizers';
+import { loadRawEncoder, type TokenizerName } from '../src/tokenizers/packages';
 
 const require = createRequire(import.meta.url);
 export const VOCAB_TOKENIZERS = ['llama3', 'llama3_1', 'qwen3', 'deepseek_v3', 'o200k', 'cl100k'] as const satisfies readonly TokenizerName[];

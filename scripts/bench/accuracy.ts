@@ -11,7 +11,10 @@ import { percentile } from '../../src/metrics/formulas';
 
 export interface EngineRecord {
   id: string;
+  index: number;
+  scheduledUnixMs: number;
   sendUnixMs: number;
+  lagMs: number;
   ttftMs?: number;
   e2eMs: number;
   connectMs: number;
@@ -96,4 +99,19 @@ export function accuracy(records: readonly EngineRecord[], truth: ReadonlyMap<st
     // The simulator's first-token stamps share its arrival stamps' clock offset.
     simFirstToken: absDist(sFt.map((d) => d - simArrival.offsetMs)),
   };
+}
+
+/**
+ * How late each request's bytes reached the wire against its scheduled time, on the engine's
+ * clock (`offsetMs`, the engine-to-wire clock offset of the whole run, added back), for the
+ * records `pick` selects: what the first requests of a run pay while code is still cold.
+ */
+export function wireLateness(records: readonly EngineRecord[], wire: ReadonlyMap<string, WireExchange>, offsetMs: number, pick: (r: EngineRecord) => boolean): Dist {
+  const late: number[] = [];
+  for (const r of records) {
+    const w = wire.get(r.id);
+    if (!pick(r) || !w) continue;
+    late.push(engineWireSend(r, w) + offsetMs - r.scheduledUnixMs);
+  }
+  return absDist(late);
 }

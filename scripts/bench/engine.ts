@@ -4,9 +4,11 @@
 //   2. dispatch lag of short requests (128-token prompts, 16 output tokens) at 100 and 1,000 req/s;
 //   3. the highest rate with lag p99 < 5 ms and nothing dropped, one worker and --workers auto;
 //   4. CPU seconds per 1,000 requests; 5. peak RSS at each rate and for 20k/200k-request traces.
+//   6. in section 1, the first 50 requests apart from the rest (lateness on the wire, lag, TTFT).
 // Prints a figures table against the goals; asserts nothing (benchmarks are not timed tests).
 //
-//   npx tsx scripts/bench/engine.ts [--quick] [--only wire|rates|mooncake|big]
+//   npx tsx scripts/bench/engine.ts [--quick] [--only wire|rates|mooncake|big] [--no-engine-warmup] [--dev]
+//   (--dev: the sources through tsx instead of the bundle dist/app, as before the build existed)
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -18,17 +20,18 @@ import { readGroundTruthFile } from '../../src/sim/ground-truth-file';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import { readPcap } from './pcap';
 import { wireExchanges } from './wire';
-import { accuracy, type AccuracyFigures, type Dist, type EngineRecord } from './accuracy';
-import { ensureTcpdump, runEngine, startCapture, type EngineRun } from './procs';
+import { absDist, accuracy, wireLateness, type AccuracyFigures, type Dist, type EngineRecord } from './accuracy';
+import { ensureTcpdump, runEngine, setEngine, startCapture, type EngineRun } from './procs';
 import { constantRateTrace, mooncakeTraceOfRows } from './traces';
 import { FiguresTable } from './table';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, 'no-engine-warmup': { type: 'boolean' }, dev: { type: 'boolean' }, help: { type: 'boolean' } } });
 if (values.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 9).join('\n') + '\n');
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 12).join('\n') + '\n');
   process.exit(0);
 }
 const quick = values.quick === true;
+if (values.dev) setEngine('dev');
 const want = (name: string) => !values.only || values.only === name;
 const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
 const table = new FiguresTable();
@@ -59,7 +62,8 @@ function readRecords(path: string): EngineRecord[] {
 /** Engine accuracy against the wire, with `workers` threads sending (bursts spread over them). */
 async function wireSection(workers = 1): Promise<void> {
   ensureTcpdump();
-  const n = quick ? 50 : 100;
+  // Past FIRST_N, so the first requests can be held against the rest.
+  const n = quick ? 150 : 300;
   const tag = `wire-w${workers}`;
   const gtPath = join(dir, `${tag}.gt.jsonl`);
   const recPath = join(dir, `${tag}.records.jsonl`);
@@ -70,14 +74,15 @@ async function wireSection(workers = 1): Promise<void> {
     port = sim.port;
     const capture = await startCapture(dir, sim.port);
     try {
-      run = await runEngine(dir, tag, ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--workers', String(workers), '--out', `jsonl=${recPath}`]);
+      run = await runEngine(dir, tag, ['--trace', 'traces/mooncake-sample.jsonl', '--base-url', sim.url, '--speedup', '10', '--max-requests', String(n), '--workers', String(workers), '--out', `jsonl=${recPath}`, ...(values['no-engine-warmup'] ? ['--no-engine-warmup'] : [])]);
     } finally {
       pcap = await capture.stop();
     }
   });
   const wire = wireExchanges(readPcap(readFileSync(pcap)), port);
   const truth = new Map(readGroundTruthFile(gtPath).map((g: GroundTruthRecord) => [g.id, g]));
-  const a: AccuracyFigures = accuracy(readRecords(recPath), truth, wire);
+  const records = readRecords(recPath);
+  const a: AccuracyFigures = accuracy(records, truth, wire);
   const lag = run.summary.latencyMs.dispatchLag;
   table.section(`1${workers > 1 ? 'b' : ''}. Timing vs the wire (tcpdump on lo): Mooncake sample, ${n} requests at 10x, --workers ${workers}, sim ${MOONCAKE_SIM.slice(0, 6).join(' ')}; ${a.joined} joined, ${a.newConnections} on new connections (counted from the SYN)`);
   table.row('engine |TTFT - wire| ms', dist(a.engineTtft), 'p99 <= 0.5', a.engineTtft.p99 <= 0.5);
@@ -88,7 +93,21 @@ async function wireSection(workers = 1): Promise<void> {
   table.row('sim |E2E - wire| ms', dist(a.simE2e));
   table.row(`sim arrival - wire ms (offset ${f(a.simArrival.offsetMs)} removed)`, dist(absErr(a.simArrival.errors)));
   table.row('sim first token - wire ms (same offset removed)', dist(a.simFirstToken));
+  const first = (r: EngineRecord) => r.index < FIRST_N;
+  const rest = (r: EngineRecord) => r.index >= FIRST_N;
+  const firstA = accuracy(records.filter(first), truth, wire);
+  const restA = accuracy(records.filter(rest), truth, wire);
+  const lags = (pick: (r: EngineRecord) => boolean) => absDist(records.filter(pick).map((r) => r.lagMs));
+  table.row(`first ${FIRST_N}: wire send late vs schedule ms`, dist(wireLateness(records, wire, a.engineSend.offsetMs, first)));
+  table.row(`rest: wire send late vs schedule ms`, dist(wireLateness(records, wire, a.engineSend.offsetMs, rest)));
+  table.row(`first ${FIRST_N}: engine dispatch lag ms`, dist(lags(first)));
+  table.row(`rest: engine dispatch lag ms`, dist(lags(rest)));
+  table.row(`first ${FIRST_N}: engine |TTFT - wire| ms`, dist(firstA.engineTtft));
+  table.row(`rest: engine |TTFT - wire| ms`, dist(restA.engineTtft));
 }
+
+/** The first requests of a run, reported apart (the warm-up exists for them). */
+const FIRST_N = 50;
 
 function absErr(xs: number[]): Dist {
   const s = xs.map(Math.abs).sort((x, y) => x - y);

@@ -78,7 +78,7 @@ function unreadBySimMb(port: number): number {
 
 /** The engine CLI as one node process (the CLI registers tsx in-process), so its pid is the one to sample. */
 function startEngine(args: string[], name: string): { proc: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const argv = [join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', join(dir, `${name}.summary.json`), '--run-id', name];
+  const argv = [join(REPO_ROOT, 'dist/app/llm-replay.js'), 'replay', ...args, '--summary-json', join(dir, `${name}.summary.json`), '--run-id', name];
   const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));

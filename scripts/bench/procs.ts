@@ -24,11 +24,17 @@ export interface EngineSummary {
   run?: { delayedByConcurrency?: number };
 }
 
+/** The engine the benchmarks run: the bundle users install (make build), or the sources through tsx (setEngine('dev')). */
+let engineEntry = 'dist/app/llm-replay.js';
+export function setEngine(kind: 'bundle' | 'dev'): void {
+  engineEntry = kind === 'dev' ? 'bin/llm-replay-dev.mjs' : 'dist/app/llm-replay.js';
+}
+
 /** `llm-replay replay ARGS` under /usr/bin/time; `cpus` pins it (taskset -c); `onOutput` sees its output as it comes. */
 export function runEngine(dir: string, name: string, args: string[], cpus?: string, onOutput?: (text: string) => void): Promise<EngineRun> {
   const timeFile = join(dir, `${name}.time`);
   const summaryFile = join(dir, `${name}.summary.json`);
-  const engine = [process.execPath, join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', ...args, '--summary-json', summaryFile, '--run-id', name, '--no-scrape', '--quiet'];
+  const engine = [process.execPath, join(REPO_ROOT, engineEntry), 'replay', ...args, '--summary-json', summaryFile, '--run-id', name, '--no-scrape', '--quiet'];
   const timed = ['/usr/bin/time', '-f', '%e %U %S %M', '-o', timeFile, ...engine];
   const argv = cpus ? ['taskset', '-c', cpus, ...timed] : timed;
   return new Promise((resolve, reject) => {

@@ -143,7 +143,7 @@ function du(path: string): number {
 function timed(args: string[], heapMb?: number): { wallS: number; rssMb: number } {
   const started = Date.now();
   const node = heapMb ? [process.execPath, `--max-old-space-size=${heapMb}`] : [process.execPath];
-  const r = spawnSync('/usr/bin/time', ['-v', ...node, join(ROOT, 'bin/llm-replay.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-v', ...node, join(ROOT, 'dist/app/llm-replay.js'), ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`llm-replay ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   return { wallS: (Date.now() - started) / 1000, rssMb: rss ? Number(rss[1]) / 1024 : NaN };

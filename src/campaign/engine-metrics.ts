@@ -4,8 +4,7 @@
 // scrape fails) is simply not recorded.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { Agent } from 'undici';
-import { getText } from '../engine/get-text';
+import { getText, KeepAlive } from '../engine/get-text';
 import { parseExposition } from '../observe/exposition';
 
 export interface EngineMetricsRecording {
@@ -14,7 +13,7 @@ export interface EngineMetricsRecording {
 }
 
 export async function recordEngineMetrics(url: string, intervalMs: number, file: string): Promise<EngineMetricsRecording> {
-  const agent = new Agent();
+  const agent = new KeepAlive();
   let out: WriteStream | undefined;
   let written = 0;
   const scrape = async (): Promise<boolean> => {
@@ -28,7 +27,7 @@ export async function recordEngineMetrics(url: string, intervalMs: number, file:
     return true;
   };
   if (!(await scrape())) {
-    await agent.close();
+    agent.close();
     return { stop: async () => 0 };
   }
   let running: Promise<unknown> = Promise.resolve();
@@ -38,7 +37,7 @@ export async function recordEngineMetrics(url: string, intervalMs: number, file:
       clearInterval(timer);
       await running;
       await scrape();
-      await agent.close();
+      agent.close();
       await new Promise((r) => out!.end(r));
       return written;
     },

@@ -6,10 +6,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parsePointProgress } from './progress';
+import { cliArgv } from '../runtime/paths';
 
-const BIN = fileURLToPath(new URL('../../bin/llm-replay.mjs', import.meta.url));
 /** Lines of the child's stderr kept for the error of a failed point. */
 const TAIL_LINES = 8;
 
@@ -30,7 +29,7 @@ export class PointProcess {
   readonly done: Promise<PointExit>;
 
   constructor(argv: string[], stdoutFile: string, hooks: PointProcessHooks) {
-    this.child = spawn(process.execPath, [BIN, ...argv], {
+    this.child = spawn(process.execPath, [...cliArgv(), ...argv], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LLM_REPLAY_PROGRESS_MS: '1000' },

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatSlo } from '../metrics/slo';
 import type { ReplayResult } from '../metrics/summary';
-import { EXIT, UsageError } from '../cli/flags';
+import { OptionError } from '../config/env';
+import { EXIT } from '../engine/exit-codes';
 import type { CampaignSpec } from './file';
 import { planMatrix, planPoint, warmupArgv, type PlannedPoint, type RecordedRate } from './plan';
 import { pointPaths, readIndex, writeIndex, type CampaignIndex, type IndexPoint } from './index-file';
@@ -82,11 +83,11 @@ export class CampaignRunner {
 
   constructor(private readonly spec: CampaignSpec, private readonly o: CampaignRunOptions) {
     const existing = readIndex(o.outDir);
-    if (existing && !o.resume) throw new UsageError(`${o.outDir} already holds campaign "${existing.name}": add --resume to continue it (done points are skipped), or pick another --out-dir`);
-    if (existing && existing.name !== spec.name) throw new UsageError(`${o.outDir} holds campaign "${existing.name}", not "${spec.name}": pick another --out-dir`);
+    if (existing && !o.resume) throw new OptionError(`${o.outDir} already holds campaign "${existing.name}": add --resume to continue it (done points are skipped), or pick another --out-dir`);
+    if (existing && existing.name !== spec.name) throw new OptionError(`${o.outDir} holds campaign "${existing.name}", not "${spec.name}": pick another --out-dir`);
     // Done points were judged against the SLOs of their run: a resume must not mix two sets.
     if (existing && JSON.stringify(existing.slo.map(formatSlo)) !== JSON.stringify(spec.slo.map(formatSlo))) {
-      throw new UsageError(`${o.outDir}: its points were measured against slo [${existing.slo.map(formatSlo).join(', ')}], the file now says [${spec.slo.map(formatSlo).join(', ')}]: put the old SLOs back or pick another --out-dir`);
+      throw new OptionError(`${o.outDir}: its points were measured against slo [${existing.slo.map(formatSlo).join(', ')}], the file now says [${spec.slo.map(formatSlo).join(', ')}]: put the old SLOs back or pick another --out-dir`);
     }
     this.index = existing ?? { version: 1, name: spec.name, file: spec.file, createdUnixMs: Date.now(), slo: spec.slo, points: [] };
     this.progress = new CampaignProgress(o.tty, o.err);

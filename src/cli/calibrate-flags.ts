@@ -1,11 +1,11 @@
 // --calibrate on the load commands (replay, sessions): before the run, the server's tokenizer
 // counts the candidate words (--vocab, default universal) and the template overhead is measured
-// (src/node/calibration.ts); the run then reads the calibrated list and overhead through the
+// (src/calibration/cache.ts); the run then reads the calibrated list and overhead through the
 // ordinary VOCAB and TEMPLATE_TOKENS options, in this thread and in worker threads alike.
 
 import type { EnvMap } from '../config/env';
-import type { Endpoint } from '../openai/request';
-import { calibrateServer, defaultCacheDir, type CalibrationResult } from '../node/calibration';
+import type { Endpoint } from '../config/replay';
+import { calibrateServer, defaultCacheDir, type CalibrationResult } from '../calibration/cache';
 import { CalibrationError } from '../prompt/calibrate';
 import { loadVocabulary } from '../scenarios/replay-data';
 import { UsageError, type FlagSpec } from './flags';

@@ -3,11 +3,12 @@
 // the word list file and template overhead as the -e options k6 takes.
 
 import { readLoadFlags } from './run-flags';
-import { EXIT, renderHelp, UsageError, type FlagSpec } from './flags';
+import { renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { TARGET_FLAGS } from './common-flags';
 import { applyCalibration } from './calibrate-flags';
 import { runModel } from '../engine/preflight';
-import type { Endpoint } from '../openai/request';
+import type { Endpoint } from '../config/replay';
 
 export const CALIBRATE_COMMAND_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS.filter((f) => ['base-url', 'model', 'endpoint'].includes(f.flag)),

@@ -2,7 +2,8 @@
 // `plan` prints the points without running anything; `run` runs them into a results directory.
 
 import { join } from 'node:path';
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { readCampaignFile, CampaignFileError, type CampaignTrace, type FlagMap } from '../campaign/file';
 import { flagArgs, planMatrix, planPoint, type PlannedPoint, type RecordedRate } from '../campaign/plan';
 import { CampaignRunner } from '../campaign/runner';

@@ -5,7 +5,7 @@
 // the start it read and how far from it its own start was; a start already past refuses to run.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { isS3Url, getObjectText, S3Error } from '../node/s3';
+import { isS3Url, getObjectText, S3Error } from '../storage/s3';
 import { getText } from '../engine/get-text';
 import { nowUnixMs } from '../engine/clock';
 import { waitUntilUnix } from '../engine/wait';

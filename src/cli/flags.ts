@@ -17,8 +17,6 @@ export interface FlagSpec {
   help: string;
 }
 
-/** Exit codes, as k6 uses them where k6 has one. */
-export const EXIT = { ok: 0, startFailed: 1, usage: 2, thresholds: 99, interrupted: 130 } as const;
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -5,6 +5,7 @@
 import { ProgressReporter } from '../engine/progress';
 import { onInterrupt, type Interruption } from '../engine/interrupt';
 import { startWorker } from '../engine/workers';
+import type { WorkerEntry } from '../runtime/entries';
 import { nowMs, nowUnixMs } from '../engine/clock';
 import type { ThreadHooks, ThreadOutcome } from '../engine/threads';
 import type { RunOutputs } from './outputs';
@@ -74,11 +75,15 @@ export class LiveRun {
 
   /**
    * Runs the job in this thread (`here`) or in `workers` worker threads started from `entry`;
-   * the common origin is set `startDelayMs` after every worker reported ready, or is the
-   * common start `atUnixMs` of a run over several instances.
+   * the common origin is set `startDelayMs` after every thread reported ready (trace read, hot
+   * paths warmed), or is the common start `atUnixMs` of a run over several instances.
    */
-  async runThreads<J extends object, R extends ThreadOutcome>(workers: number, job: J, here: (job: J & { worker: number }, hooks: ThreadHooks) => Promise<R>, entry: URL, startDelayMs: number, atUnixMs?: number): Promise<R[]> {
-    if (workers === 1) return [await here({ ...job, worker: 0 }, this.hooks())];
+  async runThreads<J extends object, R extends ThreadOutcome>(workers: number, job: J, here: (job: J & { worker: number }, hooks: ThreadHooks) => Promise<R>, entry: WorkerEntry, startDelayMs: number, atUnixMs?: number): Promise<R[]> {
+    if (workers === 1) {
+      const hooks = this.hooks();
+      if (atUnixMs === undefined) hooks.start = async () => nowUnixMs() + startDelayMs;
+      return [await here({ ...job, worker: 0 }, hooks)];
+    }
     let ready = 0;
     const runs = Array.from({ length: workers }, (_, w) => startWorker(entry, { ...job, worker: w }, (m) => {
       if (m.type === 'ready' && ++ready === workers) {

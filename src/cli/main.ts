@@ -1,8 +1,12 @@
 // `llm-replay`: the one command-line tool. Each subcommand has its own module and --help;
 // errors become exit codes (2 usage, 1 could not start, 99 a threshold failed, as k6).
 
-import { EXIT, UsageError } from './flags';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { OptionError } from '../config/env';
+import { PACKAGE_ROOT } from '../runtime/paths';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -23,6 +27,8 @@ export const MAIN_USAGE = `usage: llm-replay COMMAND [flags]   (llm-replay COMMA
 
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.help}`).join('\n')}
 
+  --version   print the version (package.json)
+
 exit codes: 0 passed, 99 a threshold failed, 2 usage error, 1 the run could not start
 `;
 
@@ -31,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(MAIN_USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`llm-replay ${version()}\n`);
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -49,4 +59,9 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.LLM_REPLAY_DEBUG) process.stderr.write(`${err.stack}\n`);
     return EXIT.startFailed;
   }
+}
+
+/** The package's version, read from the package.json beside dist/ (or the checkout's). */
+export function version(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }

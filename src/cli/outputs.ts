@@ -12,8 +12,8 @@ import { UsageError } from './flags';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBucket, isS3Url } from '../node/s3';
-import { uploadFile } from '../node/store';
+import { checkBucket, isS3Url } from '../storage/s3';
+import { uploadFile } from '../storage/store';
 
 export interface RunOutputs {
   jsonl?: JsonlWriter;

@@ -6,11 +6,12 @@
 import { basename } from 'node:path';
 import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
-import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
-import { writeJsonTo } from '../node/store';
+import { writeJsonTo } from '../storage/store';
 import { numberFlag, readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
@@ -19,7 +20,7 @@ import { Registry } from '../engine/metrics';
 import { runTarget } from '../engine/preflight';
 import { requestIdField } from '../engine/request-ids';
 import { contextCap, renderContextCap } from '../metrics/context-cap';
-import { parseSegment, formatSegment } from '../engine/segments';
+import { parseSegment, formatSegment } from '../schedule/segments';
 import { percentilesNeeded } from '../engine/thresholds';
 import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
 import { checkThresholds, finishRun, summaryThresholds } from '../engine/summary';
@@ -47,7 +48,8 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   ...PROMPT_FLAGS,
   { flag: 'max-concurrency', value: 'N', help: 'at most N requests in flight; later ones wait (counted), none is dropped' },
   { flag: 'lookahead-ms', value: 'MS', default: '500', help: 'prepare request bodies this long before they are due' },
-  { flag: 'start-delay-ms', value: 'MS', default: '500', help: 'time between the start and the first offset of the trace' },
+  { flag: 'start-delay-ms', value: 'MS', default: '100', help: 'time between the engine being ready (trace read, warmed up) and the first offset of the trace' },
+  { flag: 'engine-warmup', name: 'ENGINE_WARMUP', kind: 'bool', default: 'true', help: 'before offset 0, warm the engine\'s own code on a few dozen requests to a loopback server inside it (never the target), so the first requests are as precise as the rest (--no-engine-warmup: off)' },
   ...COMMON_RUN_FLAGS,
   ...SLO_TAG_FLAGS,
   ...START_FLAGS,
@@ -85,7 +87,7 @@ export function readReplaySettings(argv: string[], env: NodeJS.ProcessEnv): Repl
     ...readRunFlags(flags, label, cfg.timeoutMs), cfg, options,
     maxConcurrency: numberFlag(flags.options, label, 'MAX_CONCURRENCY', 1),
     lookAheadMs: numberFlag(flags.options, label, 'LOOKAHEAD_MS', 0) ?? 500,
-    startDelayMs: numberFlag(flags.options, label, 'START_DELAY_MS', 0) ?? 500,
+    startDelayMs: numberFlag(flags.options, label, 'START_DELAY_MS', 0) ?? 100,
     start: readStartFlags(flags.options, label),
   };
 }
@@ -133,7 +135,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     config: scrapeConfig, sink: registry, model, maxMs: startDelayMs + lastOffset + cfg.timeoutMs, progress: live.progress,
   });
   const job: Omit<ReplayJob, 'worker'> = {
-    options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
+    options: s.options, model, originUnixMs: start?.plannedUnixMs ?? nowUnixMs() + s.startDelayMs, commonStartUnixMs: start?.plannedUnixMs, segment: s.segment, sequence: s.sequence, workers: s.workers,
     lookAheadMs: s.lookAheadMs, maxConcurrency: s.maxConcurrency ? Math.max(1, Math.floor(s.maxConcurrency / s.workers)) : undefined,
     timeouts: s.timeouts, transport: s.transport, runTags, ...live.wants,
   };
@@ -144,7 +146,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   let engineScrape: EngineScrapeSummary | null = null;
   try {
     // In this thread, the trace read above is not read a second time (it may come from S3).
-    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), new URL('../scenarios/replay-worker.ts', import.meta.url), s.startDelayMs, start?.plannedUnixMs);
+    results = await live.runThreads(s.workers, job, (j, hooks) => replayThread(j, hooks, trace), 'replay-worker', s.startDelayMs, start?.plannedUnixMs);
   } finally {
     live.end();
     engineScrape = await scrape.stop();

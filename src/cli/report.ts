@@ -7,9 +7,10 @@
 import { mergeResults, MergeError } from '../metrics/merge';
 import { renderTable, type ReplayResult } from '../metrics/summary';
 import { mergeInfo, renderMergeInfo, type InstanceExtras } from '../metrics/merge-info';
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
-import { readTextFrom, resultFiles, writeJsonTo } from '../node/store';
-import { S3Error } from '../node/s3';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
+import { readTextFrom, resultFiles, writeJsonTo } from '../storage/store';
+import { S3Error } from '../storage/s3';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'out', name: 'OUT', value: 'FILE', help: 'merge: write the merged result JSON to FILE' },
@@ -49,8 +50,8 @@ async function readResult(file: string): Promise<ReplayResult & InstanceExtras> 
 }
 
 const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
-  html: async () => (await import('../report/html-command')).reportHtmlCommand,
-  compare: async () => (await import('../report/compare-command')).reportCompareCommand,
+  html: async () => (await import('./report-html')).reportHtmlCommand,
+  compare: async () => (await import('./report-compare')).reportCompareCommand,
 };
 
 export async function reportCommand(argv: string[]): Promise<number> {

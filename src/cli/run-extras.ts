@@ -14,7 +14,7 @@ import { header, line, type ReplayResult } from '../metrics/summary';
 import { energyOf, energyRows, parseDcgm, type EnergyBlock, type GpuReading } from '../observe/dcgm';
 import { finishCard, renderCard, serverCard, startCard, type RunCard } from '../outputs/run-card';
 import type { Output } from '../outputs/sample';
-import { isS3Url } from '../node/s3';
+import { isS3Url } from '../storage/s3';
 import { buildCharts } from '../report/charts';
 import { digestPoint } from '../report/digest';
 import { renderHtml } from '../report/html';

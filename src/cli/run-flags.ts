@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { EnvMap, OptionLabel } from '../config/env';
 import { asUsage, flagLabel, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './flags';
-import { formatSegment, formatSequence, parseSegment, parseSequence, segmentIndices, splitEvenly } from '../engine/segments';
+import { formatSegment, formatSequence, parseSegment, parseSequence, segmentIndices, splitEvenly } from '../schedule/segments';
 import { parseThresholdFlag, type Threshold } from '../engine/thresholds';
 import { workerCount } from '../engine/workers';
 import type { Timeouts, TransportKind } from '../engine/transport';

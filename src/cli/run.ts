@@ -5,7 +5,8 @@
 
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
-import { EXIT, flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { flagLabel, parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { COMMON_RUN_FLAGS, TARGET_FLAGS } from './common-flags';
 import { EXTRA_FLAGS, RunExtras } from './run-extras';
 import { readRunFlags, type RunFlags } from './run-flags';
@@ -17,7 +18,7 @@ import { DEFAULT_TIMEOUTS } from '../engine/transport';
 import { createTransport } from '../engine/transport-choice';
 import { runModel } from '../engine/preflight';
 import { failureLine } from '../engine/threads';
-import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../engine/segments';
+import { formatSegment, parseSegment, parseSequence, segmentIndices } from '../schedule/segments';
 import { parseThresholdOptions, percentilesNeeded, renderThresholds, summaryThresholds, type Threshold } from '../engine/thresholds';
 import { checkThresholds, finishRun, writeJson } from '../engine/summary';
 import { nowMs, nowUnixMs } from '../engine/clock';

@@ -8,19 +8,20 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
-import { asUsage, EXIT, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
 import { EXTRA_FLAGS, RunExtras } from './run-extras';
 import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
-import { writeJsonTo } from '../node/store';
+import { writeJsonTo } from '../storage/store';
 import { readLoadFlags, readRunFlags, type RunFlags } from './run-flags';
 import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
 import { Registry } from '../engine/metrics';
 import { runModel } from '../engine/preflight';
-import { formatSegment, parseSegment } from '../engine/segments';
+import { formatSegment, parseSegment } from '../schedule/segments';
 import { percentilesNeeded } from '../engine/thresholds';
 import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
 import { checkThresholds, finishRun, summaryThresholds } from '../engine/summary';
@@ -169,7 +170,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const started = start?.stamp(live.interrupt.stopSending);
   let results: SessionsThreadResult[];
   try {
-    results = await live.runThreads(s.workers, job, here, new URL('../scenarios/sessions-worker.ts', import.meta.url), 0, start?.plannedUnixMs);
+    results = await live.runThreads(s.workers, job, here, 'sessions-worker', 0, start?.plannedUnixMs);
   } finally {
     live.end();
     await scrape.stop();

@@ -2,8 +2,10 @@
 // from `-e NAME=value`, the engine's CLI from its flags (src/cli/replay.ts maps --flag to NAME).
 
 import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
-import type { Endpoint } from '../openai/request';
 import { TEMPLATE_OVERHEAD, templateOverhead } from '../prompt/templates';
+
+/** Which OpenAI-compatible API a request goes to: /v1/chat/completions or /v1/completions (src/openai/request.ts). */
+export type Endpoint = 'chat' | 'completions';
 
 export interface ReplayConfig {
   trace: string;
@@ -35,6 +37,8 @@ export interface ReplayConfig {
   noMaxTokens: boolean;
   timeoutMs: number;
   reuseConnections: boolean;
+  /** Warm the engine's hot paths on a loopback server before offset 0 (llm-replay replay only). */
+  engineWarmup: boolean;
   gracefulStopS: number;
   summaryJson: string;
   runId: string;
@@ -135,6 +139,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: Opt
     noMaxTokens: r.bool('NO_MAX_TOKENS', false),
     timeoutMs: r.number('TIMEOUT_MS', 600_000, (n) => n >= 0, 'a time in ms >= 0'),
     reuseConnections: r.bool('CONN_REUSE', true),
+    engineWarmup: r.bool('ENGINE_WARMUP', true),
     gracefulStopS: r.number('GRACEFUL_STOP_S', 300, (n) => n >= 0, 'seconds >= 0'),
     summaryJson: r.string('SUMMARY_JSON', 'results/replay-summary.json'),
     runId: r.string('RUN_ID', now.toISOString().replace(/[:.]/g, '-')),

@@ -5,8 +5,13 @@
 
 import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
 import { readReplayConfig, type ReplayConfig } from './replay';
-import { TIMING_MODES, type TimingMode } from '../sessions/timing';
-import type { JoinRule } from '../sessions/plan';
+
+/** How turns are timed (src/sessions/timing.ts): the options the flags and -e variables accept. */
+export const TIMING_MODES = ['think-only', 'original', 'api-scaled', 'no-wait'] as const;
+export type TimingMode = (typeof TIMING_MODES)[number];
+
+/** How a sub-agent's completion is awaited by its parent (src/sessions/plan.ts). */
+export type JoinRule = 'recorded' | 'next';
 
 export type RequestConfig = Pick<ReplayConfig,
   'format' | 'skipBad' | 'baseUrl' | 'model' | 'endpoint' | 'stream' | 'salt' | 'vocab' | 'overheadTokens' | 'blockSize' | 'ignoreEos' |

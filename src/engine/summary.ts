@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { K6SummaryData } from '../metrics/summary';
 import { evaluateThresholds, renderThresholds, summaryThresholds, thresholdsPassed, type Threshold, type ThresholdResult } from './thresholds';
-import { EXIT } from '../cli/flags';
+import { EXIT } from './exit-codes';
 
 export function checkThresholds(thresholds: readonly Threshold[], data: K6SummaryData): ThresholdResult[] {
   return evaluateThresholds(thresholds, data.metrics);

@@ -30,6 +30,8 @@ export interface ThreadJob {
   options: EnvMap;
   model: string;
   originUnixMs: number;
+  /** The common start of a run over several instances (Unix ms): offset 0, fixed in advance. */
+  commonStartUnixMs?: number;
   segment?: string;
   sequence?: string;
   workers: number;

@@ -3,6 +3,8 @@
 // report through messages; the main thread merges their registries into one summary.
 
 import { Worker } from 'node:worker_threads';
+import type { WorkerEntry } from '../runtime/entries';
+import { workerStart } from '../runtime/paths';
 
 export type WorkerMessage =
   | { type: 'ready' }
@@ -19,12 +21,10 @@ export interface WorkerRun {
   post(message: unknown): void;
 }
 
-/** Every worker boots through this file, which loads TypeScript, then the worker's entry. */
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
-
 /** Starts the worker entry `entry` with `data`; `onMessage` sees every message but 'done'/'error'. */
-export function startWorker(entry: URL, data: object, onMessage: (m: WorkerMessage) => void): WorkerRun {
-  const worker = new Worker(BOOT, { workerData: { ...data, entry: entry.href } });
+export function startWorker(entry: WorkerEntry, data: object, onMessage: (m: WorkerMessage) => void): WorkerRun {
+  const start = workerStart(entry, data);
+  const worker = new Worker(start.file, { workerData: start.workerData });
   const result = new Promise<unknown>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {

@@ -3,8 +3,8 @@
 import { SharedArray } from 'k6/data';
 import { readTrace } from '../trace/read';
 import { TraceError } from '../trace/errors';
-import { selectRequests } from '../schedule/openloop';
-import type { TimedRequest } from '../trace/model';
+import { selectRequests } from '../trace/open-loop';
+import type { TimedRequest } from '../schedule/openloop';
 import type { ReplayConfig } from '../config/replay';
 import { parseVocabulary, syntheticVocabulary } from '../prompt/vocabulary';
 import type { Vocabulary } from '../prompt/hashblock';

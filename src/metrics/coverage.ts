@@ -2,7 +2,7 @@
 // missing segment, named, so a merge never passes for a smaller whole run; two instances on the
 // same part of the run would count its requests twice, which is an error.
 
-import { formatSegment, parseSegment, parseSequence, type Fraction, type Segment } from '../engine/segments';
+import { formatSegment, parseSegment, parseSequence, type Fraction, type Segment } from '../schedule/segments';
 import { MergeError } from './merge';
 
 export interface InstanceSegment {

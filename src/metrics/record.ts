@@ -4,8 +4,29 @@
 
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { gapStats } from './formulas';
-import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from './sink';
+
+/** Where the output token count came from: the server's usage, or counted chunks. */
+export type TokenSource = 'usage' | 'chunks';
+
+/** What is recorded of a request's outcome (src/openai/outcome.ts measures it: RequestOutcome). */
+export interface RecordedOutcome {
+  ok: boolean;
+  /** Why it failed: http_<status> (see httpReason), connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, stream_incomplete, malformed_chunk, empty. */
+  reason?: string;
+  ttfbMs?: number;
+  ttftMs?: number;
+  /** Time to first output (non-reasoning) token; only when the stream carried reasoning. */
+  ttfoMs?: number;
+  e2eMs: number;
+  tpotMs?: number;
+  itlGapsMs: number[];
+  connectMs: number;
+  promptTokens?: number;
+  outputTokens: number;
+  cachedTokens?: number;
+  tokenSource: TokenSource;
+}
 
 export interface SentRequest {
   /** Actual send time - scheduled send time (ms). */
@@ -15,7 +36,7 @@ export interface SentRequest {
   sendUnixMs: number;
 }
 
-export function recordRequest(sink: MetricSink, s: SentRequest, o: RequestOutcome): void {
+export function recordRequest(sink: MetricSink, s: SentRequest, o: RecordedOutcome): void {
   sink.counter(COUNTERS.sent, 1);
   sink.trend(TRENDS.dispatchLag, s.lagMs);
   sink.histogram(HISTOGRAMS.dispatchLag, [s.lagMs]);

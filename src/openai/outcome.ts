@@ -4,6 +4,7 @@
 import { e2eMs, itlGapsMs, tpotMs, ttfoMs, ttftMs } from '../metrics/formulas';
 import { errorBodyMessage, parseCompletionBody, parseStream, type StreamSummary } from './stream';
 import { httpReason } from '../metrics/names';
+import type { RecordedOutcome, TokenSource } from '../metrics/record';
 
 /** What a transport recorded; times in ms since the request was sent. */
 export interface Exchange {
@@ -35,27 +36,11 @@ export interface Exchange {
   kinds?: readonly number[];
 }
 
-export type TokenSource = 'usage' | 'chunks';
-
-export interface RequestOutcome {
-  ok: boolean;
-  /** Why it failed: http_<status> (see httpReason), connect, timeout, stream_reset, stream_eof, aborted, stream_error, truncated, stream_incomplete, malformed_chunk, empty. */
-  reason?: string;
+/** A measured exchange: what the metrics record (RecordedOutcome), and what only logs and records carry. */
+export interface RequestOutcome extends RecordedOutcome {
   /** Human-readable detail for the log (never contains request headers). */
   detail?: string;
-  ttfbMs?: number;
-  ttftMs?: number;
-  /** Time to first output (non-reasoning) token; only when the stream carried reasoning. */
-  ttfoMs?: number;
-  e2eMs: number;
-  tpotMs?: number;
-  itlGapsMs: number[];
-  connectMs: number;
-  promptTokens?: number;
-  outputTokens: number;
-  cachedTokens?: number;
   cachedTokensByTier?: Record<string, number>;
-  tokenSource: TokenSource;
   finishReason?: string;
   stream?: StreamSummary;
 }

@@ -1,6 +1,6 @@
 // OpenAI-compatible request bodies for one replayed request.
 
-export type Endpoint = 'chat' | 'completions';
+import type { Endpoint } from '../config/replay';
 
 export const ENDPOINT_PATHS: Record<Endpoint, string> = {
   chat: '/v1/chat/completions',

@@ -2,7 +2,7 @@
 // load's own pools, so writes never queue behind or in front of test requests), basic auth
 // from the URL's user:pass@ (never shown in messages), and bounded time per request.
 
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 
 export interface HttpAnswer {
   status: number;
@@ -50,20 +50,24 @@ export function parseOutputUrl(spec: string, flag: string, example: string): { u
   return { url, bad };
 }
 
-export class HttpClient {
-  private readonly agent: Agent;
+/** undici, loaded with the first write: a run without a database output never compiles it. */
+let undici: Promise<typeof import('undici')> | undefined;
 
-  constructor(timeoutMs: number, connections = 4) {
-    this.agent = new Agent({ connections, keepAliveTimeout: 10_000, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  }
+export class HttpClient {
+  private agent: Agent | undefined;
+
+  constructor(private readonly timeoutMs: number, private readonly connections = 4) {}
 
   async post(url: string, headers: Record<string, string>, body: string | Uint8Array): Promise<HttpAnswer> {
+    const { Agent, request } = await (undici ??= import('undici'));
+    const t = this.timeoutMs;
+    this.agent ??= new Agent({ connections: this.connections, keepAliveTimeout: 10_000, connectTimeout: t, headersTimeout: t, bodyTimeout: t });
     const res = await request(url, { method: 'POST', headers, body, dispatcher: this.agent });
     return { status: res.statusCode, body: await res.body.text() };
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await this.agent?.close();
   }
 }
 

@@ -71,7 +71,7 @@ export class PrometheusRwOutput implements Output {
   async start(): Promise<void> {
     let failure: string | undefined;
     try {
-      const answer = await this.http.post(this.endpoint.shown, this.headers, encodeWriteRequest([]));
+      const answer = await this.http.post(this.endpoint.shown, this.headers, await encodeWriteRequest([]));
       if (answer.status >= 300) failure = `HTTP ${answer.status}: ${answer.body.slice(0, 300)}`;
     } catch (err) {
       failure = networkReason(err);
@@ -119,7 +119,7 @@ export class PrometheusRwOutput implements Output {
   private async push(series: TimeSeries[]): Promise<void> {
     for (let i = 0; i < series.length; i += this.options.batchSize) {
       const batch = series.slice(i, i + this.options.batchSize);
-      await this.delivery.send(this.http, this.endpoint.shown, this.headers, encodeWriteRequest(batch), batch.length);
+      await this.delivery.send(this.http, this.endpoint.shown, this.headers, await encodeWriteRequest(batch), batch.length);
     }
   }
 }

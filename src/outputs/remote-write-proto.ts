@@ -2,8 +2,7 @@
 // of Prometheus >= 2.40), encoded with protobufjs and compressed with snappy's block format as
 // the protocol requires. Field numbers are those of prometheus/prompb/types.proto and remote.proto.
 
-import protobuf from 'protobufjs';
-import { compress, uncompress } from 'snappyjs';
+import type { Type } from 'protobufjs';
 import type { BucketSpan } from './native-histogram';
 
 const PROTO = `
@@ -35,7 +34,22 @@ message Histogram {
 message BucketSpan { sint32 offset = 1; uint32 length = 2; }
 `;
 
-const WriteRequest = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('prometheus.WriteRequest');
+interface Codec {
+  WriteRequest: Type;
+  compress(b: Uint8Array): Uint8Array;
+  uncompress(b: Uint8Array): Uint8Array;
+}
+let codec: Promise<Codec> | undefined;
+
+/** protobufjs and snappyjs, loaded with the first remote write: a run without one never loads them. */
+function loadCodec(): Promise<Codec> {
+  codec ??= Promise.all([import('protobufjs'), import('snappyjs')]).then(([pb, snappy]) => ({
+    WriteRequest: pb.default.parse(PROTO, { keepCase: true }).root.lookupType('prometheus.WriteRequest'),
+    compress: snappy.compress,
+    uncompress: snappy.uncompress,
+  }));
+  return codec;
+}
 
 export interface Label {
   name: string;
@@ -68,12 +82,14 @@ export interface TimeSeries {
 }
 
 /** The HTTP body of one remote-write request. */
-export function encodeWriteRequest(timeseries: TimeSeries[]): Uint8Array {
+export async function encodeWriteRequest(timeseries: TimeSeries[]): Promise<Uint8Array> {
+  const { WriteRequest, compress } = await loadCodec();
   return compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish());
 }
 
 /** The inverse of encodeWriteRequest (tests, debugging). */
-export function decodeWriteRequest(body: Uint8Array): { timeseries: TimeSeries[] } {
+export async function decodeWriteRequest(body: Uint8Array): Promise<{ timeseries: TimeSeries[] }> {
+  const { WriteRequest, uncompress } = await loadCodec();
   const msg = WriteRequest.decode(uncompress(body));
   return WriteRequest.toObject(msg, { longs: Number, defaults: false, arrays: true }) as { timeseries: TimeSeries[] };
 }

@@ -7,7 +7,7 @@
 
 import { blockText, type Vocabulary } from './hashblock';
 
-/** What calibration asks of a server (src/node/tokenize-endpoint.ts talks HTTP). */
+/** What calibration asks of a server (src/calibration/tokenize-endpoint.ts talks HTTP). */
 export interface TokenCounter {
   /** Tokens of `text` by the server's tokenizer, no special tokens (BOS) added. */
   count(text: string): Promise<number>;

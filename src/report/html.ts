@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { BUNDLE_DIR } from '../runtime/entries';
+import { BUNDLED, PACKAGE_ROOT } from '../runtime/paths';
 import type { ChartSpec } from './charts';
 import { TABLE_PERCENTILES, percentileRow } from './distribution';
 import { DIST_METRICS, type DistMetric, type PointDigest } from './digest';
@@ -17,6 +19,8 @@ import type { RunCard } from '../outputs/run-card';
 export const ECHARTS_BUILD = 'echarts.common.min.js';
 
 export function echartsSource(): string {
+  // The bundle ships its copy beside itself (the build copies it); the sources read the package's.
+  if (BUNDLED) return readFileSync(join(PACKAGE_ROOT, BUNDLE_DIR, ECHARTS_BUILD), 'utf8');
   const main = createRequire(import.meta.url).resolve('echarts'); // .../echarts/dist/echarts.js
   return readFileSync(join(dirname(main), ECHARTS_BUILD), 'utf8');
 }

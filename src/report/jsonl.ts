@@ -2,7 +2,7 @@
 // tools never hold a per-request file whole. A last line cut short (a point interrupted while
 // writing) is skipped and counted; a bad line anywhere else is an error naming file and line.
 
-import { fileChunks } from '../node/file-source';
+import { fileChunks } from '../storage/file-source';
 import { linesOf } from '../trace/source';
 import { ReportInputError } from './inputs';
 

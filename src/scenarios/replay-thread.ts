@@ -7,11 +7,15 @@ import { Registry } from '../engine/metrics';
 import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type ThreadOutcome } from '../engine/threads';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { createTransport } from '../engine/transport-choice';
-import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../engine/segments';
+import { parseSegment, parseSequence, segmentIndices, workerIndices } from '../schedule/segments';
 import type { OpenLoopResult } from '../engine/openloop';
 import type { EnvMap } from '../config/env';
 import { loadReplayTrace, loadVocabulary, type LoadedTrace } from './replay-data';
-import { runReplay } from './replay';
+import { runReplay, warmReplay } from './replay';
+import { monotonicOf } from '../engine/clock';
+
+/** A warm-up bounded by a fixed origin ends this long before it. */
+const WARMUP_MARGIN_MS = 50;
 import { isTimeMetric } from '../metrics/units';
 
 export interface ReplayJob extends ThreadJob {
@@ -32,12 +36,22 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
   const share = job.workers > 1 ? workerIndices(processShare, job.workers)[job.worker] : processShare;
   const registry = new Registry(job.runTags, isTimeMetric);
   const flushSamples = batchSamples(registry, job.wantSamples ? hooks.onSamples : undefined);
-  const transport = createTransport(job.transport, { reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } });
+  const transportOptions = { reuseConnections: cfg.reuseConnections, timeouts: { ...DEFAULT_TIMEOUTS, ...job.timeouts } };
+  const transport = createTransport(job.transport, transportOptions);
+  const vocab = loadVocabulary(cfg.vocab);
+  // Before this thread reports ready (the origin is set once all are); a common start bounds it.
+  if (cfg.engineWarmup) {
+    const w = await warmReplay({
+      cfg, model: job.model, vocab, blockSize: trace.blockSize, requests: trace.requests, share, transport: transportOptions, transportKind: job.transport,
+      deadlineMs: job.commonStartUnixMs === undefined ? undefined : monotonicOf(job.commonStartUnixMs) - WARMUP_MARGIN_MS,
+    });
+    if (process.env.LLM_REPLAY_DEBUG) process.stderr.write(`thread ${job.worker}: warm-up ${w.sent} requests in ${w.ms.toFixed(1)} ms\n`);
+  }
   hooks.onReady?.();
   const originUnixMs = hooks.start ? await hooks.start() : job.originUnixMs;
   try {
     const loop = await runReplay({
-      cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab: loadVocabulary(cfg.vocab), share,
+      cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab, share,
       originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
       onRequest: hooks.onRecord ? (r, o) => hooks.onRecord!(job.wantRecords ? r : undefined, o.ok ? undefined : failureLine(r.id, r.line, o.reason, o.detail)) : undefined,

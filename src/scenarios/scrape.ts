@@ -5,8 +5,7 @@
 // last scrape, so totals include the run's tail) or at its own time limit. A missing or foreign
 // /metrics costs one warning, never the run (src/observe/session.ts). No API key is sent.
 
-import { Agent } from 'undici';
-import { getText } from '../engine/get-text';
+import { getText, KeepAlive } from '../engine/get-text';
 import type { ScrapeConfig } from '../observe/config';
 import type { EngineName } from '../observe/engines';
 import { ScrapeLoop } from '../observe/loop';
@@ -63,7 +62,7 @@ export async function runEngineScrape(opts: EngineScrapeOptions): Promise<Engine
   if (!config.enabled) return result;
   const session = new ScrapeSession(config.url, config.engine, opts.model, config.intervalS, opts.log ?? defaultLog);
   const baseTags: Tags = { scenario: 'scrape', ...opts.tags, ...(opts.model ? { model: opts.model } : {}) };
-  const agent = new Agent({ connections: 1, keepAliveTimeout: Math.max(4000, config.intervalS * 2000) });
+  const agent = new KeepAlive();
   // The run's end is the abort; the loop only paces scrapes and enforces maxMs.
   const loop = new ScrapeLoop(config.intervalS * 1000, { activeUntilMs: Infinity, maxMs: opts.maxMs });
   const started = performance.now();
@@ -95,7 +94,7 @@ export async function runEngineScrape(opts: EngineScrapeOptions): Promise<Engine
       else if (!session.gaveUp) await scrapeOnce();
     }
   } finally {
-    await agent.close();
+    agent.close();
   }
   result.gaveUp = session.gaveUp;
   result.summary = totals.summary(result.engine, result.scrapes, result.failed);

@@ -9,7 +9,7 @@ import { batchSamples, failureLine, type ThreadHooks, type ThreadJob, type Threa
 import { requestRecord } from '../engine/scripting/request';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../engine/transport';
 import { createTransport } from '../engine/transport-choice';
-import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../engine/segments';
+import { parseSegment, parseSequence, segmentIndices, workerIndices, type IndexShare } from '../schedule/segments';
 import type { EnvMap } from '../config/env';
 import type { RequestRecord } from '../outputs/jsonl';
 import type { TurnReport } from '../sessions/runner';

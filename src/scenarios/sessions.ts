@@ -14,7 +14,7 @@ import type { MetricSink } from '../metrics/sink';
 import type { SessionGroup } from '../sessions/plan';
 import { SessionDraw } from '../sessions/draw';
 import { runAtStart, runSession, type RunnerContext, type SessionIo, type TurnReport } from '../sessions/runner';
-import type { IndexShare } from '../engine/segments';
+import type { IndexShare } from '../schedule/segments';
 import type { RequestTransport } from '../engine/transport';
 import { nowUnixMs } from '../engine/clock';
 import { waitUntilUnix } from '../engine/wait';

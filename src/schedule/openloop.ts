@@ -7,7 +7,16 @@
 // bucket), so iteration k always starts before request k is due and then waits for its exact
 // time: the wait absorbs k6's even spacing, and dispatch lag measures only what is really late.
 
-import type { TimedRequest, Trace } from '../trace/model';
+/** An open-loop request: one turn with an absolute arrival time, flattened out of its session. */
+export interface TimedRequest {
+  /** Position in the trace after sorting by time (the k6 iteration index that sends it). */
+  index: number;
+  atMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  blocks?: number[];
+  line?: number;
+}
 
 export interface SliceOptions {
   /** Divide recorded offsets by this (2 = twice as fast). */
@@ -19,24 +28,6 @@ export interface SliceOptions {
   maxRequests?: number;
 }
 
-/**
- * The open-loop requests of a trace, sorted by time (stable: equal timestamps keep file
- * order), sliced, rebased to the window start and sped up. `index` is the position in the
- * result: the k6 iteration that sends it.
- */
-export function selectRequests(trace: Trace, o: SliceOptions = {}): TimedRequest[] {
-  const from = o.fromMs ?? 0;
-  const to = o.toMs ?? Infinity;
-  const rows: TimedRequest[] = [];
-  for (const s of trace.sessions) {
-    for (const t of s.turns) {
-      const at = t.atMs ?? s.startMs;
-      if (at < from || at >= to) continue;
-      rows.push({ index: 0, atMs: at, inputTokens: t.inputTokens, outputTokens: t.outputTokens, blocks: t.blocks, line: t.line });
-    }
-  }
-  return timeOrder(rows, o);
-}
 
 /**
  * Rows of the window in schedule order (stable: equal times keep file order), at most

@@ -12,9 +12,8 @@
 //   the previous ones, so storing every list whole would grow quadratically).
 
 import type { Session, Trace, Turn } from '../trace/model';
+import type { JoinRule } from '../config/sessions';
 
-/** How a sub-agent's completion is awaited by its parent. */
-export type JoinRule = 'recorded' | 'next';
 
 /** Where a turn's recorded wait is measured from. */
 export type AnchorKind = 'start' | 'prev' | 'spawn' | 'agent';

@@ -5,9 +5,8 @@
 // See docs/sessions.md "Timing modes" for the definitions in prose.
 
 import type { TurnWait } from './plan';
+import type { TimingMode } from '../config/sessions';
 
-export const TIMING_MODES = ['think-only', 'original', 'api-scaled', 'no-wait'] as const;
-export type TimingMode = (typeof TIMING_MODES)[number];
 
 export interface TimingOptions {
   mode: TimingMode;

@@ -3,7 +3,7 @@
 // `summarize FILE [--json]` summarises a ground-truth file instead of serving.
 
 import { renameSync, writeFileSync } from 'node:fs';
-import { runIfMain } from '../node/entry.js';
+import { runIfMain } from '../runtime/entry.js';
 import { GroundTruthFile } from './ground-truth-file.js';
 import { type GroundTruthSink, NullSink } from './ground-truth.js';
 import { watchLauncher } from './launcher-watch.js';

@@ -8,10 +8,8 @@ import { ApiError } from './errors.js';
 import { type PrepJob, type PrepReply, decodeReply } from './prep-wire.js';
 import type { PrepOutcome, PrepSettings } from './prepare.js';
 import type { Endpoint } from './validate.js';
+import { workerStart } from '../runtime/paths.js';
 
-/** Node 20 keeps `--import tsx` out of workers: this file registers tsx, then loads the entry. */
-const BOOT = new URL('../engine/worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./prep-worker.ts', import.meta.url);
 
 interface PrepThread {
   worker: Worker;
@@ -77,7 +75,8 @@ export class PrepPool {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY.href, settings: this.settings } });
+    const start = workerStart('sim-prep-worker', { settings: this.settings });
+    const worker = new Worker(start.file, { workerData: start.workerData });
     worker.unref(); // the server's handles keep the process alive, never a prep thread
     const t: PrepThread = { worker, jobs: new Map() };
     this.threads.push(t);

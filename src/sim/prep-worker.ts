@@ -1,4 +1,4 @@
-// Entry of a prep worker thread (booted through src/engine/worker-boot.mjs, which loads tsx):
+// Entry of a prep worker thread (dist/app/sim-prep-worker.js, or from the sources through src/runtime/worker-boot.mjs):
 // prepares request bodies the server thread hands over and answers each with its outcome, so
 // JSON parsing and tokenizing never hold up the thread that stamps arrivals and writes tokens.
 

@@ -1,9 +1,11 @@
 // Starts the simulator as a child process (for tests, benchmarks and other tools) and stops it.
-// Runs `node --import tsx scripts/sim/main.ts` directly: one process, so SIGTERM reaches the
-// server itself (no npx/tsx wrapper to relay it). Loopback only unless args say otherwise.
+// Runs `node dist/app/llm-replay.js sim` from the bundle, `node --import tsx src/sim/main.ts`
+// from the sources: one process either way, so SIGTERM reaches the server itself (no npx/tsx
+// wrapper to relay it). Loopback only unless args say otherwise.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BUNDLED, cliArgv } from '../runtime/paths';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SIM_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -21,7 +23,7 @@ export interface SimProcess {
 /** Spawns the simulator on a free loopback port (adds `--port 0` unless args set a port). */
 export function spawnSim(args: string[], startTimeoutMs = 30_000, nodeArgs: string[] = []): Promise<SimProcess> {
   const full = args.includes('--port') ? args : ['--port', '0', ...args];
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SIM_MAIN, ...full], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, ...(BUNDLED ? [...cliArgv(), 'sim'] : ['--import', 'tsx', SIM_MAIN]), ...full], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');

@@ -3,7 +3,7 @@
 // harness's synthetic prompts (words joined by single spaces) count exactly. Real tokenizers
 // (llama3, qwen3, o200k, ...) plug in behind the same interface via `registerTokenizer`.
 
-import { loadTokenizer, TOKENIZER_NAMES } from '../node/tokenizers';
+import { loadTokenizer, TOKENIZER_NAMES } from '../tokenizers/packages';
 import { hashString } from '../prompt/prng';
 
 export interface Tokenizer {
@@ -73,7 +73,7 @@ export class WordsTokenizer implements Tokenizer {
 
 const factories = new Map<string, () => Tokenizer>([['words', () => new WordsTokenizer()]]);
 
-// The real tokenizers (src/node/tokenizers.ts), loaded on first use, so `--tokenizer llama3`
+// The real tokenizers (src/tokenizers/packages.ts), loaded on first use, so `--tokenizer llama3`
 // counts prompts the way a server running that model family would.
 for (const name of TOKENIZER_NAMES) if (name !== 'words') factories.set(name, () => loadTokenizer(name));
 

@@ -93,13 +93,3 @@ export interface SkippedRow {
   message: string;
 }
 
-/** An open-loop request: one turn with an absolute arrival time, flattened out of its session. */
-export interface TimedRequest {
-  /** Position in the trace after sorting by time (the k6 iteration index that sends it). */
-  index: number;
-  atMs: number;
-  inputTokens: number;
-  outputTokens: number;
-  blocks?: number[];
-  line?: number;
-}

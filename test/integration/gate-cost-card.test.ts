@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startSim, tempDir, type RunningSim } from './support/processes';
-import { EXIT } from '../../src/cli/flags';
+import { EXIT } from '../../src/engine/exit-codes';
 import type { RunSummary } from '../../src/report/inputs';
 
 const SIM_ARGS = ['--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet'];

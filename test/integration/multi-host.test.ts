@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { groundTruthFor, indexOf, readJsonl, tempDir } from './support/processes';
 import { createLan, run, type Lan, type Proc } from './support/netns';
 import { readTrace } from '../../src/trace/read';
-import { selectRequests } from '../../src/schedule/openloop';
+import { selectRequests } from '../../src/trace/open-loop';
 import { percentile } from '../../src/metrics/formulas';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
@@ -26,7 +26,7 @@ const N = 120;
 const INSTANCES = 4;
 const MOTO = '.venv-s3/bin/moto_server';
 const NODE = process.execPath;
-const CLI = 'bin/llm-replay.mjs';
+const CLI = 'bin/llm-replay-dev.mjs';
 
 type Summary = ReplayResult & { engine: { start: StartRecord | null; segmentSequence: string | null } };
 type Merged = ReplayResult & { merge: MergeInfo & { files: string[] } };

@@ -1,4 +1,4 @@
-// The open-loop replay end to end: the engine CLI (bin/llm-replay.mjs replay) against the real
+// The open-loop replay end to end: the engine CLI (bin/llm-replay-dev.mjs replay) against the real
 // simulator, whose ground truth says what actually arrived and when; the engine's own view
 // comes from its --out jsonl records and its summary JSON.
 
@@ -8,11 +8,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { groundTruthFor, indexOf, readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
 import { readTrace } from '../../src/trace/read';
-import { selectRequests } from '../../src/schedule/openloop';
+import { selectRequests } from '../../src/trace/open-loop';
 import { percentile } from '../../src/metrics/formulas';
 import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
-import type { TimedRequest } from '../../src/trace/model';
+import type { TimedRequest } from '../../src/schedule/openloop';
 import type { RequestRecord } from '../../src/outputs/jsonl';
 
 const TRACE = 'traces/mooncake-sample.jsonl';

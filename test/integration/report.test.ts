@@ -12,7 +12,7 @@ import type { Browser } from 'puppeteer-core';
 import { launchChromium, watchedPage } from './support/browser';
 import * as echarts from 'echarts';
 import { freePort, readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
-import { EXIT } from '../../src/cli/flags';
+import { EXIT } from '../../src/engine/exit-codes';
 import { CDF_QUANTILES } from '../../src/report/distribution';
 import { buildCharts } from '../../src/report/charts';
 import { digestPoint } from '../../src/report/digest';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groundTruthFor, indexOf, runCli, startSim, tempDir, type RunningSim } from './support/processes';
 import { readTrace } from '../../src/trace/read';
-import { selectRequests } from '../../src/schedule/openloop';
+import { selectRequests } from '../../src/trace/open-loop';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalStages, bucketCounts, SPARE_ITERATIONS, estimatePeakConcurrency, planVus, selectRequests } from '../../src/schedule/openloop';
+import { arrivalStages, bucketCounts, SPARE_ITERATIONS, estimatePeakConcurrency, planVus } from '../../src/schedule/openloop';
+import { selectRequests } from '../../src/trace/open-loop';
 import type { Trace } from '../../src/trace/model';
 
 function trace(times: number[]): Trace {

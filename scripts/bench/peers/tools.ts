@@ -54,7 +54,7 @@ export const ENGINE: Tool = {
   version: ourVersion(),
   unavailable: () => undefined,
   replay: (j) => ({
-    argv: [process.execPath, join(REPO_ROOT, 'bin/llm-replay.mjs'), 'replay', '--trace', j.trace, '--base-url', j.baseUrl, '--out', `jsonl=${join(j.outDir, 'records.jsonl')}`,
+    argv: [process.execPath, join(REPO_ROOT, 'dist/app/llm-replay.js'), 'replay', '--trace', j.trace, '--base-url', j.baseUrl, '--out', `jsonl=${join(j.outDir, 'records.jsonl')}`,
       '--summary-json', join(j.outDir, 'summary.json'), '--no-scrape', '--quiet', '--timeout-ms', '60000'],
     cwd: REPO_ROOT,
   }),

@@ -3,7 +3,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { fileSource, firstText, type FileSource } from '../../node/file-source';
+import { fileSource, firstText, type FileSource } from '../../storage/file-source';
 import { TraceError } from '../../trace/errors';
 import { readRecords, traceFormats, type RecordStream } from '../../trace/read';
 import { Progress } from './progress';
@@ -69,7 +69,7 @@ export async function openTrace(file: string, values: Values, extra: { keepRaw?:
   const src = fileSource(file);
   let countTokens: ((text: string) => number) | undefined;
   if (typeof values.tokenizer === 'string') {
-    const { loadTokenizer } = await import('../../node/tokenizers');
+    const { loadTokenizer } = await import('../../tokenizers/packages');
     countTokens = loadTokenizer(values.tokenizer).countTokens;
   }
   const stream = readRecords(src, firstText(file), {

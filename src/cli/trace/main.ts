@@ -2,7 +2,7 @@
 // `runTraceCli(argv)` is `llm-replay trace ...`; the module also runs directly
 // (`node --import tsx src/cli/trace/main.ts <command> FILE [options]`, or `npx llm-replay trace ...`).
 
-import { runIfMain } from '../../node/entry';
+import { runIfMain } from '../../runtime/entry';
 import { EXIT_OK, EXIT_USAGE, guard } from './cli-common';
 import { runConvert } from './convert';
 import { runSlice } from './slice';

@@ -1,7 +1,7 @@
 // A one-line progress bar on stderr for big files: bytes read of the total, rows, speed.
 // Redrawn at most 10 times a second; silent unless enabled (a terminal, or --progress).
 
-import type { FileSource } from '../../node/file-source';
+import type { FileSource } from '../../storage/file-source';
 
 const WIDTH = 30;
 const MIN_BYTES = 8 << 20; // files smaller than this finish before a bar helps

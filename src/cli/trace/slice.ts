@@ -91,7 +91,7 @@ export async function runSlice(args: string[]): Promise<number> {
 }
 
 async function peekFormat(file: string, values: Record<string, string | boolean | undefined>) {
-  const { firstText } = await import('../../node/file-source');
+  const { firstText } = await import('../../storage/file-source');
   const { resolveFormat } = await import('../../trace/read');
   return resolveFormat(firstText(file), file, typeof values.format === 'string' ? values.format : 'auto').format;
 }

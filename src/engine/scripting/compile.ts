@@ -1,18 +1,20 @@
 // Compiling a user's scenario file: esbuild bundles it (its own imports included) into one ES
-// module in a temp folder. The API import ('k6-llm-replay') stays an import of this checkout's
-// src/engine/api.ts, so the scenario shares the running engine's modules, never a copy.
+// module in a temp folder. The API import ('k6-llm-replay') stays an import of the running
+// program's own API entry (dist/app/api.js in the bundle, whose chunks the CLI shares;
+// src/engine/api.ts from the sources), so the scenario shares the engine's modules, never a copy.
 // esbuild strips types without checking them: `tsc --noEmit` checks them (docs/scripting.md).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { entryFile } from '../../runtime/paths';
 
 /** The package name scenarios import the API by. */
 export const API_MODULE = 'k6-llm-replay';
 
-/** The API's source in this checkout. */
-export const API_FILE = fileURLToPath(new URL('../api.ts', import.meta.url));
+/** The API module of the running program. */
+export const API_FILE = entryFile('api');
 
 export class CompileError extends Error {
   constructor(message: string) {

@@ -4,7 +4,7 @@
 
 import { runOpenLoop } from '../openloop';
 import { nowMs, nowUnixMs } from '../clock';
-import type { IndexShare } from '../segments';
+import type { IndexShare } from '../../schedule/segments';
 import type { MetricSink } from '../../metrics/sink';
 import { CustomMetrics, type Metrics } from './metrics';
 import { RequestClient } from './client';

@@ -2,7 +2,8 @@
 // serialised ahead of the send (PreparedRequest), and what came back (LlmResult: the measured
 // outcome plus the send's identity and timing). Pure, so bodies and records are unit-tested.
 
-import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../../openai/request';
+import { buildBody, ENDPOINT_PATHS } from '../../openai/request';
+import type { Endpoint } from '../../config/replay';
 import type { RequestOutcome } from '../../openai/outcome';
 import { gapStats } from '../../metrics/formulas';
 import type { RequestRecord } from '../../outputs/jsonl';

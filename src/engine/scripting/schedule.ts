@@ -2,7 +2,7 @@
 // constant rate for a duration) and the VUs of a closed loop, each cut to this process's
 // execution segment so that several processes (--segment) together run the schedule once.
 
-import type { IndexShare } from '../segments';
+import type { IndexShare } from '../../schedule/segments';
 
 /** Open loop: requests at these offsets (ms from the loop's start), or `rate` per second for `durationMs`. */
 export type OpenSchedule =

@@ -1,4 +1,4 @@
-// Starting the real simulator and the real engine CLI (bin/llm-replay.mjs) for integration
+// Starting the real simulator and the real engine CLI (bin/llm-replay-dev.mjs) for integration
 // tests: loopback only, every process bounded in time and stopped by the test.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import type { RequestRecord } from '../../../src/outputs/jsonl';
 
 import { RequestIds } from '../../../src/engine/request-ids';
 
-export const CLI = 'bin/llm-replay.mjs';
+export const CLI = 'bin/llm-replay-dev.mjs';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `k6lr-${prefix}-`));

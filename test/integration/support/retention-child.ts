@@ -13,13 +13,13 @@ import { runReplay } from '../../../src/scenarios/replay';
 import { readReplayConfig } from '../../../src/config/replay';
 import { readSessionsConfig } from '../../../src/config/sessions';
 import { syntheticVocabulary } from '../../../src/prompt/vocabulary';
-import { segmentIndices } from '../../../src/engine/segments';
+import { segmentIndices } from '../../../src/schedule/segments';
 import { nowUnixMs } from '../../../src/engine/clock';
 import { runSession, type RunnerContext } from '../../../src/sessions/runner';
 import { engineIo } from '../../../src/scenarios/sessions';
 import { BlockTextCache } from '../../../src/prompt/hashblock';
 import type { SessionGroup } from '../../../src/sessions/plan';
-import type { TimedRequest } from '../../../src/trace/model';
+import type { TimedRequest } from '../../../src/schedule/openloop';
 
 const [url, mode] = process.argv.slice(2);
 const N = 100;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatSegment, formatSequence, nestedIndices, parseSegment, parseSequence, SegmentError, segmentIndices,
   splitEvenly, stripedOffsets, subSegment, workerIndices, type IndexShare,
-} from '../../../src/engine/segments';
+} from '../../../src/schedule/segments';
 
 /** Which share owns each index below n; fails on an index owned twice or never. */
 function ownerOf(shares: IndexShare[], n: number): number[] {

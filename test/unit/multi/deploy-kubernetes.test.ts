@@ -57,6 +57,8 @@ describe('deploy/kubernetes: the Jobs of a multi-host run', () => {
       expect(j.spec.template.spec.restartPolicy).toBe('Never');
       expect(container(j).securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       expect(container(j).volumeMounts?.map((m) => m.mountPath)).toContain('/tmp');
+      // The image's installed bundle, never a TypeScript loader.
+      expect(container(j).command).toEqual(['llm-replay']);
     }
     expect(instances.spec.backoffLimit).toBe(0);
   });
@@ -131,13 +133,16 @@ describe('deploy/kubernetes/k6-operator: TestRuns of the k6 export', () => {
 
 describe('Dockerfile', () => {
   const text = readFileSync('Dockerfile', 'utf8');
-  it('multi-stage, Node 20 LTS, production dependencies in the final stage, non-root', () => {
+  it('multi-stage, Node 20 LTS, the packed tarball installed in the final stage (bundle, no sources, no tsx), non-root', () => {
     const stages = text.split(/^FROM /m).slice(1);
     expect(stages.length).toBe(2);
     for (const s of stages) expect(s).toMatch(/^node:20-/);
+    expect(stages[0]).toMatch(/scripts\/bundle-cli\.ts/);
+    expect(stages[0]).toMatch(/npm pack/);
     const final = stages[1];
-    expect(final).toMatch(/npm ci --omit=dev/);
+    expect(final).toMatch(/npm install -g [^\n]*k6-llm-replay\.tgz/);
+    expect(final).not.toMatch(/COPY src|COPY bin|tsx/);
     expect(final).toMatch(/^USER node$/m);
-    expect(final).toMatch(/ENTRYPOINT \["node", "\/app\/bin\/llm-replay\.mjs"\]/);
+    expect(final).toMatch(/ENTRYPOINT \["llm-replay"\]/);
   });
 });

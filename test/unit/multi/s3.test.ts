@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainS3Error, parseS3Url } from '../../../src/node/s3';
+import { explainS3Error, parseS3Url } from '../../../src/storage/s3';
 
 describe('S3 URLs and errors', () => {
   it('parses s3://bucket/key and refuses what is not one', () => {

@@ -72,7 +72,7 @@ describe('native histogram (schema 3, as client_golang with factor 1.1)', () => 
 });
 
 describe('remote-write encoding and cumulative state', () => {
-  it('round-trips through protobuf + snappy: counters cumulative, histograms in seconds, gauges last', () => {
+  it('round-trips through protobuf + snappy: counters cumulative, histograms in seconds, gauges last', async () => {
     const store = new SeriesStore();
     store.add([
       s({ tags: { outcome: 'ok', run: 'r' } }), s({ tags: { outcome: 'ok', run: 'r' }, timeUnixMs: at + 5 }), s({ tags: { outcome: 'error', run: 'r' } }),
@@ -81,7 +81,7 @@ describe('remote-write encoding and cumulative state', () => {
       s({ metric: 'engine_kv_cache_usage', type: 'gauge', value: 0.2, tags: { engine: 'vllm' } }),
       s({ metric: 'engine_kv_cache_usage', type: 'gauge', value: 0.7, tags: { engine: 'vllm' }, timeUnixMs: at + 1 }),
     ]);
-    const decoded = decodeWriteRequest(encodeWriteRequest(store.takeChanged())).timeseries;
+    const decoded = (await decodeWriteRequest(await encodeWriteRequest(store.takeChanged()))).timeseries;
     const byName = (n: string, label?: [string, string]) => decoded.find((t) => nameOf(t) === n && (!label || labelMap(t)[label[0]] === label[1]))!;
 
     const ok = byName('k6_llm_requests_total', ['outcome', 'ok']);
@@ -97,17 +97,17 @@ describe('remote-write encoding and cumulative state', () => {
     // Only what changed is sent again, cumulative, with a newer timestamp even at the same ms.
     expect(store.takeChanged()).toEqual([]);
     store.add([s({ tags: { outcome: 'ok', run: 'r' }, timeUnixMs: at + 5 })]);
-    const again = decodeWriteRequest(encodeWriteRequest(store.takeChanged())).timeseries;
+    const again = (await decodeWriteRequest(await encodeWriteRequest(store.takeChanged()))).timeseries;
     expect(again.map(nameOf)).toEqual(['k6_llm_requests_total']);
     expect(again[0].samples).toEqual([{ value: 3, timestamp: at + 6 }]);
   });
 
-  it('stale markers carry Prometheus\' exact StaleNaN bits after the last sample of each series', () => {
+  it('stale markers carry Prometheus\' exact StaleNaN bits after the last sample of each series', async () => {
     const store = new SeriesStore();
     store.add([s({ timeUnixMs: at + 100 }), s({ metric: 'llm_e2e', type: 'trend', isTime: true, value: 5 })]);
     store.takeChanged();
-    const body = encodeWriteRequest(store.markAllStale(STALE_NAN, at));
-    const stale = decodeWriteRequest(body).timeseries;
+    const body = await encodeWriteRequest(store.markAllStale(STALE_NAN, at));
+    const stale = (await decodeWriteRequest(body)).timeseries;
     expect(stale).toHaveLength(2);
     for (const t of stale) expect(t.samples![0].value).toBeNaN();
     // Bits as written (reading them back into a JS number may quiet the NaN): field 1, fixed64, 0x7ff0000000000002.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRawEncoder, loadTokenizer } from '../../../src/node/tokenizers';
+import { loadRawEncoder, loadTokenizer } from '../../../src/tokenizers/packages';
 import { buildPrompt, BlockTextCache, type PromptSpec } from '../../../src/prompt/hashblock';
 import { mulberry32 } from '../../../src/prompt/prng';
 import { templateOverhead } from '../../../src/prompt/templates';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadRawEncoder, loadTokenizer } from '../../../src/node/tokenizers';
+import { loadRawEncoder, loadTokenizer } from '../../../src/tokenizers/packages';
 
 describe('loadTokenizer', () => {
   it("counts whitespace words with 'words'", () => {

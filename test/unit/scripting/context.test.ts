@@ -5,8 +5,8 @@ import { Context } from '../../../src/engine/scripting/context';
 import { RequestClient } from '../../../src/engine/scripting/client';
 import { Registry } from '../../../src/engine/metrics';
 import { Transport, DEFAULT_TIMEOUTS } from '../../../src/engine/transport';
-import { parseSegment, parseSequence, segmentIndices } from '../../../src/engine/segments';
-import type { IndexShare } from '../../../src/engine/segments';
+import { parseSegment, parseSequence, segmentIndices } from '../../../src/schedule/segments';
+import type { IndexShare } from '../../../src/schedule/segments';
 
 function context(stop = new AbortController(), share?: IndexShare) {
   const registry = new Registry();

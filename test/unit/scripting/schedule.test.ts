@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { arrivalCount, arrivals, checkClosedSchedule, checkOpenSchedule, ownedVus } from '../../../src/engine/scripting/schedule';
-import { parseSegment, parseSequence, segmentIndices } from '../../../src/engine/segments';
+import { parseSegment, parseSequence, segmentIndices } from '../../../src/schedule/segments';
 
 describe('scripting schedules', () => {
   it('lists the given offsets in order', () => {

@@ -1,10 +1,11 @@
 // `llm-replay report compare A B`: the comparison as a table per point pair, or as JSON.
 
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/flags';
-import { DEFAULT_BOOTSTRAP } from './bootstrap';
-import { compareSources, type CompareOptions, type Comparison, type FigureRow } from './compare';
-import { exitOnInputError, measuredPoints, openResults, readSummary, type ReportSource } from './inputs';
-import { GATE_KEYS, GateError, gatesPassed, judgeGates, parseGate, renderGates, type Gate } from './gate';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
+import { DEFAULT_BOOTSTRAP } from '../report/bootstrap';
+import { compareSources, type CompareOptions, type Comparison, type FigureRow } from '../report/compare';
+import { exitOnInputError, measuredPoints, openResults, readSummary, type ReportSource } from '../report/inputs';
+import { GATE_KEYS, GateError, gatesPassed, judgeGates, parseGate, renderGates, type Gate } from '../report/gate';
 import { cardDifferences } from '../outputs/run-card';
 
 const FLAGS: FlagSpec[] = [

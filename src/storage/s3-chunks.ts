@@ -5,14 +5,13 @@
 
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { S3Error } from './s3';
+import { workerStart } from '../runtime/paths';
 
 /** Chunks the worker may post before the reader took them. */
 export const CHUNKS_AHEAD = 4;
 /** Longest wait for the next chunk before the read is given up. */
 const STALL_MS = 120_000;
 
-const BOOT = new URL('../engine/worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./s3-chunks-worker.ts', import.meta.url);
 
 export type ChunkMessage = { text: string } | { end: true } | { error: string };
 
@@ -21,7 +20,8 @@ export function* s3Chunks(url: string, chunkChars = 1 << 20): Generator<string> 
   // [0] chunks posted by the worker, [1] chunks taken here.
   const ctrl = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(BOOT, { workerData: { entry: ENTRY.href, url, chunkChars, ctrl, port: port2 }, transferList: [port2] });
+  const start = workerStart('s3-chunks-worker', { url, chunkChars, ctrl, port: port2 });
+  const worker = new Worker(start.file, { workerData: start.workerData, transferList: [port2] });
   try {
     let stalledSince = Date.now();
     for (;;) {

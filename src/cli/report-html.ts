@@ -3,12 +3,13 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EXIT, parseFlags, renderHelp, UsageError, type FlagSpec } from '../cli/flags';
-import { buildCharts } from './charts';
-import { digestPoint, type PointDigest } from './digest';
-import { renderHtml } from './html';
-import { exitOnInputError, measuredPoints, openResults, ReportInputError } from './inputs';
-import { writeSvgs } from './svg';
+import { parseFlags, renderHelp, UsageError, type FlagSpec } from './flags';
+import { EXIT } from '../engine/exit-codes';
+import { buildCharts } from '../report/charts';
+import { digestPoint, type PointDigest } from '../report/digest';
+import { renderHtml } from '../report/html';
+import { exitOnInputError, measuredPoints, openResults, ReportInputError } from '../report/inputs';
+import { writeSvgs } from '../report/svg';
 
 const FLAGS: FlagSpec[] = [
   { flag: 'out', value: 'PATH', help: 'html: the report file; svg: the directory for one .svg per chart (also -o)', default: 'report.html | report-svg/' },

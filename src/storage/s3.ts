@@ -2,7 +2,7 @@
 // client configured from the usual AWS environment variables, and errors that name the bucket
 // and key and say how to fix them. Secrets are never part of a message.
 
-import { S3Client, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, HeadBucketCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 
 export interface S3Location {
@@ -41,14 +41,22 @@ export function s3Endpoint(env: NodeJS.ProcessEnv = process.env): string | undef
 }
 
 let client: S3Client | undefined;
+/** The SDK, loaded on the first s3:// use: ~1 MB of code a run without S3 never parses. */
+let sdk: typeof import('@aws-sdk/client-s3') | undefined;
+
+async function loadSdk(): Promise<typeof import('@aws-sdk/client-s3')> {
+  sdk ??= await import('@aws-sdk/client-s3');
+  return sdk;
+}
 
 /**
  * The client of this process: credentials from the SDK's default chain (AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY, a profile, a pod's web identity), region from AWS_REGION, and
  * path-style addressing when an endpoint is set (S3-compatible stores rarely have bucket DNS).
  */
-export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+export async function s3Client(env: NodeJS.ProcessEnv = process.env): Promise<S3Client> {
   if (client) return client;
+  const { S3Client } = await loadSdk();
   // The pinned SDK runs on Node 20; its notice about later SDK versions would only clutter runs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = s3Endpoint(env);
@@ -104,7 +112,8 @@ export function explainS3Error(e: unknown, action: string, url: string): S3Error
 export async function getObjectStream(url: string): Promise<Readable> {
   const { bucket, key } = parseS3Url(url);
   try {
-    const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const { GetObjectCommand } = await loadSdk();
+    const out = await (await s3Client()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return out.Body as Readable;
   } catch (e) {
     throw explainS3Error(e, 'read', url);
@@ -125,7 +134,8 @@ export async function getObjectText(url: string): Promise<string> {
 export async function putObject(url: string, body: string | Uint8Array | Readable, contentLength?: number, contentType = 'application/json'): Promise<void> {
   const { bucket, key } = parseS3Url(url);
   try {
-    await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType }));
+    const { PutObjectCommand } = await loadSdk();
+    await (await s3Client()).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength, ContentType: contentType }));
   } catch (e) {
     throw explainS3Error(e, 'write', url);
   }
@@ -138,7 +148,8 @@ export async function listKeys(prefixUrl: string): Promise<string[]> {
   let token: string | undefined;
   try {
     do {
-      const out = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const { ListObjectsV2Command } = await loadSdk();
+      const out = await (await s3Client()).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -152,7 +163,8 @@ export async function listKeys(prefixUrl: string): Promise<string[]> {
 export async function checkBucket(url: string): Promise<void> {
   const { bucket } = parseS3Url(url);
   try {
-    await s3Client().send(new HeadBucketCommand({ Bucket: bucket }));
+    const { HeadBucketCommand } = await loadSdk();
+    await (await s3Client()).send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (e) {
     throw explainS3Error(e, 'write to', url);
   }
