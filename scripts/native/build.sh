@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make build (native part): builds the native I/O core (native/, Rust via napi-rs) into
 # dist/native/k6lr_io.node with portable flags, after a smoke test (the addon loaded in a
-# fresh node process serves one real streamed request from a tiny local server). Rebuilt only
-# when native/ or the toolchain changed. No cargo: the engine uses the JS transport, said here.
+# fresh node process serves one real streamed request from a tiny local server), through
+# scripts/lib/native-build.sh with scripts/native/recipe.sh. Rebuilt only when native/ or the
+# toolchain changed. No cargo: the engine uses the JS transport, said here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,18 +38,18 @@ if [[ -f "$OUT" && -f "$STAMP" && "$(cat "$STAMP")" == "$key" ]]; then
   exit 0
 fi
 
-echo "native: building the native I/O core (cargo build --release; first build fetches crates) ..."
-# Portable: whatever RUSTFLAGS the shell has (e.g. target-cpu=native) stays out of this build.
-env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS nice -n 10 cargo build --manifest-path native/Cargo.toml --release --locked --features node
-mkdir -p dist/native
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cp native/target/release/libk6lr_io.so "$tmp/k6lr_io.node"
-if ! node scripts/native/smoke.mjs "$tmp/k6lr_io.node"; then
-  echo "native: the built addon failed its smoke test: not installed (the engine uses the JS transport)" >&2
+# Through the rule every native build here follows (scripts/lib/native-build.sh): the safest CPU
+# tier only (the core needs no wide SIMD), a smoke test before the build is cached and each time
+# it is taken from the cache, the cache keyed by the sources, the toolchain and the flags.
+source scripts/lib/native-build.sh
+NB_LOG_PREFIX=native
+export K6LR_NATIVE_TIERS=${K6LR_NATIVE_TIERS:-$(nb_tiers | awk '{print $NF}')}
+if ! native_build k6lr-io "$key" scripts/native/recipe.sh; then
+  echo "native: no build of the native I/O core passed its smoke test: not installed (the engine uses the JS transport)" >&2
   rm -f "$OUT" "$STAMP"
   exit 1
 fi
-mv "$tmp/k6lr_io.node" "$OUT"
+mkdir -p dist/native
+cp "$NB_DIR/k6lr_io.node" "$OUT.partial" && mv "$OUT.partial" "$OUT"
 echo "$key" > "$STAMP"
-echo "native: installed $OUT"
+echo "native: installed $OUT (tier $NB_TIER)"
