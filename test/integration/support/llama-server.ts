@@ -20,8 +20,10 @@ export async function startLlamaServer(o: { slots?: number; ctx?: number } = {},
   const tier = readFileSync(`${LLAMA_SERVER.replace(/[^/]+$/, '')}BUILD-INFO`, 'utf8').match(/^tier=(.*)$/m)?.[1] ?? 'unknown';
   const port = await freePort();
   // -c is shared by the slots (8192 / 4 = 2048 tokens each); continuous batching is its default (-cb).
+  // Its HTTP server has slots + 4 threads and an idle keep-alive connection holds one: with more
+  // requests in flight than that, the rest wait for a thread (timeouts), so it gets 32.
   const args = ['-m', REAL_MODEL, '--host', '127.0.0.1', '--port', String(port), '-c', String(o.ctx ?? 8192), '-np', String(o.slots ?? 4),
-    '-t', '2', '-cb', '--metrics'];
+    '-t', '2', '-cb', '--metrics', '--threads-http', '32'];
   const { proc, log, stop } = spawnServer(LLAMA_SERVER, args);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + limitMs;
