@@ -51,8 +51,10 @@ export interface ThreadOutcome {
 }
 
 /** The log line of a failed request; `line` is its trace line, undefined when it has none (scenarios). */
-export function failureLine(id: string, line: number | undefined, reason: string | undefined, detail: string | undefined): string {
-  return `${id}${line === undefined ? '' : ` (trace line ${line})`} failed: ${reason}: ${detail ?? ''}`;
+/** The log line of a failed request: the run's own name for it first, then the id the server saw (UUID by default) to grep its logs. */
+export function failureLine(id: string, line: number | undefined, reason: string | undefined, detail: string | undefined, runRequestId?: string): string {
+  const name = runRequestId === undefined || runRequestId === id ? id : `${runRequestId} (request id ${id})`;
+  return `${name}${line === undefined ? '' : ` (trace line ${line})`} failed: ${reason}: ${detail ?? ''}`;
 }
 
 /** Forwards the registry's samples in batches every 250 ms (off the send path); returns the final flush. */

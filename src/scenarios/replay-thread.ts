@@ -54,7 +54,7 @@ export async function replayThread(job: ReplayJob, hooks: ThreadHooks, loaded?: 
       cfg, model: job.model, requests: trace.requests, blockSize: trace.blockSize, vocab, share,
       originUnixMs, transport, sink: registry, lookAheadMs: job.lookAheadMs, maxConcurrency: job.maxConcurrency,
       stopSending: hooks.stopSending, abortInFlight: hooks.abortInFlight,
-      onRequest: hooks.onRecord ? (r, o) => hooks.onRecord!(job.wantRecords ? r : undefined, o.ok ? undefined : failureLine(r.id, r.line, o.reason, o.detail)) : undefined,
+      onRequest: hooks.onRecord ? (r, o) => hooks.onRecord!(job.wantRecords ? r : undefined, o.ok ? undefined : failureLine(r.id, r.line, o.reason, o.detail, r.runRequestId)) : undefined,
       onSend: hooks.onSend,
     });
     return { state: registry.state(), loop, planned: share.countBelow(trace.requests.length) };
