@@ -751,6 +751,11 @@ impl Loop {
                 }
             }
         }
+        // What the session has to say back after a handshake (key updates, alerts) goes now.
+        let Some(c) = self.conns.get(&token) else { return false };
+        if !c.connecting && c.tls.as_ref().is_some_and(|s| s.wants_write()) {
+            self.write_more(token);
+        }
         self.conns.contains_key(&token)
     }
 
