@@ -1,52 +1,15 @@
 //! The I/O thread against real sockets: a small server on 127.0.0.1 plays each case.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use k6lr_io::io::core::{Cmd, Core, Job, Options, Outcome};
+mod common;
+
+use common::*;
+use k6lr_io::io::core::{Cmd, Options};
 use k6lr_io::io::sys::mono_ns;
-
-fn opts() -> Options {
-    Options { connect_ms: 2000.0, first_byte_ms: 2000.0, idle_ms: 2000.0, total_ms: 10_000.0, keep_alive_ms: 30_000.0, reuse: true }
-}
-
-fn start(o: Options) -> (Core, mpsc::Receiver<Outcome>) {
-    let (tx, rx) = mpsc::channel();
-    let core = Core::start(o, Box::new(move |batch| {
-        for x in batch {
-            let _ = tx.send(x);
-        }
-    }))
-    .unwrap();
-    (core, rx)
-}
-
-fn req(id: u32, origin: &str, due_ns: i64) -> Cmd {
-    let bytes = format!("POST /v1/chat/completions HTTP/1.1\r\nhost: {origin}\r\ncontent-length: 2\r\n\r\n{{}}").into_bytes();
-    Cmd::Send(Job { id, origin: origin.to_string(), bytes, due_ns, keep_events: false })
-}
-
-/// Reads one request (head + content-length body) from the stream.
-fn read_request(s: &mut TcpStream) -> bool {
-    let mut got = Vec::new();
-    let mut b = [0u8; 4096];
-    loop {
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&got[..end]).to_lowercase();
-            let len: usize = head.split("content-length:").nth(1).map(|v| v.trim().split('\r').next().unwrap().trim().parse().unwrap()).unwrap_or(0);
-            if got.len() >= end + 4 + len {
-                return true;
-            }
-        }
-        match s.read(&mut b) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => got.extend_from_slice(&b[..n]),
-        }
-    }
-}
 
 /// A server that answers each connection's requests with `play`.
 fn serve(play: fn(&mut TcpStream, usize)) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
@@ -66,28 +29,6 @@ fn serve(play: fn(&mut TcpStream, usize)) -> (String, std::sync::Arc<std::sync::
         }
     });
     (origin, accepted)
-}
-
-const TOKEN: &str = r#"{"choices":[{"index":0,"delta":{"content":"tok"},"finish_reason":null}]}"#;
-const LAST: &str = r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":3}}"#;
-
-fn chunk(s: &mut TcpStream, text: &str) {
-    let _ = write!(s, "{:x}\r\n{text}\r\n", text.len());
-    let _ = s.flush();
-}
-
-fn stream_reply(s: &mut TcpStream, _: usize) {
-    let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
-    for _ in 0..3 {
-        std::thread::sleep(Duration::from_millis(10));
-        chunk(s, &format!("data: {TOKEN}\n\n"));
-    }
-    chunk(s, &format!("data: {LAST}\n\ndata: [DONE]\n\n"));
-    let _ = s.write_all(b"0\r\n\r\n");
-}
-
-fn next(rx: &mpsc::Receiver<Outcome>) -> Outcome {
-    rx.recv_timeout(Duration::from_secs(10)).expect("an outcome within 10 s")
 }
 
 #[test]

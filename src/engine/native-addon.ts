@@ -14,6 +14,8 @@ export interface NativeIoOptions {
   totalMs: number;
   keepAliveMs: number;
   reuse: boolean;
+  /** PEM CA certificates trusted besides the system roots (NODE_EXTRA_CA_CERTS, as Node's TLS). */
+  caFile?: string;
 }
 
 /**

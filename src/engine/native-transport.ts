@@ -3,12 +3,12 @@
 // each at its instant and stamps every read with the kernel's receive time (SO_TIMESTAMPNS),
 // frames HTTP/1.1 and SSE and recognises plain token chunks itself, and hands finished requests
 // back in batches. Here they become the same EngineExchange the JS transport records, so
-// measuring, records and outputs do not know which transport ran. https targets go through
-// the JS transport (the core speaks plain TCP), with a one-line notice.
+// measuring, records and outputs do not know which transport ran. https targets use the
+// core's TLS (rustls), trusting the system roots plus NODE_EXTRA_CA_CERTS as Node does.
 
 import { nowMs, unixOf } from './clock';
 import { requestHead } from './http1';
-import { Transport, watchers, type Abortable, type EngineExchange, type EngineRequest, type RequestTransport, type TransportOptions } from './transport';
+import { watchers, type Abortable, type EngineExchange, type EngineRequest, type RequestTransport, type TransportOptions } from './transport';
 import type { NativeIo, NativeModule, NativeOutcome } from './native-addon';
 
 const KEEP_ALIVE_MS = 30_000;
@@ -47,13 +47,13 @@ export class NativeTransport implements RequestTransport {
   private nextId = 1;
   /** Holds the process open while requests are in flight (the core's callback does not). */
   private hold: NodeJS.Timeout | undefined;
-  private tls: Transport | undefined;
 
-  constructor(mod: NativeModule, private readonly o: TransportOptions, private readonly notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  constructor(mod: NativeModule, private readonly o: TransportOptions) {
     this.offsetMs = clockOffsetMs(mod);
     const t = o.timeouts;
     this.io = new mod.NativeIo(
-      { connectMs: t.connectMs, firstByteMs: t.firstByteMs, idleMs: t.idleMs, totalMs: t.totalMs, keepAliveMs: KEEP_ALIVE_MS, reuse: o.reuseConnections },
+      { connectMs: t.connectMs, firstByteMs: t.firstByteMs, idleMs: t.idleMs, totalMs: t.totalMs, keepAliveMs: KEEP_ALIVE_MS, reuse: o.reuseConnections,
+        caFile: process.env.NODE_EXTRA_CA_CERTS },
       (batch) => this.finished(batch),
     );
   }
@@ -65,7 +65,6 @@ export class NativeTransport implements RequestTransport {
     } catch {
       return Promise.resolve(unsent(`ENOTFOUND not a URL: ${req.url}`, 'connect', nowMs()));
     }
-    if (url.protocol === 'https:') return this.jsForTls().send(req);
     if (req.signal?.aborted) return Promise.resolve(unsent('AbortError request aborted: the run was interrupted', 'aborted', nowMs()));
     const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
     const head = requestHead(url.host, url.pathname + url.search, req.headers, body.length, this.o.reuseConnections);
@@ -82,9 +81,7 @@ export class NativeTransport implements RequestTransport {
 
   reserve(url: string, n: number): void {
     try {
-      const u = new URL(url);
-      if (u.protocol === 'https:') this.jsForTls().reserve(url, n);
-      else this.io.reserve(origin(u), n);
+      this.io.reserve(origin(new URL(url)), n);
     } catch {
       // a bad URL fails at send, with its message
     }
@@ -95,7 +92,6 @@ export class NativeTransport implements RequestTransport {
     this.io.close();
     // The core's last batch (requests failed by the close) is delivered on the next turns.
     while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 1));
-    await this.tls?.close();
   }
 
   private finished(batch: NativeOutcome[]): void {
@@ -120,17 +116,9 @@ export class NativeTransport implements RequestTransport {
     for (let i = 0; i < kept.length; i++) data[kept[i]] = keptData[i];
     return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs, data };
   }
-
-  private jsForTls(): Transport {
-    if (!this.tls) {
-      this.notice('note: the native transport speaks plain HTTP; https requests go through the JS transport');
-      this.tls = new Transport(this.o);
-    }
-    return this.tls;
-  }
 }
 
-/** host:port as the core resolves it (IPv6 in brackets). */
+/** host:port as the core resolves it (IPv6 in brackets), with https:// for TLS. */
 function origin(u: URL): string {
-  return `${u.hostname}:${u.port || '80'}`;
+  return u.protocol === 'https:' ? `https://${u.hostname}:${u.port || '443'}` : `${u.hostname}:${u.port || '80'}`;
 }

@@ -74,7 +74,8 @@ export function errorKind(e: Error): string {
   if (code === 'ECONNRESET' || cause === 'ECONNRESET' || /ECONNRESET/.test(err.message)) return 'reset';
   if (code === 'LLMR_CONNECT_CLOSED') return 'connect';
   if (code === 'UND_ERR_SOCKET') return 'eof';
-  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_')) return 'tls';
+  // Node's TLS codes and OpenSSL's verify codes (DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...).
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|UNABLE_TO_(GET|VERIFY)/.test(code)) return 'tls';
   if (code === 'HPE_INVALID_CONSTANT' || code.startsWith('HPE_') || code === 'UND_ERR_INFO') return 'protocol';
   return 'other';
 }

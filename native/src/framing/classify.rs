@@ -33,10 +33,7 @@ pub fn classify(data: &str) -> u32 {
 
 /// The first key carrying a non-empty string of generated text decides the kind (0: none).
 fn token_kind(b: &[u8]) -> u32 {
-    for i in 0..b.len() {
-        if b[i] != b'"' {
-            continue;
-        }
+    for i in quotes(b) {
         for (key, kind) in TOKEN_KEYS {
             if b[i..].starts_with(key) && b.get(i + key.len()) != Some(&b'"') {
                 return kind;
@@ -46,19 +43,23 @@ fn token_kind(b: &[u8]) -> u32 {
     0
 }
 
-/// Keys that make a chunk more than a plain token: errors, usage, tool calls, finish, other choices.
+/// Keys that make a chunk more than a plain token: errors, usage, tool calls, finish, other
+/// choices. One pass over the quotes (every key starts with one): this runs once per token.
 fn not_plain(b: &[u8]) -> bool {
-    let after = |key: &[u8], ok: &dyn Fn(&[u8]) -> bool| occurrences(b, key).any(|end| !ok(&b[end..]));
-    occurrences(b, b"\"error\":").next().is_some()
-        || after(b"\"usage\":", &|r| r.starts_with(b"null"))
-        || after(b"\"tool_calls\":", &|r| r.starts_with(b"null") || r.starts_with(b"[]"))
-        || after(b"\"finish_reason\":", &|r| r.starts_with(b"null"))
-        || after(b"\"index\":", &|r| !matches!(r.first(), Some(b'1'..=b'9')))
+    let fails = |r: &[u8], key: &[u8], ok: &dyn Fn(&[u8]) -> bool| r.strip_prefix(key).is_some_and(|rest| !ok(rest));
+    quotes(b).any(|i| {
+        let r = &b[i..];
+        r.starts_with(b"\"error\":")
+            || fails(r, b"\"usage\":", &|r| r.starts_with(b"null"))
+            || fails(r, b"\"tool_calls\":", &|r| r.starts_with(b"null") || r.starts_with(b"[]"))
+            || fails(r, b"\"finish_reason\":", &|r| r.starts_with(b"null"))
+            || fails(r, b"\"index\":", &|r| !matches!(r.first(), Some(b'1'..=b'9')))
+    })
 }
 
-/// End offsets of every occurrence of `key` in `b`.
-fn occurrences<'a>(b: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    (0..b.len().saturating_sub(key.len() - 1)).filter(move |&i| b[i..].starts_with(key)).map(move |i| i + key.len())
+/// Offsets of every '"' in `b`.
+fn quotes(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter().enumerate().filter(|(_, &c)| c == b'"').map(|(i, _)| i)
 }
 
 /// The chunk ends as a whole object does. A stream cut inside an event cannot end like this

@@ -12,7 +12,11 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection};
+
 use super::sys::{self, Fd};
+use super::tls;
 use crate::framing::classify::{classify, MALFORMED, NEEDS_JS_PARSE};
 use crate::framing::http1::{clip, Piece, ResponseParser};
 use crate::framing::sse::{SseDecoder, SseSink};
@@ -27,12 +31,15 @@ pub struct Options {
     pub total_ms: f64,
     pub keep_alive_ms: f64,
     pub reuse: bool,
+    /// PEM CA certificates trusted besides the system roots (the JS side passes
+    /// NODE_EXTRA_CA_CERTS, which Node's own TLS trusts).
+    pub ca_file: Option<String>,
 }
 
 /// One request: its bytes are written at `due_ns` (CLOCK_MONOTONIC) and dropped once written.
 pub struct Job {
     pub id: u32,
-    /// "host:port"
+    /// "host:port", or "https://host:port" for TLS
     pub origin: String,
     pub bytes: Vec<u8>,
     pub due_ns: i64,
@@ -122,6 +129,8 @@ const OPENS_PER_RESERVE: u32 = 8;
 const MAX_RESERVE_CONNECTING: usize = 32;
 const MAX_CONNS: usize = 4096;
 const READ_BUF: usize = 256 * 1024;
+/// Decrypted bytes are handed to the parser in pieces of at most this much.
+const PLAIN_BUF: usize = 32 * 1024;
 
 fn ms_ns(ms: f64) -> i64 {
     (ms * 1e6) as i64
@@ -199,10 +208,15 @@ struct Conn {
     deadline_kind: Deadline,
     idle_until: i64,
     writing: bool,
+    /// The TLS session of an https connection (set once TCP is up; `connecting` stays true
+    /// until its handshake is done).
+    tls: Option<Box<ClientConnection>>,
 }
 
 struct Pool {
-    addr: Result<SocketAddr, String>,
+    addr: Result<SocketAddr, Failure>,
+    /// The certificate name (and SNI) of an https origin.
+    tls: Option<ServerName<'static>>,
     free: Vec<u64>,
     connecting: usize,
     all: usize,
@@ -226,6 +240,9 @@ struct Loop {
     on_results: ResultSink,
     rt_offset: i64,
     buf: Vec<u8>,
+    plain: Vec<u8>,
+    /// Built at the first https connection (reads the system roots once).
+    tls_config: Option<Result<Arc<ClientConfig>, String>>,
     next_scan: i64,
     closing: bool,
 }
@@ -268,6 +285,8 @@ impl Loop {
             on_results,
             rt_offset: sys::realtime_offset_ns(),
             buf: vec![0; READ_BUF],
+            plain: vec![0; PLAIN_BUF],
+            tls_config: None,
             next_scan: 0,
             closing: false,
         })
@@ -356,17 +375,20 @@ impl Loop {
     }
 
     fn pool(&mut self, origin: &str) -> &mut Pool {
-        self.pools.entry(origin.to_string()).or_insert_with(|| Pool {
-            addr: origin
+        self.pools.entry(origin.to_string()).or_insert_with(|| {
+            let (https, host_port) = origin.strip_prefix("https://").map_or((false, origin), |r| (true, r));
+            let mut addr = host_port
                 .to_socket_addrs()
                 .map_err(|e| e.to_string())
                 .and_then(|mut a| a.next().ok_or_else(|| "no address".to_string()))
-                .map_err(|e| format!("ENOTFOUND {origin}: {e}")),
-            free: Vec::new(),
+                .map_err(|e| ("connect", format!("ENOTFOUND {host_port}: {e}")));
+            let host = host_port.rsplit_once(':').map_or(host_port, |(h, _)| h);
+            let tls = if https { tls::server_name(host).map_err(|e| addr = Err(("tls", e))).ok() } else { None };
+            Pool { addr, tls, free: Vec::new(),
             connecting: 0,
             all: 0,
             waiting: VecDeque::new(),
-        })
+        }})
     }
 
     fn dispatch(&mut self, job: Job) {
@@ -374,7 +396,7 @@ impl Loop {
         let reuse = self.o.reuse;
         let total_deadline = job.due_ns.max(0) + ms_ns(self.o.total_ms);
         if let Err(e) = self.pool(&job.origin).addr.clone() {
-            return self.fail_unsent(job, ("connect", e));
+            return self.fail_unsent(job, e);
         }
         if reuse {
             if let Some(token) = self.take_free(&job.origin) {
@@ -438,6 +460,7 @@ impl Loop {
                         deadline_kind: Deadline::Connect,
                         idle_until: i64::MAX,
                         writing: true,
+                        tls: None,
                     },
                 );
             }
@@ -458,6 +481,9 @@ impl Loop {
 
     fn on_conn_event(&mut self, token: u64, events: u32) {
         let Some(c) = self.conns.get_mut(&token) else { return };
+        if c.connecting && c.tls.is_some() {
+            return self.handshake(token);
+        }
         if c.connecting {
             if events & (libc::EPOLLOUT | libc::EPOLLERR | libc::EPOLLHUP) as u32 == 0 {
                 return;
@@ -473,14 +499,10 @@ impl Loop {
                 self.close_conn(token);
                 return self.connect_failed(&origin, f);
             }
-            let now = sys::mono_ns();
-            c.connecting = false;
-            c.writing = false;
-            c.setup = Some((c.connect_start, now));
-            c.deadline_kind = Deadline::None;
-            let _ = self.ep.modify(c.fd.0, (libc::EPOLLIN | libc::EPOLLRDHUP) as u32, token);
-            self.pool(&origin).connecting -= 1;
-            return self.idle(token);
+            if let Some(name) = self.pool(&origin).tls.clone() {
+                return self.start_tls(token, &name);
+            }
+            return self.connected(token);
         }
         if events & libc::EPOLLOUT as u32 != 0 && c.writing {
             self.write_more(token);
@@ -488,6 +510,52 @@ impl Loop {
         if events & (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
             self.read(token);
         }
+    }
+
+    /// TCP (and TLS) is up: the connection joins the pool.
+    fn connected(&mut self, token: u64) {
+        let Some(c) = self.conns.get_mut(&token) else { return };
+        c.connecting = false;
+        c.writing = false;
+        c.setup = Some((c.connect_start, sys::mono_ns()));
+        c.deadline_kind = Deadline::None;
+        let _ = self.ep.modify(c.fd.0, (libc::EPOLLIN | libc::EPOLLRDHUP) as u32, token);
+        let origin = c.origin.clone();
+        self.pool(&origin).connecting -= 1;
+        self.idle(token)
+    }
+
+    /// TCP is up on an https connection: its TLS session starts (within the connect timeout).
+    fn start_tls(&mut self, token: u64, name: &ServerName<'static>) {
+        let ca_file = self.o.ca_file.clone();
+        let config = self.tls_config.get_or_insert_with(|| tls::client_config(ca_file.as_deref())).clone();
+        match config.and_then(|cfg| tls::session(&cfg, name)) {
+            Ok(mut s) => {
+                // A request body of any size is taken whole (the JS transport buffers it too).
+                s.set_buffer_limit(None);
+                if let Some(c) = self.conns.get_mut(&token) {
+                    c.tls = Some(Box::new(s));
+                }
+                self.handshake(token)
+            }
+            Err(e) => self.fail(token, ("tls", e)),
+        }
+    }
+
+    /// Moves a TLS handshake on: reads the server's flight, writes ours, joins the pool once done.
+    fn handshake(&mut self, token: u64) {
+        self.read(token);
+        let Some(c) = self.conns.get_mut(&token) else { return };
+        let Some(s) = c.tls.as_mut() else { return };
+        let flushed = match tls::flush(s, c.fd.0) {
+            Ok(f) => f,
+            Err(e) => return self.fail(token, io_failure(&e, "TLS handshake write")),
+        };
+        if !s.is_handshaking() && flushed {
+            return self.connected(token);
+        }
+        let out = if flushed { 0 } else { libc::EPOLLOUT };
+        let _ = self.ep.modify(c.fd.0, (libc::EPOLLIN | libc::EPOLLRDHUP | out) as u32, token);
     }
 
     /// A connection is free: the first waiting request takes it, or it waits in the pool.
@@ -533,16 +601,35 @@ impl Loop {
         c.idle_until = i64::MAX;
         c.deadline = sent + first_byte;
         c.deadline_kind = Deadline::Headers;
-        c.out = job.bytes;
-        c.out_at = 0;
+        match c.tls.as_mut() {
+            // Encrypted at the instant into the session's buffer; the plaintext is dropped.
+            Some(s) => {
+                if let Err(e) = io::Write::write_all(&mut s.writer(), &job.bytes) {
+                    return self.fail(token, ("tls", format!("ERR_TLS_WRITE {e}")));
+                }
+            }
+            None => {
+                c.out = job.bytes;
+                c.out_at = 0;
+            }
+        }
         self.write_more(token);
     }
 
     /// Writes what is left of the request; its bytes are dropped as soon as all are written.
     fn write_more(&mut self, token: u64) {
         let Some(c) = self.conns.get_mut(&token) else { return };
-        while c.out_at < c.out.len() {
-            match sys::send(c.fd.0, &c.out[c.out_at..]) {
+        loop {
+            let sent = match c.tls.as_mut() {
+                Some(s) => match tls::flush(s, c.fd.0) {
+                    Ok(true) => break,
+                    Ok(false) => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(e) => Err(e),
+                },
+                None if c.out_at < c.out.len() => sys::send(c.fd.0, &c.out[c.out_at..]),
+                None => break,
+            };
+            match sent {
                 Ok(n) => c.out_at += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if !c.writing {
@@ -570,10 +657,21 @@ impl Loop {
     /// bytes are then taken up to each event's end, so each read (and so each event) carries
     /// the kernel stamp of the packet that ended it, even when a late thread finds several
     /// packets waiting (a read's stamp is its last packet's).
+    ///
+    /// On TLS the pieces are TLS records instead: each is taken whole in its own read, so its
+    /// plaintext (and each SSE event it completes) carries the stamp of the packet that
+    /// completed the record.
     fn read(&mut self, token: u64) {
+        let mut buf = std::mem::take(&mut self.buf);
+        self.read_into(token, &mut buf);
+        self.buf = buf;
+    }
+
+    fn read_into(&mut self, token: u64, buf: &mut [u8]) {
         loop {
-            let Some(fd) = self.conns.get(&token).map(|c| c.fd.0) else { return };
-            let avail = match sys::peek(fd, &mut self.buf) {
+            let Some((fd, is_tls)) = self.conns.get(&token).map(|c| (c.fd.0, c.tls.is_some())) else { return };
+            let piece_end = if is_tls { tls::record_end } else { event_end };
+            let avail = match sys::peek(fd, buf) {
                 Ok(0) => return self.on_eof(token),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -585,8 +683,8 @@ impl Loop {
             };
             let mut at = 0;
             while at < avail {
-                let end = event_end(&self.buf[at..avail]).map_or(avail, |e| at + e);
-                let (n, stamp) = match sys::recv_stamped(fd, &mut self.buf[at..end]) {
+                let end = piece_end(&buf[at..avail]).map_or(avail, |e| at + e);
+                let (n, stamp) = match sys::recv_stamped(fd, &mut buf[at..end]) {
                     Ok(r) => r,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
@@ -598,21 +696,72 @@ impl Loop {
                     return self.on_eof(token);
                 }
                 let t = stamp.map(|r| r - self.rt_offset).unwrap_or_else(sys::mono_ns);
-                if !self.feed(token, at, at + n, t) {
+                let more = if is_tls { self.decrypt(token, &buf[at..at + n], t) } else { self.feed(token, &buf[at..at + n], t) };
+                if !more {
                     return;
                 }
                 at += n;
             }
-            if avail < self.buf.len() {
+            if avail < buf.len() {
                 // Read what was there; a further read would only say EAGAIN.
                 return;
             }
         }
     }
 
-    /// Hands `buf[from..to]`, received at `t`, to the request's parser; false once the
-    /// connection is done with (response complete, failed or closed).
-    fn feed(&mut self, token: u64, from: usize, to: usize, t: i64) -> bool {
+    /// Hands TLS bytes received at `t` to the session and its plaintext to the parser; false
+    /// once the connection is done with or the session closed. A handshake in progress
+    /// yields no plaintext.
+    fn decrypt(&mut self, token: u64, mut wire: &[u8], t: i64) -> bool {
+        let mut plain = std::mem::take(&mut self.plain);
+        let more = self.decrypt_into(token, &mut wire, t, &mut plain);
+        self.plain = plain;
+        more
+    }
+
+    fn decrypt_into(&mut self, token: u64, wire: &mut &[u8], t: i64, plain: &mut [u8]) -> bool {
+        while !wire.is_empty() {
+            let Some(s) = self.conns.get_mut(&token).and_then(|c| c.tls.as_mut()) else { return false };
+            if let Err(e) = s.read_tls(wire) {
+                self.fail(token, ("tls", format!("ERR_TLS_READ {e}")));
+                return false;
+            }
+            if let Err(e) = s.process_new_packets() {
+                self.fail(token, tls::failure(&e));
+                return false;
+            }
+            loop {
+                let Some(s) = self.conns.get_mut(&token).and_then(|c| c.tls.as_mut()) else { return false };
+                match io::Read::read(&mut s.reader(), plain) {
+                    // The server's close_notify: the end of the stream, as a TCP close.
+                    Ok(0) => {
+                        self.on_eof(token);
+                        return false;
+                    }
+                    // A response complete on a kept connection: later plaintext finds no
+                    // request and closes it, as on plain TCP.
+                    Ok(n) => {
+                        self.feed(token, &plain[..n], t);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => {
+                        self.fail(token, ("eof", format!("UND_ERR_SOCKET {e}")));
+                        return false;
+                    }
+                }
+            }
+        }
+        // What the session has to say back after a handshake (key updates, alerts) goes now.
+        let Some(c) = self.conns.get(&token) else { return false };
+        if !c.connecting && c.tls.as_ref().is_some_and(|s| s.wants_write()) {
+            self.write_more(token);
+        }
+        self.conns.contains_key(&token)
+    }
+
+    /// Hands `bytes`, received at `t`, to the request's parser; false once the connection is
+    /// done with (response complete, failed or closed).
+    fn feed(&mut self, token: u64, bytes: &[u8], t: i64) -> bool {
         let Some(c) = self.conns.get_mut(&token) else { return false };
         let Some(x) = c.exch.as_mut() else {
             // Bytes nobody asked for: the connection is out of step.
@@ -621,7 +770,7 @@ impl Loop {
         };
         let had_head = x.status != 0;
         let (status, streamed, headers_ns, decoder, ev, body) = (&mut x.status, &mut x.streamed, &mut x.headers_ns, &mut x.decoder, &mut x.ev, &mut x.body);
-        let pushed = x.parser.push(&self.buf[from..to], &mut |piece| match piece {
+        let pushed = x.parser.push(bytes, &mut |piece| match piece {
             Piece::Head(h) => {
                 *status = h.status;
                 *streamed = h.event_stream;
@@ -641,7 +790,7 @@ impl Loop {
                 false
             }
             Ok(used) if x.parser.done() => {
-                let keep = x.parser.keep_alive() && used == to - from;
+                let keep = x.parser.keep_alive() && used == bytes.len();
                 self.complete(token, keep, t);
                 false
             }
@@ -657,6 +806,10 @@ impl Loop {
 
     fn on_eof(&mut self, token: u64) {
         let Some(c) = self.conns.get_mut(&token) else { return };
+        if c.connecting {
+            // Only a TLS handshake reads while connecting; Node says this of it.
+            return self.fail(token, ("reset", "ECONNRESET Client network socket disconnected before secure TLS connection was established".into()));
+        }
         match &c.exch {
             Some(x) if x.parser.reads_until_close() => self.complete(token, false, sys::mono_ns()),
             Some(_) => self.fail(token, ("eof", "UND_ERR_SOCKET other side closed".into())),
@@ -676,7 +829,13 @@ impl Loop {
         }
     }
 
+    /// A connection's failure: its request fails, or, while it is being set up, the first
+    /// request waiting for one.
     fn fail(&mut self, token: u64, f: Failure) {
+        if let Some(origin) = self.conns.get(&token).filter(|c| c.connecting).map(|c| c.origin.clone()) {
+            self.close_conn(token);
+            return self.connect_failed(&origin, f);
+        }
         if let Some(x) = self.conns.get_mut(&token).and_then(|c| c.exch.take()) {
             self.results.push(outcome(x, Some(f), sys::mono_ns()));
         }
