@@ -133,13 +133,19 @@ describe('deploy/kubernetes/k6-operator: TestRuns of the k6 export', () => {
 
 describe('Dockerfile', () => {
   const text = readFileSync('Dockerfile', 'utf8');
-  it('multi-stage, Node 20 LTS, the packed tarball installed in the final stage (bundle, no sources, no tsx), non-root', () => {
+  it('multi-stage: the native core built portably and smoke-tested, Node 20 LTS, the packed tarball installed in the final stage (bundle, no sources, no tsx), non-root', () => {
     const stages = text.split(/^FROM /m).slice(1);
-    expect(stages.length).toBe(2);
-    for (const s of stages) expect(s).toMatch(/^node:20-/);
-    expect(stages[0]).toMatch(/scripts\/bundle-cli\.ts/);
-    expect(stages[0]).toMatch(/npm pack/);
-    const final = stages[1];
+    expect(stages.length).toBe(3);
+    const [native, build, final] = stages;
+    expect(native).toMatch(/^rust:/);
+    expect(native).toMatch(/cargo build --release --locked --features node/);
+    expect(text.replace(/^#.*$/gm, '')).not.toMatch(/target-cpu=native|-march=native/);
+    for (const s of [build, final]) expect(s).toMatch(/^node:20-/);
+    expect(build).toMatch(/COPY --from=native [^\n]*dist\/native\/k6lr_io\.node/);
+    expect(build).toMatch(/node scripts\/native\/smoke\.mjs dist\/native\/k6lr_io\.node/);
+    expect(build).toMatch(/scripts\/bundle-cli\.ts/);
+    expect(build).toMatch(/npm pack/);
+    expect(final).toMatch(/ca-certificates/);
     expect(final).toMatch(/npm install -g [^\n]*k6-llm-replay\.tgz/);
     expect(final).not.toMatch(/COPY src|COPY bin|tsx/);
     expect(final).toMatch(/^USER node$/m);
