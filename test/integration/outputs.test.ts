@@ -54,6 +54,7 @@ function batch(b: number, now: number): Sample[] {
     const ttft = 100 + 10 * n;
     add(COUNTERS.requests, 'counter', 1, { ...RUN_TAGS, outcome: 'ok' });
     add(TRENDS.ttft, 'trend', ttft, RUN_TAGS, true);
+    add(TRENDS.ttfo, 'trend', ttft + 20, RUN_TAGS, true); // streams with reasoning: the TTFO panel
     add(TRENDS.tpot, 'trend', 20 + n, RUN_TAGS, true);
     add(TRENDS.itlMean, 'trend', 19 + n, RUN_TAGS, true);
     add(TRENDS.itlMax, 'trend', 40 + n, RUN_TAGS, true);
