@@ -63,7 +63,10 @@ describe('simulator: several tokens per chunk, reasoning on every stream', () =>
     // TTFO: only requests whose answer came after reasoning; later than TTFT by a chunk.
     const answered = recs.filter((r) => r.outputTokens > REASONING);
     expect(recs.filter((r) => r.ttfoMs !== undefined).length).toBe(answered.length);
-    for (const r of answered) expect(r.ttfoMs!).toBeGreaterThan(r.ttftMs!);
+    // Never before TTFT; equal when the reasoning chunk and the first answer chunk left the
+    // loaded simulator in one packet (the native transport stamps each event with its packet's time).
+    for (const r of answered) expect(r.ttfoMs!).toBeGreaterThanOrEqual(r.ttftMs!);
+    expect(answered.some((r) => r.ttfoMs! > r.ttftMs!)).toBe(true);
     expect(summary.latencyMs.ttfo?.count).toBe(answered.length);
     expect(run.stdout).toMatch(/Time to First Output Token/);
     // The ground truth: a time per token, one per chunk shared by its tokens.
