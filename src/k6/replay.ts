@@ -155,7 +155,7 @@ export function createReplay() {
     const waitMs = scheduledUnixMs - Date.now();
     if (waitMs > 0) sleep(waitMs / 1000);
     const x = postExchange({ url: cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint], body, headers, timeoutMs: cfg.timeoutMs });
-    const o = measureExchange(x);
+    const o = measureExchange(x, false, cfg.endpoint);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
     const sent = { lagMs: x.startUnixMs - scheduledUnixMs, sendRunMs: x.startUnixMs - scenarioStartUnixMs, sendUnixMs: x.startUnixMs };
     sink.withRequestId(requestId, () => recordRequest(sink, sent, o));

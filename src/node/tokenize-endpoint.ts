@@ -84,7 +84,7 @@ export class HttpTokenCounter implements TokenCounter {
     const body = buildBody({ endpoint: this.t.endpoint, model: this.t.model, prompt: text, maxTokens: 1, stream: false, ignoreEos: false });
     const path = ENDPOINT_PATHS[this.t.endpoint];
     const answer = await post(this.agent, this.t, path, body);
-    const usage = answer.text !== undefined ? parseCompletionBody(answer.text).usage : undefined;
+    const usage = answer.text !== undefined ? parseCompletionBody(answer.text, this.t.endpoint).usage : undefined;
     if (!usage) {
       throw new CalibrationError(`--calibrate: ${this.t.baseUrl}${path} gave no usage.prompt_tokens (${answer.problem ?? 'no usage in the answer'}), so the template overhead cannot be measured: pass --template-tokens N`);
     }

@@ -53,7 +53,7 @@ export class RequestClient {
   /** Sends a prepared request, measures it and records it; `scheduledMs` (monotonic) gives the dispatch lag. */
   async sendPrepared(p: PreparedRequest, scheduledMs?: number): Promise<LlmResult> {
     const x = await this.o.transport.send(p);
-    const o = measureExchange(x, p.keepEvents === true);
+    const o = measureExchange(x, p.keepEvents === true, p.endpoint);
     // The server's own count, before the recorded length stands in for a missing usage.
     const serverPrompt = o.ok ? o.promptTokens : undefined;
     if (serverPrompt !== undefined && p.promptTokensHint !== undefined) recordPromptLength(this.o.sink, p.promptTokensHint, serverPrompt);

@@ -2,7 +2,7 @@
 // serialised ahead of the send (PreparedRequest), and what came back (LlmResult: the measured
 // outcome plus the send's identity and timing). Pure, so bodies and records are unit-tested.
 
-import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../../openai/request';
+import { buildBody, ENDPOINT_PATHS, takesMessages, type Endpoint } from '../../openai/request';
 import type { RequestOutcome } from '../../openai/outcome';
 import { gapStats } from '../../metrics/formulas';
 import type { RequestRecord } from '../../outputs/jsonl';
@@ -23,7 +23,7 @@ export interface Target {
   baseUrl: string;
   /** The model every request names unless it says otherwise. */
   model: string;
-  /** Default endpoint: chat (/v1/chat/completions) or completions (/v1/completions). */
+  /** Default endpoint (src/openai/request.ts ENDPOINT_PATHS). */
   endpoint: Endpoint;
   /** Default for streaming (TTFT and ITL need it). */
   stream: boolean;
@@ -31,7 +31,7 @@ export interface Target {
 
 /** A chat or completion request. Everything but the prompt has a default from the run's flags. */
 export interface LlmRequest {
-  /** chat or completions; default: the run's --endpoint. */
+  /** The API (chat, completions, messages, responses, embeddings, rerank); default: the run's --endpoint. */
   endpoint?: Endpoint;
   /** The user message (chat) or the prompt (completions: text or token ids). */
   prompt?: string | number[];
@@ -58,6 +58,8 @@ export interface LlmRequest {
 /** A request serialised ahead of its send: the send itself is then nearly free. */
 export interface PreparedRequest extends EngineRequest {
   id: string;
+  /** The API it speaks: how its response is read. */
+  endpoint: Endpoint;
   /** Prompt length to record when the server reports no usage (a replayed trace knows it). */
   promptTokensHint?: number;
 }
@@ -81,8 +83,8 @@ export interface LlmResult extends RequestOutcome {
 /** The JSON body of a request (pure). */
 export function requestBody(req: LlmRequest, target: Target): Record<string, unknown> {
   const endpoint = req.endpoint ?? target.endpoint;
-  if (req.prompt === undefined && (endpoint === 'completions' || req.messages === undefined)) {
-    throw new TypeError(endpoint === 'chat' ? 'a chat request needs `prompt` or `messages`' : 'a completions request needs `prompt` (text or token ids)');
+  if (req.prompt === undefined && (!takesMessages(endpoint) || req.messages === undefined)) {
+    throw new TypeError(takesMessages(endpoint) ? `a ${endpoint} request needs \`prompt\` or \`messages\`` : `a ${endpoint} request needs \`prompt\` (text or token ids)`);
   }
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens >= 0)) {
     throw new TypeError(`maxTokens must be a whole number >= 0, got ${req.maxTokens}`);
@@ -95,10 +97,11 @@ export function requestBody(req: LlmRequest, target: Target): Record<string, unk
 
 /** Serialises a request: URL, body bytes, headers (`baseHeaders` carry content type and auth). */
 export function prepareRequest(req: LlmRequest, target: Target, id: string, baseHeaders: Record<string, string>, idHeader: string): PreparedRequest {
-  const url = target.baseUrl + ENDPOINT_PATHS[req.endpoint ?? target.endpoint];
+  const endpoint = req.endpoint ?? target.endpoint;
+  const url = target.baseUrl + ENDPOINT_PATHS[endpoint];
   const body = Buffer.from(JSON.stringify(requestBody(req, target)));
   const headers = req.headers ? { ...baseHeaders, ...req.headers, [idHeader]: id } : { ...baseHeaders, [idHeader]: id };
-  return { url, body, headers, id, keepEvents: req.keepText === true };
+  return { url, body, headers, id, endpoint, keepEvents: req.keepText === true };
 }
 
 /** The record's prompt length fields: recorded, counted by the server, and the error when both are known. */
