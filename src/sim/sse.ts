@@ -5,6 +5,7 @@
 import type { TokensByTier } from './kv-tiers.js';
 import type { Endpoint } from './validate.js';
 import { outputWord } from './scheduler.js';
+import type { StreamBodies } from './endpoints/stream-bodies.js';
 
 export interface Usage {
   promptTokens: number;
@@ -48,7 +49,7 @@ export function usageJson(u: Usage, details: boolean): Record<string, unknown> {
   };
 }
 
-export class Bodies {
+export class Bodies implements StreamBodies {
   private readonly pre: string;
   private readonly chat: boolean;
   readonly toolCallId: string;
@@ -59,6 +60,21 @@ export class Bodies {
     const object = this.chat ? 'chat.completion.chunk' : 'text_completion';
     this.pre = `data: {"id":${JSON.stringify(id)},"object":"${object}","created":${o.created},"model":${JSON.stringify(o.model)},"choices":[`;
     this.toolCallId = 'chatcmpl-tool-' + (o.id.replace(/[^A-Za-z0-9]/g, '').slice(-24) || 'x');
+  }
+
+  /** Chat: the role chunk before the first token; completions send none. */
+  opening(): string {
+    return this.chat ? this.roleChunk() : '';
+  }
+
+  /** The usage chunk when asked for, then [DONE]. */
+  closing(u: Usage, includeUsage: boolean): string {
+    return (includeUsage ? this.usageChunk(u) : '') + DONE;
+  }
+
+  /** vLLM's mid-stream error event, then [DONE]. */
+  errorClose(message: string): string {
+    return this.errorEvent(message) + DONE;
   }
 
   /** Chat only: the role-only first chunk. */
