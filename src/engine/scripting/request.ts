@@ -117,6 +117,6 @@ export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs
     id: r.id, index: at.index, line: at.line, scheduledUnixMs: at.scheduledUnixMs, sendUnixMs: r.sendUnixMs,
     lagMs: r.lagMs, ok: r.ok, reason: r.reason, status: r.status, ttfbMs: r.ttfbMs, ttftMs: r.ttftMs, ttfoMs: r.ttfoMs, e2eMs: r.e2eMs, tpotMs: r.tpotMs,
     itlMeanMs: itl.mean, itlMaxMs: itl.max, connectMs: r.connectMs, promptTokens: r.promptTokens, outputTokens: r.outputTokens,
-    cachedTokens: r.cachedTokens, cachedTokensByTier: r.cachedTokensByTier, tokenSource: r.tokenSource, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
+    cachedTokens: r.cachedTokens, cachedTokensByTier: r.cachedTokensByTier, tokenSource: r.tokenSource, batchSize: r.batchSize, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
   };
 }

@@ -1,0 +1,135 @@
+// `replay --endpoint messages|responses|embeddings|rerank` end to end against the simulator:
+// every request of the trace slice arrives once on the endpoint's path with the recorded prompt
+// length, generation endpoints stream exactly the recorded output, the engine reads prompt,
+// output and cached tokens from each API's own usage fields (equal to the ground truth), and
+// every fault kind on the streaming APIs is counted under the reason it implies.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { groundTruthFor, indexOf, readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { readTrace } from '../../src/trace/read';
+import { selectRequests } from '../../src/schedule/openloop';
+import type { GroundTruthRecord } from '../../src/sim/ground-truth';
+import type { ReplayResult } from '../../src/metrics/summary';
+import type { RequestRecord } from '../../src/outputs/jsonl';
+
+const TRACE = 'traces/mooncake-sample.jsonl';
+const N = 24;
+const expected = selectRequests(readTrace(readFileSync(TRACE, 'utf8'), TRACE), { speedup: 20, maxRequests: N });
+
+async function replay(sim: RunningSim, dir: string, runId: string, extra: string[]): Promise<{ summary: ReplayResult; records: RequestRecord[]; gt: GroundTruthRecord[]; out: string }> {
+  const summaryPath = join(dir, `${runId}.summary.json`);
+  const jsonl = join(dir, `${runId}.jsonl`);
+  const run = await runCli(['replay', '--trace', TRACE, '--base-url', sim.url, '--model', 'sim-model', '--speedup', '20', '--max-requests', String(N),
+    '--run-id', runId, '--summary-json', summaryPath, '--out', `jsonl=${jsonl}`, '--quiet', '--no-scrape', ...extra]);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  return {
+    summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult,
+    records: readRecords(jsonl),
+    gt: await groundTruthFor<GroundTruthRecord>(sim.groundTruth, `${runId}-`, N),
+    out: run.stdout,
+  };
+}
+
+describe('replay on every endpoint against the simulator', () => {
+  let sim: RunningSim;
+  const dir = tempDir('endpoints');
+
+  beforeAll(async () => {
+    sim = await startSim(['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet', '--reasoning-tokens', '3']);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  for (const endpoint of ['messages', 'responses'] as const) {
+    it(`${endpoint}: exact prompt and output lengths, cached tokens and TTFT/TTFO from the API's own events`, async () => {
+      const r = await replay(sim, dir, endpoint, ['--endpoint', endpoint]);
+      expect(r.gt).toHaveLength(N);
+      const gt = new Map(r.gt.map((g) => [indexOf(g.id), g]));
+      for (const req of expected) {
+        expect(gt.get(req.index), `request ${req.index}`).toMatchObject({ endpoint: `/v1/${endpoint}`, status: 200, promptTokens: req.inputTokens, completionTokens: req.outputTokens });
+      }
+      expect(r.summary.requests).toMatchObject({ planned: N, sent: N, succeeded: N, failed: 0 });
+      expect(r.summary.tokens.input).toBe(expected.reduce((s, q) => s + q.inputTokens, 0));
+      expect(r.summary.tokens.output).toBe(expected.reduce((s, q) => s + q.outputTokens, 0));
+      expect(r.records).toHaveLength(N);
+      for (const rec of r.records) {
+        const g = gt.get(rec.index)!;
+        expect(rec, `record ${rec.index}`).toMatchObject({ ok: true, promptTokens: g.promptTokens, outputTokens: g.completionTokens, cachedTokens: g.cachedTokens, tokenSource: 'usage' });
+        // Three reasoning tokens come first: the first answer token is later than the first token
+        // (a request of three tokens or fewer has no answer token, so no TTFO).
+        expect(rec.ttftMs).toBeGreaterThan(0);
+        if (rec.outputTokens > 3) {
+          expect(rec.ttfoMs!).toBeGreaterThan(rec.ttftMs!);
+          expect(rec.e2eMs).toBeGreaterThan(rec.ttfoMs!);
+        } else expect(rec.ttfoMs).toBeUndefined();
+      }
+      // The shared-prefix rows of the sample hit the simulator's prefix cache, and the engine saw it.
+      expect(r.records.reduce((s, x) => s + (x.cachedTokens ?? 0), 0)).toBeGreaterThan(0);
+    }, 120_000);
+  }
+
+  for (const endpoint of ['embeddings', 'rerank'] as const) {
+    it(`${endpoint}: one forward pass per request, the recorded prompt length, no output tokens`, async () => {
+      // Rerank scores (query, document): the one-word query is taken off the prompt like a template.
+      const r = await replay(sim, dir, endpoint, ['--endpoint', endpoint, ...(endpoint === 'rerank' ? ['--template-tokens', '1'] : [])]);
+      const gt = new Map(r.gt.map((g) => [indexOf(g.id), g]));
+      for (const req of expected) {
+        expect(gt.get(req.index), `request ${req.index}`).toMatchObject({ endpoint: `/v1/${endpoint}`, status: 200, promptTokens: req.inputTokens, completionTokens: 0, firstTokenMs: null });
+      }
+      expect(r.summary.requests).toMatchObject({ planned: N, sent: N, succeeded: N, failed: 0 });
+      expect(r.summary.tokens.input).toBe(expected.reduce((s, q) => s + q.inputTokens, 0));
+      expect(r.summary.tokens.output).toBe(0);
+      for (const rec of r.records) {
+        expect(rec, `record ${rec.index}`).toMatchObject({ ok: true, promptTokens: gt.get(rec.index)!.promptTokens, outputTokens: 0, batchSize: 1 });
+        expect(rec.ttftMs).toBeUndefined();
+        expect(rec.e2eMs).toBeGreaterThan(0);
+      }
+    }, 120_000);
+  }
+});
+
+const KINDS = ['status=429', 'status=503', 'cut=3', 'reset=3', 'malformed=2', 'mid-error=2', 'stall=300'];
+
+function expectedReason(fault: string | null): string | null {
+  if (!fault) return null;
+  if (fault.startsWith('status=')) return `http_${fault.slice('status='.length)}`;
+  if (fault.startsWith('cut')) return 'stream_eof';
+  if (fault.startsWith('reset')) return 'stream_reset';
+  if (fault.startsWith('malformed')) return 'malformed_chunk';
+  if (fault.startsWith('mid-error')) return 'stream_error';
+  return null;
+}
+
+describe('every fault kind on the streaming APIs', () => {
+  let sim: RunningSim;
+  const dir = tempDir('endpoint-faults');
+
+  beforeAll(async () => {
+    sim = await startSim(['--preset', 'fast', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet', '--fault-rate', '0.7', '--fault-kinds', KINDS.join(','), '--seed', '4']);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  for (const endpoint of ['messages', 'responses'] as const) {
+    it(`${endpoint}: each failure under the reason its fault implies`, async () => {
+      const r = await replay(sim, dir, `faults-${endpoint}`, ['--endpoint', endpoint]);
+      const drawn = new Set(r.gt.map((g) => g.fault));
+      for (const k of KINDS) expect(drawn.has(k), `fault ${k} was never drawn`).toBe(true);
+      const fault = new Map(r.gt.map((g) => [g.id, g.fault]));
+      const want: Record<string, number> = {};
+      for (const g of r.gt) {
+        const reason = expectedReason(g.fault);
+        if (reason) want[reason] = (want[reason] ?? 0) + 1;
+      }
+      expect(r.summary.errors).toEqual(want);
+      for (const rec of r.records) {
+        const reason = expectedReason(fault.get(rec.id) ?? null);
+        expect({ id: rec.id, ok: rec.ok, reason: rec.reason }).toEqual({ id: rec.id, ok: reason === null, reason: reason ?? undefined });
+      }
+    }, 120_000);
+  }
+});
