@@ -61,7 +61,7 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
       blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${item.index}`,
     }, blockCache);
-    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${cfg.runId}-${item.index}`);
+    const p = client.prepare({ endpoint: r.endpoint, prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${cfg.runId}-${item.index}`);
     p.promptTokensHint = r.inputTokens;
     return p;
   };

@@ -144,3 +144,47 @@ describe('every fault kind on the streaming APIs', () => {
     }, 120_000);
   }
 });
+
+describe('a trace whose rows name their endpoint', () => {
+  const MIXED = 'traces/mixed-endpoints-sample.jsonl';
+  const rows = readFileSync(MIXED, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { input_length: number; output_length: number; endpoint: string });
+  const path = (e: string) => (e.startsWith('/') ? e : e === 'chat' ? '/v1/chat/completions' : `/v1/${e}`);
+  let sim: RunningSim;
+  const dir = tempDir('endpoints-mixed');
+
+  beforeAll(async () => {
+    sim = await startSim(['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '200000', '--kv-blocks', '200000', '--quiet']);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('sends each row to its own endpoint with its lengths, and the summary splits its figures by endpoint', async () => {
+    const summaryPath = join(dir, 'mixed.summary.json');
+    const run = await runCli(['replay', '--trace', MIXED, '--base-url', sim.url, '--model', 'sim-model', '--speedup', '10', '--run-id', 'mixed',
+      '--summary-json', summaryPath, '--quiet', '--no-scrape']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const gt = new Map((await groundTruthFor<GroundTruthRecord>(sim.groundTruth, 'mixed-', rows.length)).map((g) => [indexOf(g.id), g]));
+    const want: Record<string, { ok: number; input: number; output: number }> = {};
+    rows.forEach((r, i) => {
+      const pooling = r.endpoint === 'embeddings' || r.endpoint === 'rerank';
+      // Rerank's one-word query comes on top of the recorded prompt (no --template-tokens in a mixed run).
+      const input = r.input_length + (r.endpoint === 'rerank' ? 1 : 0);
+      expect(gt.get(i), `row ${i}`).toMatchObject({ endpoint: path(r.endpoint), status: 200, promptTokens: input, completionTokens: pooling ? 0 : r.output_length });
+      const name = r.endpoint.startsWith('/') ? 'completions' : r.endpoint;
+      const w = (want[name] ??= { ok: 0, input: 0, output: 0 });
+      w.ok++;
+      w.input += input;
+      w.output += pooling ? 0 : r.output_length;
+    });
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as ReplayResult;
+    expect(summary.requests).toMatchObject({ sent: rows.length, succeeded: rows.length, failed: 0 });
+    expect(Object.keys(summary.byEndpoint!).sort()).toEqual(Object.keys(want).sort());
+    for (const [e, w] of Object.entries(want)) {
+      expect(summary.byEndpoint![e], e).toMatchObject({ succeeded: w.ok, failed: 0, inputTokens: w.input, outputTokens: w.output, meanBatch: 1 });
+      expect(summary.byEndpoint![e].meanE2eMs).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toMatch(/By endpoint/);
+    expect(run.stdout).toMatch(/rerank: ok \/ failed\s+5 \/ 0/);
+  }, 120_000);
+});

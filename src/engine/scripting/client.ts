@@ -4,6 +4,7 @@
 
 import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
+import { recordEndpoint } from '../../metrics/endpoint-split';
 import { recordPromptLength } from '../../metrics/prompt-length';
 import type { MetricSink } from '../../metrics/sink';
 import type { Transport } from '../transport';
@@ -60,6 +61,7 @@ export class RequestClient {
     if (o.promptTokens === undefined && o.ok && p.promptTokensHint !== undefined) o.promptTokens = p.promptTokensHint;
     const lagMs = scheduledMs === undefined ? 0 : x.startMs - scheduledMs;
     recordRequest(this.o.sink, { lagMs, sendRunMs: x.startUnixMs - this.o.originUnixMs, sendUnixMs: x.startUnixMs }, o);
+    recordEndpoint(this.o.sink, p.endpoint, o);
     const result = o as LlmResult;
     result.id = p.id;
     result.status = x.status;
