@@ -10,7 +10,7 @@
 
 import type { StreamBodies } from './stream-bodies.js';
 import { tokenText, type BodyOptions, type Usage } from '../sse.js';
-import { outputWord } from '../scheduler.js';
+import { outputText } from './output-text.js';
 
 const TOOL_NAME = 'sim_tool';
 
@@ -70,16 +70,9 @@ export class MessagesBodies implements StreamBodies {
   }
 
   private piece(i: number, total: number, count: number, kind: BlockType): string {
-    let s = '';
-    for (let x = i; x < i + count; x++) {
-      if (kind !== 'tool_use') s += tokenText(x);
-      else {
-        s += x === this.o.reasoningTokens ? '{"text":"' + outputWord(x) : tokenText(x);
-        if (x === total - 1) s += '"}';
-      }
-    }
-    return s;
+    return outputText(i, count, total, kind === 'tool_use', this.o.reasoningTokens);
   }
+
 
   private delta(kind: BlockType, piece: string): string {
     const p = JSON.stringify(piece);

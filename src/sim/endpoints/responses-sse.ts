@@ -10,7 +10,7 @@
 
 import type { StreamBodies } from './stream-bodies.js';
 import { tokenText, type BodyOptions, type Usage } from '../sse.js';
-import { outputWord } from '../scheduler.js';
+import { outputText } from './output-text.js';
 
 const TOOL_NAME = 'sim_tool';
 
@@ -106,16 +106,9 @@ export class ResponsesBodies implements StreamBodies {
   }
 
   private piece(i: number, total: number, count: number, kind: ItemKind): string {
-    let s = '';
-    for (let x = i; x < i + count; x++) {
-      if (kind !== 'function_call') s += tokenText(x);
-      else {
-        s += x === this.o.reasoningTokens ? '{"text":"' + outputWord(x) : tokenText(x);
-        if (x === total - 1) s += '"}';
-      }
-    }
-    return s;
+    return outputText(i, count, total, kind === 'function_call', this.o.reasoningTokens);
   }
+
 
   tokenChunk(_choice: number, i: number, total: number, _last: boolean, count = 1): string {
     const kind = this.kindOf(i);
