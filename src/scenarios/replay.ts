@@ -2,6 +2,7 @@
 // exactly once over all workers and instances (each sends the indices of its execution
 // segment), whatever the responses do. Prompts are built in the open loop's look-ahead window.
 
+import { promptOverhead } from '../openai/pooling/request';
 import { buildPrompt, BlockTextCache, warmPromptPool, type Vocabulary } from '../prompt/hashblock';
 import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from '../metrics/sink';
@@ -58,7 +59,7 @@ export async function runReplay(run: ReplayRun): Promise<OpenLoopResult> {
   const prepare = (item: OpenLoopItem): PreparedRequest => {
     const r = (item as OpenLoopItem & { r: TimedRequest }).r;
     const prompt = buildPrompt(run.vocab, {
-      blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
+      blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: promptOverhead(r.endpoint ?? cfg.endpoint, cfg.overheadTokens),
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${item.index}`,
     }, blockCache);
     const p = client.prepare({ endpoint: r.endpoint, prompt, ignoreEos: cfg.ignoreEos, maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens }, `${cfg.runId}-${item.index}`);

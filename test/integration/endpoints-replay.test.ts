@@ -73,8 +73,8 @@ describe('replay on every endpoint against the simulator', () => {
 
   for (const endpoint of ['embeddings', 'rerank'] as const) {
     it(`${endpoint}: one forward pass per request, the recorded prompt length, no output tokens`, async () => {
-      // Rerank scores (query, document): the one-word query is taken off the prompt like a template.
-      const r = await replay(sim, dir, endpoint, ['--endpoint', endpoint, ...(endpoint === 'rerank' ? ['--template-tokens', '1'] : [])]);
+      // Rerank scores (query, document): the replay takes the one-word query off the document.
+      const r = await replay(sim, dir, endpoint, ['--endpoint', endpoint]);
       const gt = new Map(r.gt.map((g) => [indexOf(g.id), g]));
       for (const req of expected) {
         expect(gt.get(req.index), `request ${req.index}`).toMatchObject({ endpoint: `/v1/${endpoint}`, status: 200, promptTokens: req.inputTokens, completionTokens: 0, firstTokenMs: null });
@@ -168,8 +168,7 @@ describe('a trace whose rows name their endpoint', () => {
     const want: Record<string, { ok: number; input: number; output: number }> = {};
     rows.forEach((r, i) => {
       const pooling = r.endpoint === 'embeddings' || r.endpoint === 'rerank';
-      // Rerank's one-word query comes on top of the recorded prompt (no --template-tokens in a mixed run).
-      const input = r.input_length + (r.endpoint === 'rerank' ? 1 : 0);
+      const input = r.input_length;
       expect(gt.get(i), `row ${i}`).toMatchObject({ endpoint: path(r.endpoint), status: 200, promptTokens: input, completionTokens: pooling ? 0 : r.output_length });
       const name = r.endpoint.startsWith('/') ? 'completions' : r.endpoint;
       const w = (want[name] ??= { ok: 0, input: 0, output: 0 });

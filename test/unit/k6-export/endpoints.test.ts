@@ -50,7 +50,7 @@ describe('dist/k6/replay.js on every endpoint', () => {
   for (const api of ['messages', 'responses', 'embeddings', 'rerank'] as const) {
     it(`${api}: the API's path and prompt field, tokens from its usage`, async () => {
       const env = { TRACE, PWD: ROOT, BASE_URL: 'http://127.0.0.1:9', MODEL: 'm', MAX_REQUESTS: String(N), RUN_ID: 'e', ENDPOINT: api,
-        SUMMARY_JSON: 'results/k6-endpoints.json', ...(api === 'rerank' ? { TEMPLATE_TOKENS: '1' } : {}) };
+        SUMMARY_JSON: 'results/k6-endpoints.json' };
       const run = await loadK6Script(BUNDLE, { env, respond: (c) => answer(api, c), scenario: 'replay' });
       const vu = run.newVu();
       const data = vu.setup();
@@ -67,4 +67,32 @@ describe('dist/k6/replay.js on every endpoint', () => {
       expect(result.tokens.output).toBe(api === 'messages' || api === 'responses' ? rows.reduce((s, r) => s + r.output_length, 0) : 0);
     }, 60_000);
   }
+});
+
+describe('dist/k6/replay.js on a trace whose rows name their endpoint', () => {
+  it('sends each row to its own API and reads its answer that way', async () => {
+    const MIXED = 'traces/mixed-endpoints-sample.jsonl';
+    const mixed = readFileSync(`${ROOT}${MIXED}`, 'utf8').split('\n').filter((l) => l.trim()).slice(0, 10).map((l) => JSON.parse(l) as { endpoint: string; input_length: number });
+    const apiOf = (url: string) => url.slice(url.indexOf('/v1/') + 4) as Api | 'chat/completions' | 'completions';
+    const respond = (c: HttpCall): StandinResponse => {
+      const api = apiOf(c.url);
+      if (api === 'chat/completions' || api === 'completions') {
+        const b = JSON.parse(c.body!) as { max_tokens: number; messages?: Array<{ content: string }>; prompt?: string };
+        const prompt = words.countTokens(b.messages ? b.messages[0].content : b.prompt!);
+        return { status: 200, body: JSON.stringify({ choices: [{ finish_reason: 'length' }], usage: { prompt_tokens: prompt, completion_tokens: b.max_tokens } }) };
+      }
+      return answer(api, c);
+    };
+    const env = { TRACE: MIXED, PWD: ROOT, BASE_URL: 'http://127.0.0.1:9', MODEL: 'm', MAX_REQUESTS: '10', RUN_ID: 'mx', SUMMARY_JSON: 'results/k6-mixed.json' };
+    const run = await loadK6Script(BUNDLE, { env, respond, scenario: 'replay' });
+    const vu = run.newVu();
+    const data = vu.setup();
+    for (let k = 0; k < 10; k++) vu.iterate(k, data);
+    const posts = run.calls.filter((c) => c.method === 'POST');
+    const path = (e: string) => (e.startsWith('/') ? e : e === 'chat' ? '/v1/chat/completions' : `/v1/${e}`);
+    expect(posts.map((c) => c.url.slice('http://127.0.0.1:9'.length))).toEqual(mixed.map((r) => path(r.endpoint)));
+    const result = JSON.parse(run.handleSummary(data)['results/k6-mixed.json']);
+    expect(result.requests).toMatchObject({ sent: 10, succeeded: 10, failed: 0 });
+    expect(result.tokens.input).toBe(mixed.reduce((s, r) => s + r.input_length, 0));
+  }, 60_000);
 });
