@@ -148,8 +148,8 @@ function noteMalformed(s: StreamSummary, d: string): void {
 export function parseStream(times: readonly number[], data: readonly string[], keepText = false, kinds?: readonly number[], api: Endpoint = 'chat'): StreamSummary {
   const s: StreamSummary = { tokenChunkMs: [], reasoningChunks: 0, toolCallChunks: 0, malformed: 0, done: false };
   const text = keepText ? { value: '' } : null;
-  // The chunk classifier knows the chat/completions shapes only; other APIs' events are parsed here.
-  const useKinds = !keepText && kinds !== undefined && kinds.length === data.length && (api === 'chat' || api === 'completions');
+  // Kinds come from the classifier of the request's API (classify.ts, api-kinds.ts).
+  const useKinds = !keepText && kinds !== undefined && kinds.length === data.length;
   for (let i = 0; i < data.length; i++) {
     const k = useKinds ? kinds[i] : -1;
     if (k < 0 || k & NEEDS_JS_PARSE) {
