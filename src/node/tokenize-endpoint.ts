@@ -7,6 +7,7 @@
 // text (the endpoint's own tokens) is taken off every count. The prompt tokens of a whole request come from a non-streamed request
 // with max_tokens 1 and its usage.prompt_tokens, which every one of them reports.
 
+import { RERANK_QUERY_TOKENS } from '../openai/pooling/request';
 import { Agent, request } from 'undici';
 import { buildBody, ENDPOINT_PATHS, type Endpoint } from '../openai/request';
 import { parseCompletionBody } from '../openai/stream';
@@ -88,7 +89,8 @@ export class HttpTokenCounter implements TokenCounter {
     if (!usage) {
       throw new CalibrationError(`--calibrate: ${this.t.baseUrl}${path} gave no usage.prompt_tokens (${answer.problem ?? 'no usage in the answer'}), so the template overhead cannot be measured: pass --template-tokens N`);
     }
-    return usage.promptTokens;
+    // Rerank counts its query too; the replay takes that off on its own (promptOverhead).
+    return this.t.endpoint === 'rerank' ? usage.promptTokens - RERANK_QUERY_TOKENS : usage.promptTokens;
   }
 
   close(): Promise<void> {
