@@ -11,7 +11,7 @@
 
 import type { Vocabulary } from '../prompt/hashblock';
 import { BlockTextCache } from '../prompt/hashblock';
-import { buildBody, ENDPOINT_PATHS } from '../openai/request';
+import { buildBody, ENDPOINT_PATHS, takesMessages, type Endpoint } from '../openai/request';
 import { measureExchange, type Exchange, type RequestOutcome } from '../openai/outcome';
 import type { SessionsConfig } from '../config/sessions';
 import type { MetricSink } from '../metrics/sink';
@@ -116,12 +116,12 @@ class AgentPrompts {
     const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);
     if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, tokens, key) });
     const messages = this.convo!.ask(appendedTokens(turn, prev), turn.appendBlocks, key);
-    return cfg.endpoint === 'chat' ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
+    return takesMessages(cfg.endpoint) ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
   }
 
   /** Accumulating agents keep the reply for the next turn's history. */
-  reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string): void {
-    if (this.convo) this.convo.answer(o.ok ? replyContent(x.data, x.body) : undefined, turn.outputTokens, `${key}:reply`);
+  reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string, api: Endpoint): void {
+    if (this.convo) this.convo.answer(o.ok ? replyContent(x.data, x.body, api) : undefined, turn.outputTokens, `${key}:reply`);
   }
 }
 
@@ -187,7 +187,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
     payload = undefined;
     whileInFlight();
     const x = await pending;
-    const o = measureExchange(x);
+    const o = measureExchange(x, false, cfg.endpoint);
     if (ctx.debug) {
       ctx.debug(debugLine({
         requestId, session: group.id, agent: group.agents[a].id, turn: i, url, headers, request: body, status: x.status,
@@ -267,7 +267,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
         failed = true;
         if (o.reason === 'aborted') aborted = true;
       }
-      prompts.reply(x, o, turn, key);
+      prompts.reply(x, o, turn, key, cfg.endpoint);
       // The send-to-send anchor is when the request went out: after the connection setup that
       // a new connection's times count from (the server sees the request then).
       prev = { sendMs: x.startUnixMs + x.connectMs, endMs: x.startUnixMs + o.e2eMs };

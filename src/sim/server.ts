@@ -35,8 +35,13 @@ export interface SimServer {
 /** Where the simulated DCGM exporter answers (src/sim/dcgm.ts). */
 export const DCGM_PATH = '/dcgm/metrics';
 
-const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions']);
+const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/rerank']);
 const GET_PATHS = new Set(['/v1/models', '/health', '/metrics', '/version', '/ping', DCGM_PATH]);
+
+/** The body field holding the prompt, per endpoint (named in a too-long prompt's 400). */
+const PROMPT_FIELD: Record<Endpoint, string> = {
+  '/v1/chat/completions': 'messages', '/v1/completions': 'prompt', '/v1/messages': 'messages', '/v1/responses': 'input', '/v1/embeddings': 'input', '/v1/rerank': 'documents',
+};
 
 let idCounter = 0;
 const idPrefix = `sim-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
@@ -146,7 +151,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
     try {
       for (const ids of spec.prompts) {
         const why = engine.scheduler.rejectReason(ids.length, spec.maxTokens);
-        if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
+        if (why) throw new ApiError(400, why, PROMPT_FIELD[endpoint]);
       }
       const reasoningText = header(req, 'x-sim-reasoning');
       let reasoningTokens = Math.min(opts.reasoningTokens, spec.maxTokens);
