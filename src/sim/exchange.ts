@@ -39,6 +39,8 @@ export interface ExchangeInit {
   fault?: FaultPlan;
   reasoningTokens: number;
   toolCall: boolean;
+  /** Called once when the exchange ends: its status and the output tokens sent (the Responses store). */
+  onDone?: (status: number, completionTokens: number) => void;
 }
 
 /** Writes the record of a request that never reached the engine (400, 413, ...). */
@@ -375,6 +377,7 @@ export class Exchange implements SeqSink {
   private finish(finishReason: string | null): void {
     if (this.done) return;
     this.done = true;
+    this.init.onDone?.(this.status, this.times.count);
     const finishMs = this.finishMs ?? nowMs();
     this.ctx.inflight.delete(this);
     const { spec, fault, id, arrivalMs } = this.init;

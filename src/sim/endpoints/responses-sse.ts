@@ -26,6 +26,11 @@ export function responsesUsage(u: Usage, reasoning: number): Record<string, unkn
   };
 }
 
+/** The response id of request `requestId` (what previous_response_id names). */
+export function responsesId(requestId: string): string {
+  return 'resp_' + requestId.replace(/[^A-Za-z0-9_-]/g, '');
+}
+
 export class ResponsesBodies implements StreamBodies {
   private readonly id: string;
   private seq = 0;
@@ -38,7 +43,7 @@ export class ResponsesBodies implements StreamBodies {
   private readonly output: Record<string, unknown>[] = [];
 
   constructor(private readonly o: BodyOptions) {
-    this.id = 'resp_' + o.id.replace(/[^A-Za-z0-9_-]/g, '');
+    this.id = responsesId(o.id);
     this.callId = 'call_' + (o.id.replace(/[^A-Za-z0-9]/g, '').slice(-24) || 'x');
   }
 

@@ -65,8 +65,9 @@ function partText(p: Json, at: string): string {
 }
 
 function responsesConversation(body: Record<string, Json>): ChatLike[] {
+  // The server resolves previous_response_id before validation (response-store.ts).
   if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
-    throw bad('previous_response_id', 'the simulator stores no responses (as vLLM without VLLM_ENABLE_RESPONSES_API_STORE): send the whole conversation in `input`');
+    throw bad('previous_response_id', 'not a stored response: store it with `store: true`, or send the whole conversation in `input`');
   }
   const out: ChatLike[] = [];
   if (typeof body.instructions === 'string') out.push({ role: 'system', content: body.instructions });
