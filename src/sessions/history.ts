@@ -104,6 +104,11 @@ export class Conversation {
     return parts.join(' ');
   }
 
+  /** Messages so far (asks and answers). */
+  get length(): number {
+    return this.messages.length;
+  }
+
   /** Appends the turn's input as a user message; returns the messages to send. */
   ask(tokens: number, blocks: readonly number[] | undefined, fillerKey: string): ChatMessage[] {
     this.messages.push({ role: 'user', content: this.inputText(tokens, blocks, fillerKey) });

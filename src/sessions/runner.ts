@@ -21,6 +21,7 @@ import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
 import { appendedTokens, Conversation, replyContent } from './history';
+import { responseIdOf } from '../openai/responses/events';
 import { decodeTps, eligibleTokens, SessionTally, type TurnResult } from './formulas';
 import { debugLine } from './debug';
 import { recordSession, recordSessionStart, recordTurn, type SessionOutcome } from './record';
@@ -93,11 +94,16 @@ interface AgentEnd {
 class AgentPrompts {
   private readonly blocks?: BlockPrompt;
   private readonly convo?: Conversation;
+  /** --responses-state server: the server keeps each response, a turn sends only what is new. */
+  private readonly serverState: boolean;
+  /** The last stored response and how many messages of the conversation the server holds with it. */
+  private previous?: { id: string; held: number };
 
   constructor(ctx: RunnerContext, group: SessionGroup, agent: PlannedAgent, salt: string) {
     const cfg = ctx.cfg;
     const model = agent.turns[0]?.model;
     const warm = warmSalt(cfg.salt, model);
+    this.serverState = cfg.endpoint === 'responses' && cfg.responsesState === 'server';
     const warmBlocks = warmBlockCount(group.blockSize, { tokens: cfg.warmPrefixTokens, fraction: cfg.warmPrefix }, agent.prefixTokens);
     if (agent.accumulates) {
       this.convo = new Conversation({ vocab: ctx.vocab, blockSize: group.blockSize, sessionSalt: salt, warmSalt: warm, warmTokens: warmBlocks * group.blockSize });
@@ -116,12 +122,26 @@ class AgentPrompts {
     const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);
     if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, tokens, key) });
     const messages = this.convo!.ask(appendedTokens(turn, prev), turn.appendBlocks, key);
+    if (this.serverState) {
+      // The stored response holds the conversation up to its answer: send the rest (after a
+      // failed turn there is none to continue, so the whole conversation goes again).
+      const p = this.previous;
+      const body = buildBody({ ...common, prompt: '', messages: p ? messages.slice(p.held) : messages });
+      body.store = true;
+      if (p) body.previous_response_id = p.id;
+      return body;
+    }
     return takesMessages(cfg.endpoint) ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
   }
 
   /** Accumulating agents keep the reply for the next turn's history. */
   reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string, api: Endpoint): void {
-    if (this.convo) this.convo.answer(o.ok ? replyContent(x.data, x.body, api) : undefined, turn.outputTokens, `${key}:reply`);
+    if (!this.convo) return;
+    this.convo.answer(o.ok ? replyContent(x.data, x.body, api) : undefined, turn.outputTokens, `${key}:reply`);
+    if (this.serverState) {
+      const id = o.ok ? responseIdOf(x.data, x.body) : undefined;
+      this.previous = id === undefined ? undefined : { id, held: this.convo.length };
+    }
   }
 }
 

@@ -85,3 +85,18 @@ export function parseResponsesBody(o: Record<string, unknown>): { usage?: Usage;
   }
   return { usage: parseResponsesUsage(o.usage), finishReason: finishOf(o), textChars };
 }
+
+/** The id of the response a stream (its response.created event) or a body answered: what previous_response_id names. */
+export function responseIdOf(events: readonly string[], body: string): string | undefined {
+  const idOf = (d: string, inner: boolean): string | undefined => {
+    try {
+      const o = JSON.parse(d) as { id?: unknown; response?: { id?: unknown } };
+      const id = inner ? o.response?.id : o.id;
+      return typeof id === 'string' && id !== '' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const d of events) if (d.includes('"response.created"')) return idOf(d, true);
+  return events.length === 0 && body ? idOf(body, false) : undefined;
+}
