@@ -18,3 +18,4 @@ npx tsx scripts/bench/multi.ts "${quick[@]}"
 # Memory: RSS against requests in flight, and a short steady run (the 30-minute one: make bench-memory).
 npx tsx scripts/bench/memory.ts "${quick[@]}" --duration-min 3
 echo "memory over 30 minutes of steady load: make bench-memory (npx tsx scripts/bench/memory.ts --only steady)"
+npx tsx scripts/bench/api-parse.ts "${quick[@]}"

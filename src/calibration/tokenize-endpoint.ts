@@ -8,6 +8,7 @@
 // with max_tokens 1 and its usage.prompt_tokens, which every one of them reports.
 
 import type { Agent } from 'undici';
+import { RERANK_QUERY_TOKENS } from '../openai/pooling/request';
 import { buildBody, ENDPOINT_PATHS } from '../openai/request';
 import type { Endpoint } from '../config/replay';
 import { parseCompletionBody } from '../openai/stream';
@@ -87,11 +88,12 @@ export class HttpTokenCounter implements TokenCounter {
     const body = buildBody({ endpoint: this.t.endpoint, model: this.t.model, prompt: text, maxTokens: 1, stream: false, ignoreEos: false });
     const path = ENDPOINT_PATHS[this.t.endpoint];
     const answer = await post(this.agent, this.t, path, body);
-    const usage = answer.text !== undefined ? parseCompletionBody(answer.text).usage : undefined;
+    const usage = answer.text !== undefined ? parseCompletionBody(answer.text, this.t.endpoint).usage : undefined;
     if (!usage) {
       throw new CalibrationError(`--calibrate: ${this.t.baseUrl}${path} gave no usage.prompt_tokens (${answer.problem ?? 'no usage in the answer'}), so the template overhead cannot be measured: pass --template-tokens N`);
     }
-    return usage.promptTokens;
+    // Rerank counts its query too; the replay takes that off on its own (promptOverhead).
+    return this.t.endpoint === 'rerank' ? usage.promptTokens - RERANK_QUERY_TOKENS : usage.promptTokens;
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@ import { EXIT } from '../engine/exit-codes';
 import { TARGET_FLAGS } from './common-flags';
 import { applyCalibration } from './calibrate-flags';
 import { runModel } from '../engine/preflight';
-import type { Endpoint } from '../config/replay';
+import { ENDPOINTS, type Endpoint } from '../config/replay';
 
 export const CALIBRATE_COMMAND_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS.filter((f) => ['base-url', 'model', 'endpoint'].includes(f.flag)),
@@ -16,7 +16,7 @@ export const CALIBRATE_COMMAND_FLAGS: FlagSpec[] = [
   { flag: 'refresh', name: 'CALIBRATE_REFRESH', kind: 'bool', help: 'measure again even when a cached calibration exists' },
 ];
 
-const USAGE = `usage: llm-replay calibrate [--base-url URL] [--model NAME] [--endpoint chat|completions] [--vocab NAME|FILE] [--refresh]
+const USAGE = `usage: llm-replay calibrate [--base-url URL] [--model NAME] [--endpoint chat|completions|messages|responses|embeddings|rerank] [--vocab NAME|FILE] [--refresh]
 
 Counts the candidate words with the server's own tokenize endpoint (llama-cpp-python
 /extras/tokenize/count, vLLM and SGLang /tokenize, llama.cpp /tokenize), keeps those that are one
@@ -34,7 +34,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const o = read.options;
   const baseUrl = (o.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
   const endpoint = (o.ENDPOINT ?? 'chat') as Endpoint;
-  if (endpoint !== 'chat' && endpoint !== 'completions') throw new UsageError(`--endpoint ${endpoint}: must be chat or completions`);
+  if (!(ENDPOINTS as readonly string[]).includes(endpoint)) throw new UsageError(`--endpoint ${endpoint}: must be one of ${ENDPOINTS.join(', ')}`);
   const apiKey = process.env.OPENAI_API_KEY ?? process.env.API_KEY;
   const model = await runModel({ baseUrl, model: o.MODEL, apiKey }, true);
   const options = { ...o, CALIBRATE: 'true' };

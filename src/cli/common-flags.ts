@@ -9,7 +9,7 @@ import { CALIBRATE_FLAGS } from './calibrate-flags';
 export const TARGET_FLAGS: FlagSpec[] = [
   { flag: 'base-url', value: 'URL', default: 'http://127.0.0.1:8000', help: 'server root (OpenAI-compatible)' },
   { flag: 'model', value: 'NAME', help: 'model name (default: the first of GET /v1/models)' },
-  { flag: 'endpoint', value: 'chat|completions', default: 'chat', help: '/v1/chat/completions or /v1/completions' },
+  { flag: 'endpoint', value: 'chat|completions|messages|responses|embeddings|rerank', default: 'chat', help: 'the API: /v1/chat/completions, /v1/completions, /v1/messages (Anthropic), /v1/responses, /v1/embeddings or /v1/rerank' },
   { flag: 'stream', kind: 'bool', default: 'true', help: 'stream responses (TTFT/ITL need it; --no-stream)' },
   { flag: 'connection-reuse', name: 'CONN_REUSE', kind: 'bool', default: 'true', help: 'keep-alive connections (--no-connection-reuse: one per request)' },
   { flag: 'preflight', kind: 'bool', default: 'true', help: 'ask /v1/models once before the load (--no-preflight skips it)' },

@@ -29,6 +29,7 @@ import { scenarioOf, ScenarioModuleError, type Scenario, type SummaryData } from
 import { RequestClient } from '../engine/scripting/client';
 import { Context } from '../engine/scripting/context';
 import { requestRecord, type Endpoint } from '../engine/scripting/request';
+import { ENDPOINTS } from '../openai/request';
 import { applySummaryOutput, renderCustomMetrics } from '../engine/scripting/summary';
 
 /** The summary JSON's default path differs from replay's. */
@@ -87,7 +88,7 @@ export function readRunSettings(argv: string[], env: NodeJS.ProcessEnv, now = ne
     }
     return {
       ...run, file, baseUrl, model: r.string('MODEL'),
-      endpoint: r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat'),
+      endpoint: r.oneOf('ENDPOINT', ENDPOINTS, 'chat'),
       stream: r.bool('STREAM', true),
       reuseConnections: r.bool('CONN_REUSE', true),
       requestIdHeader: r.string('REQUEST_ID_HEADER', 'X-Request-Id'),

@@ -58,6 +58,7 @@ export const SESSIONS_FLAGS: FlagSpec[] = [
   { flag: 'warm-prefix-tokens', value: 'N', help: 'share this many leading tokens instead' },
   { flag: 'unique-prefix', kind: 'bool', default: 'true', help: 'every replayed session gets its own prompt text (--no-unique-prefix)' },
   { flag: 'block-scope', value: 'file|global', default: 'file', help: 'are equal block ids in two files the same content?' },
+  { flag: 'responses-state', value: 'client|server', default: 'client', help: '--endpoint responses: send whole conversations (client) or continue stored responses with previous_response_id (server)' },
   { flag: 'max-context', value: 'N', help: 'leave out requests over N prompt tokens (and the rest of their agent)' },
   { flag: 'max-duration', value: 'TIME', default: '24h', help: 'limit of the whole run: no new session after it' },
   { flag: 'graceful-stop-s', value: 'S', default: '300', help: 'how long running sessions may finish after --duration / --max-duration' },

@@ -4,8 +4,16 @@
 import { EnvReader, k6Label, OptionError, type EnvMap, type OptionLabel } from './env';
 import { TEMPLATE_OVERHEAD, templateOverhead } from '../prompt/templates';
 
-/** Which OpenAI-compatible API a request goes to: /v1/chat/completions or /v1/completions (src/openai/request.ts). */
-export type Endpoint = 'chat' | 'completions';
+/** Which API a request goes to (paths and bodies: src/openai/request.ts). */
+export type Endpoint = 'chat' | 'completions' | 'messages' | 'responses' | 'embeddings' | 'rerank';
+
+/** Every endpoint, in the order --help lists them. */
+export const ENDPOINTS = ['chat', 'completions', 'messages', 'responses', 'embeddings', 'rerank'] as const satisfies readonly Endpoint[];
+
+/** Whether the API takes a conversation (chat messages / Messages / Responses input items). */
+export function takesMessages(e: Endpoint): boolean {
+  return e === 'chat' || e === 'messages' || e === 'responses';
+}
 
 export interface ReplayConfig {
   trace: string;
@@ -61,7 +69,8 @@ export const REPLAY_HELP = `k6-llm-replay: open-loop trace replay (k6 run [k6 fl
   SKIP_BAD=false        skip and count bad trace rows instead of stopping at the first
   BASE_URL=http://127.0.0.1:8000   server root (OpenAI-compatible)
   MODEL=                model name (default: the first model of GET /v1/models)
-  ENDPOINT=chat         chat (/v1/chat/completions) or completions (/v1/completions)
+  ENDPOINT=chat         chat (/v1/chat/completions), completions (/v1/completions), messages
+                        (/v1/messages), responses (/v1/responses), embeddings (/v1/embeddings), rerank (/v1/rerank)
   STREAM=true           stream responses (TTFT/ITL need it)
   SPEEDUP=1             replay N times faster than recorded
   FROM_MS, TO_MS        replay only requests recorded in [FROM_MS, TO_MS)
@@ -97,7 +106,7 @@ function readOverhead(r: EnvReader, endpoint: Endpoint): number {
   if (!(family in TEMPLATE_OVERHEAD)) {
     throw new OptionError(`${r.label('TEMPLATE', family)}: unknown family; known: ${Object.keys(TEMPLATE_OVERHEAD).join(', ')} (or pass TEMPLATE_TOKENS=N)`);
   }
-  return templateOverhead(family, endpoint === 'chat' ? 'chat' : 'completion');
+  return templateOverhead(family, takesMessages(endpoint) ? 'chat' : 'completion');
 }
 
 export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: OptionLabel = k6Label): ReplayConfig {
@@ -110,7 +119,7 @@ export function readReplayConfig(env: EnvMap, now: Date = new Date(), label: Opt
     throw new OptionError(`${r.label('TO_MS', String(toMs))}: must be greater than ${r.label('FROM_MS', String(fromMs))}`);
   }
   const baseUrl = r.string('BASE_URL', 'http://127.0.0.1:8000').replace(/\/+$/, '');
-  const endpoint = r.oneOf('ENDPOINT', ['chat', 'completions'] as const, 'chat');
+  const endpoint = r.oneOf('ENDPOINT', ENDPOINTS, 'chat');
   if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new OptionError(`${r.label('BASE_URL', baseUrl)}: must start with http:// or https://`);
   return {
     trace,

@@ -39,6 +39,8 @@ export interface SessionsConfig extends RequestConfig {
   uniquePrefix: boolean;
   /** Block ids are scoped per trace file (kv-cache-tester `hash_id_scope: local`). */
   blockScope: 'file' | 'global';
+  /** Responses: server = continue with previous_response_id (store: true), client = send the whole conversation. */
+  responsesState: 'client' | 'server';
   maxContext?: number;
   /** Recorded-start mode: VUs that share the sessions (each runs several concurrently). */
   vus?: number;
@@ -72,6 +74,7 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (k6 ru
   WARM_PREFIX_TOKENS    share this many leading tokens instead (traces that do not record system/tool sizes)
   UNIQUE_PREFIX=true    every replayed session gets its own prompt text (false: two replays of a trace share their cache)
   BLOCK_SCOPE=file      file: block ids are local to each trace file; global: equal ids are shared content across files
+  RESPONSES_STATE=client  ENDPOINT=responses: client sends each turn's whole conversation; server stores each response (store: true) and sends only the new input with previous_response_id
   MAX_CONTEXT           leave out requests whose prompt exceeds N tokens (and the rest of their agent)
   VUS                   recorded-start mode: VUs sharing the sessions (default min(sessions, 64))
   MAX_DURATION=24h      limit of the whole run (sessions mode and recorded starts)
@@ -169,6 +172,7 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date(), label: O
     warmPrefixTokens: r.count('WARM_PREFIX_TOKENS'),
     uniquePrefix: r.bool('UNIQUE_PREFIX', true),
     blockScope: r.oneOf('BLOCK_SCOPE', ['file', 'global'] as const, 'file'),
+    responsesState: r.oneOf('RESPONSES_STATE', ['client', 'server'] as const, 'client'),
     maxContext: r.number('MAX_CONTEXT', undefined, whole, 'a whole number of tokens >= 1'),
     vus: r.number('VUS', undefined, whole, 'a whole number >= 1'),
     maxDurationS: parseDurationS('MAX_DURATION', maxDuration, label),

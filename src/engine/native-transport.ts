@@ -10,12 +10,16 @@ import { nowMs, unixOf } from './clock';
 import { requestHead } from './http1';
 import { watchers, type Abortable, type EngineExchange, type EngineRequest, type RequestTransport, type TransportOptions } from './transport';
 import type { NativeIo, NativeModule, NativeOutcome } from './native-addon';
+import { eventClassifier, hasOwnEvents, keepsData } from '../openai/api-kinds';
 
 const KEEP_ALIVE_MS = 30_000;
 
 interface Pending extends Abortable {
   resolve(x: EngineExchange): void;
   signal?: AbortSignal;
+  /** Messages/Responses: the core's chat rules do not fit their events; they are classified here. */
+  classify?: (d: string) => number;
+  keepEvents: boolean;
 }
 
 /** performance.now() − the core's CLOCK_MONOTONIC ms, from the tightest of a few readings. */
@@ -70,12 +74,16 @@ export class NativeTransport implements RequestTransport {
     const head = requestHead(url.host, url.pathname + url.search, req.headers, body.length, this.o.reuseConnections);
     const bytes = Buffer.concat([Buffer.from(head), body]);
     const id = this.nextId++;
+    const keepEvents = req.keepEvents === true;
+    // The core classifies chat chunks only: an API with events of its own crosses with every
+    // event's data and is classified here by the same rules as the JS transport.
+    const classify = hasOwnEvents(req.endpoint) ? eventClassifier(req.endpoint) : undefined;
     return new Promise((resolve) => {
-      const p: Pending = { resolve, signal: req.signal, abort: () => this.io.abort(id) };
+      const p: Pending = { resolve, signal: req.signal, abort: () => this.io.abort(id), classify, keepEvents };
       if (req.signal) watchers(req.signal).add(p);
       if (this.pending.size === 0) this.hold = setInterval(() => {}, 1 << 30);
       this.pending.set(id, p);
-      this.io.send(id, origin(url), bytes, (dueMs ?? nowMs()) - this.offsetMs, req.keepEvents === true);
+      this.io.send(id, origin(url), bytes, (dueMs ?? nowMs()) - this.offsetMs, keepEvents || classify !== undefined);
     });
   }
 
@@ -100,7 +108,7 @@ export class NativeTransport implements RequestTransport {
       if (!p) continue;
       this.pending.delete(o.id);
       if (p.signal) watchers(p.signal).delete(p);
-      p.resolve(this.exchange(o));
+      p.resolve(this.exchange(o, p));
     }
     if (this.pending.size === 0 && this.hold) {
       clearInterval(this.hold);
@@ -108,13 +116,27 @@ export class NativeTransport implements RequestTransport {
     }
   }
 
-  private exchange(o: NativeOutcome): EngineExchange {
+  private exchange(o: NativeOutcome, p: Pending): EngineExchange {
     const { id: _id, startNs, timesMs, kept, data: keptData, ...rest } = o;
     const startMs = startNs / 1e6 + this.offsetMs;
     // Plain token chunks crossed as a time only: their data is '' as the JS transport leaves it.
     const data = new Array<string>(timesMs.length).fill('');
     for (let i = 0; i < kept.length; i++) data[kept[i]] = keptData[i];
+    if (p.classify) reclassify(data, rest.kinds, p.classify, p.keepEvents);
     return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs, data };
+  }
+}
+
+/**
+ * The kinds of an API's own events (every event's data crossed), and their data dropped where
+ * the JS transport drops it: the exchange is then the one the JS transport records.
+ */
+function reclassify(data: string[], kinds: number[], classify: (d: string) => number, keepEvents: boolean): void {
+  kinds.length = data.length;
+  for (let i = 0; i < data.length; i++) {
+    const kind = classify(data[i]);
+    kinds[i] = kind;
+    if (!keepEvents && !keepsData(kind)) data[i] = '';
   }
 }
 

@@ -9,8 +9,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { nowMs, unixOf } from './clock';
 import { OriginPool, type ResponseSink } from './http1';
 import { SseDecoder } from './sse';
-import { classifyChunk } from '../openai/classify';
-import { CHUNK, NEEDS_JS_PARSE } from '../openai/chunk-kinds';
+import { eventClassifier, keepsData } from '../openai/api-kinds';
+import type { Endpoint } from '../config/replay';
 import type { Exchange } from '../openai/outcome';
 
 export interface Timeouts {
@@ -44,6 +44,8 @@ export interface EngineRequest {
   /** The body, serialised ahead of the send so the send itself is cheap. Dropped after the write. */
   body: Buffer | string;
   headers: Record<string, string>;
+  /** The API spoken: picks the classifier of its stream events (chat's when absent). */
+  endpoint?: Endpoint;
   /** Keep every event's data (real-content sessions need the reply text); plain token chunks are dropped otherwise. */
   keepEvents?: boolean;
   /** Aborts the request (Ctrl-C past the grace period). */
@@ -104,12 +106,13 @@ class ExchangeRecorder implements ResponseSink {
       times: this.times, data: this.data, invalid: this.invalid, tail: '', endMs: 0, body: '', error: '', errorKind: '', streamed: false, kinds: this.kinds,
     };
     const keep = req.keepEvents === true;
+    const classify = eventClassifier(req.endpoint);
     this.decoder = new SseDecoder({
       event: (t, d) => {
-        const kind = classifyChunk(d);
+        const kind = classify(d);
         this.times.push(t - this.x.startMs);
         // Plain token chunks need only their time: drop their text unless asked to keep it.
-        this.data.push(keep || (kind & (NEEDS_JS_PARSE | CHUNK.malformed)) !== 0 ? d : '');
+        this.data.push(keep || keepsData(kind) ? d : '');
         this.kinds.push(kind);
       },
       invalid: (line) => {

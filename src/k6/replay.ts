@@ -4,6 +4,7 @@
 // segments), so every request is sent exactly once, also when several k6 instances share the
 // run. Responses are read whole (stream: false): E2E, TTFB and the tokens of the usage block.
 
+import { promptOverhead } from '../openai/pooling/request';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
 import { SharedArray } from 'k6/data';
@@ -129,11 +130,11 @@ export function createReplay() {
   function requestBody(k: number, model: string): string {
     const r = requests[k];
     const prompt = buildPrompt(vocab, {
-      blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
+      blocks: r.blocks ?? [], blockSize: meta.blockSize, tokens: r.inputTokens, overheadTokens: promptOverhead(r.endpoint ?? cfg.endpoint, cfg.overheadTokens),
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${k}`,
     }, blockCache);
     return JSON.stringify(buildBody({
-      endpoint: cfg.endpoint, model, prompt, stream: false, ignoreEos: cfg.ignoreEos,
+      endpoint: r.endpoint ?? cfg.endpoint, model, prompt, stream: false, ignoreEos: cfg.ignoreEos,
       maxTokens: cfg.noMaxTokens ? undefined : r.outputTokens,
     }));
   }
@@ -154,8 +155,9 @@ export function createReplay() {
     const scheduledUnixMs = scenarioStartUnixMs + plan.leadMs + r.atMs;
     const waitMs = scheduledUnixMs - Date.now();
     if (waitMs > 0) sleep(waitMs / 1000);
-    const x = postExchange({ url: cfg.baseUrl + ENDPOINT_PATHS[cfg.endpoint], body, headers, timeoutMs: cfg.timeoutMs });
-    const o = measureExchange(x);
+    const endpoint = r.endpoint ?? cfg.endpoint;
+    const x = postExchange({ url: cfg.baseUrl + ENDPOINT_PATHS[endpoint], body, headers, timeoutMs: cfg.timeoutMs });
+    const o = measureExchange(x, false, endpoint);
     if (o.promptTokens === undefined && o.ok) o.promptTokens = r.inputTokens;
     const sent = { lagMs: x.startUnixMs - scheduledUnixMs, sendRunMs: x.startUnixMs - scenarioStartUnixMs, sendUnixMs: x.startUnixMs };
     sink.withRequestId(requestId, () => recordRequest(sink, sent, o));

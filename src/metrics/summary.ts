@@ -1,6 +1,7 @@
 // The end-of-test result: gathered from k6's summary data and the process-wide histograms,
 // written as JSON and printed as the "Serving Benchmark Result" table of `vllm bench serve`.
 
+import { endpointFigures, renderEndpointBlock, type EndpointFigures } from './endpoint-split';
 import { COUNTERS, HISTOGRAMS, TRENDS } from './names';
 import { histogramStats, type LogHistogram } from './histogram';
 import type { Stats } from './formulas';
@@ -54,6 +55,8 @@ export interface ReplayResult {
   cost?: CostBlock;
   /** With GPU telemetry (src/observe/dcgm.ts). */
   energy?: EnergyBlock;
+  /** Figures per endpoint (src/metrics/endpoint-split.ts), when requests went to more than one. */
+  byEndpoint?: Record<string, EndpointFigures>;
 }
 
 function counter(d: K6SummaryData, name: string): number {
@@ -194,7 +197,10 @@ export function buildResult(d: K6SummaryData, run: RunInfo, hist: (name: string)
   };
   // One instance of a segmented run sends only its share of the plan.
   const notSent = run.executionSegment ? null : Math.max(0, run.plannedRequests - c.sent);
-  return assembleResult(run, c, latency, spanMs, collectHistograms(hist), notSent);
+  const result = assembleResult(run, c, latency, spanMs, collectHistograms(hist), notSent);
+  const byEndpoint = endpointFigures((name) => counterByTag(d, name, 'endpoint'), result.durationS);
+  if (Object.keys(byEndpoint).length > 1) result.byEndpoint = byEndpoint;
+  return result;
 }
 
 const WIDTH = 50;
@@ -256,6 +262,7 @@ export function renderTable(r: ReplayResult): string {
     rows.push(header('Errors by reason'));
     for (const k of errors) rows.push(line(`${k}:`, String(r.errors[k])));
   }
+  rows.push(...renderEndpointBlock(r.byEndpoint, WIDTH));
   rows.push('='.repeat(WIDTH));
   const warnings = replayWarnings(r);
   return rows.join('\n') + '\n' + (r.slo ? renderSloLines(r.slo, WIDTH) : '') + (warnings.length ? '\n' + warnings.map((w) => `WARNING: ${w}`).join('\n') + '\n' : '');

@@ -5,6 +5,7 @@ import { e2eMs, itlGapsMs, tpotMs, ttfoMs, ttftMs } from '../metrics/formulas';
 import { errorBodyMessage, parseCompletionBody, parseStream, type StreamSummary } from './stream';
 import { httpReason } from '../metrics/names';
 import type { RecordedOutcome, TokenSource } from '../metrics/record';
+import type { Endpoint } from '../config/replay';
 
 /** What a transport recorded; times in ms since the request was sent. */
 export interface Exchange {
@@ -43,6 +44,8 @@ export interface RequestOutcome extends RecordedOutcome {
   cachedTokensByTier?: Record<string, number>;
   finishReason?: string;
   stream?: StreamSummary;
+  /** Embeddings and rerank: inputs in the request's answer (its batch size). */
+  batchSize?: number;
 }
 
 const TRANSPORT_REASONS: Record<string, string> = {
@@ -59,8 +62,8 @@ function transportReason(kind: string): string {
   return TRANSPORT_REASONS[kind] ?? 'transport';
 }
 
-/** Measures a streamed or non-streamed exchange. `keepText` keeps the generated text. */
-export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
+/** Measures a streamed or non-streamed exchange of API `api`. `keepText` keeps the generated text. */
+export function measureExchange(x: Exchange, keepText = false, api: Endpoint = 'chat'): RequestOutcome {
   const base = {
     e2eMs: x.endMs,
     ttfbMs: x.headersMs >= 0 ? x.headersMs : undefined,
@@ -75,9 +78,9 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
   if (x.status < 200 || x.status >= 300) {
     return { ...base, ok: false, reason: httpReason(x.status), detail: errorBodyMessage(x.body) };
   }
-  if (!x.streamed) return measureNonStreamed(x, base);
+  if (!x.streamed) return measureNonStreamed(x, base, api);
 
-  const s = parseStream(x.times, x.data, keepText, x.kinds);
+  const s = parseStream(x.times, x.data, keepText, x.kinds, api);
   const times = { sendMs: 0, tokenChunkMs: s.tokenChunkMs, endMs: x.endMs };
   const ttft = ttftMs(times);
   const outputTokens = s.usage ? s.usage.completionTokens : s.tokenChunkMs.length;
@@ -97,7 +100,8 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
     finishReason: s.finishReason,
     stream: s,
   };
-  // Every OpenAI-compatible server ends a finished choice with a finish_reason. A stream that
+  // Every OpenAI-compatible server ends a finished choice with a finish_reason (Messages: a
+  // message_delta's stop_reason; Responses: the terminal event's status). A stream that
   // sends [DONE] without one was cut by the server: llama-cpp-python with --interrupt_requests
   // True stops a stream when the next request comes in, sends [DONE] (HTTP 200) and then closes
   // the connection without ending the chunked body. It is never a short success.
@@ -108,7 +112,7 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
   if (s.malformed > 0 || x.invalid.length > 0) {
     return fail(out, 'malformed_chunk', `${s.malformed + x.invalid.length} malformed event(s), first: ${s.firstMalformed ?? x.invalid[0]}`);
   }
-  if (!s.done) return fail(out, 'truncated', x.tail ? `stream cut inside an event: ${x.tail.slice(0, 80)}` : 'stream ended without [DONE]');
+  if (!s.done) return fail(out, 'truncated', x.tail ? `stream cut inside an event: ${x.tail.slice(0, 80)}` : `stream ended without ${STREAM_END[api] ?? '[DONE]'}`);
   if (incomplete) {
     const after = x.error ? `; then the connection: ${x.error}` : '';
     return fail(out, 'stream_incomplete', `stream ended with [DONE] after ${s.tokenChunkMs.length} token chunk(s) but no chunk carried a finish_reason (the server cut it)${after}`);
@@ -117,12 +121,15 @@ export function measureExchange(x: Exchange, keepText = false): RequestOutcome {
   return out;
 }
 
+/** The event that ends a complete stream, per API (chat and completions: data: [DONE]). */
+const STREAM_END: Partial<Record<Endpoint, string>> = { messages: 'message_stop', responses: 'response.completed' };
+
 function fail(o: RequestOutcome, reason: string, detail: string): RequestOutcome {
   return { ...o, ok: false, reason, detail };
 }
 
-function measureNonStreamed(x: Exchange, base: Omit<RequestOutcome, 'ok'>): RequestOutcome {
-  const c = parseCompletionBody(x.body);
+function measureNonStreamed(x: Exchange, base: Omit<RequestOutcome, 'ok'>, api: Endpoint): RequestOutcome {
+  const c = parseCompletionBody(x.body, api);
   if (c.error !== undefined) return { ...base, ok: false, reason: 'stream_error', detail: c.error };
   if (x.error) return { ...base, ok: false, reason: transportReason(x.errorKind), detail: x.error };
   return {
@@ -134,5 +141,6 @@ function measureNonStreamed(x: Exchange, base: Omit<RequestOutcome, 'ok'>): Requ
     outputTokens: c.usage?.completionTokens ?? 0,
     tokenSource: c.usage ? 'usage' : 'chunks',
     finishReason: c.finishReason,
+    ...(c.batchSize !== undefined && { batchSize: c.batchSize }),
   };
 }

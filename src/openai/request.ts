@@ -1,11 +1,27 @@
-// OpenAI-compatible request bodies for one replayed request.
+// Request bodies for one replayed request, on every API the harness speaks: OpenAI chat and
+// text completions, Anthropic Messages, OpenAI Responses, embeddings and rerank.
 
-import type { Endpoint } from '../config/replay';
+import { ENDPOINTS, takesMessages, type Endpoint } from '../config/replay';
+import { messagesBody } from './messages/body';
+import { responsesBody } from './responses/body';
+import { embeddingsBody, rerankBody } from './pooling/request';
+
+// The API names live with the run's options (src/config/replay.ts); bodies and paths here.
+export { ENDPOINTS, takesMessages, type Endpoint };
 
 export const ENDPOINT_PATHS: Record<Endpoint, string> = {
   chat: '/v1/chat/completions',
   completions: '/v1/completions',
+  messages: '/v1/messages',
+  responses: '/v1/responses',
+  embeddings: '/v1/embeddings',
+  rerank: '/v1/rerank',
 };
+
+/** Embeddings and rerank: one forward pass, no generated tokens, never streamed. */
+export function isPooling(e: Endpoint): e is 'embeddings' | 'rerank' {
+  return e === 'embeddings' || e === 'rerank';
+}
 
 export interface BodyOptions {
   endpoint: Endpoint;
@@ -23,6 +39,10 @@ export interface BodyOptions {
   minTokens?: number;
   /** Fields merged last (trace `extra`, user overrides). */
   extra?: Record<string, unknown>;
+  /** System prompt a trace recorded (Messages `system`, Responses `instructions`, chat: a system message). */
+  system?: string;
+  /** Tool definitions a trace recorded, sent in each API's own shape. */
+  tools?: unknown[];
 }
 
 /** Drops keys whose value is null or undefined (LMCache rows carry explicit nulls). */
@@ -33,9 +53,13 @@ export function withoutNulls<T extends Record<string, unknown>>(o: T): T {
 }
 
 export function buildBody(o: BodyOptions): Record<string, unknown> {
+  const other = otherApiBody(o);
+  if (other) return o.extra ? withoutNulls({ ...other, ...o.extra }) : other;
   const body: Record<string, unknown> = { model: o.model };
   if (o.endpoint === 'chat') {
-    body.messages = o.messages ?? [{ role: 'user', content: o.prompt }];
+    const user: unknown[] = [{ role: 'user', content: o.prompt }];
+    body.messages = o.messages ?? (o.system !== undefined ? [{ role: 'system', content: o.system }, ...user] : user);
+    if (o.tools) body.tools = o.tools;
   } else {
     body.prompt = o.prompt;
   }
@@ -49,4 +73,19 @@ export function buildBody(o: BodyOptions): Record<string, unknown> {
   body.stream = o.stream;
   if (o.stream) body.stream_options = { include_usage: true };
   return o.extra ? withoutNulls({ ...body, ...o.extra }) : body;
+}
+
+function otherApiBody(o: BodyOptions): Record<string, unknown> | undefined {
+  switch (o.endpoint) {
+    case 'messages':
+      return messagesBody(o);
+    case 'responses':
+      return responsesBody(o);
+    case 'embeddings':
+      return embeddingsBody(o);
+    case 'rerank':
+      return rerankBody(o);
+    default:
+      return undefined;
+  }
 }

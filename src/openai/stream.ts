@@ -3,6 +3,10 @@
 // Pure: events come in as (time, data) pairs from whatever transport read them.
 
 import { CHUNK, NEEDS_JS_PARSE } from './chunk-kinds';
+import type { Endpoint } from './request';
+import { foldMessagesEvent, parseMessagesBody } from './messages/events';
+import { foldResponsesEvent, parseResponsesBody } from './responses/events';
+import { parsePoolingBody } from './pooling/body';
 
 export interface Usage {
   promptTokens: number;
@@ -72,7 +76,7 @@ function errorMessage(e: unknown): string {
 const MALFORMED_PREVIEW = 120;
 
 /** Folds one parsed-or-not event into the summary (the full JSON path). */
-function foldEvent(s: StreamSummary, time: number, d: string, text: { value: string } | null): void {
+function foldEvent(s: StreamSummary, time: number, d: string, text: { value: string } | null, api: Endpoint): void {
   if (d === '[DONE]') {
     s.done = true;
     return;
@@ -84,6 +88,12 @@ function foldEvent(s: StreamSummary, time: number, d: string, text: { value: str
     chunk = parsed as Record<string, unknown>;
   } catch {
     noteMalformed(s, d);
+    return;
+  }
+  // Messages and Responses streams: each event names its type; an unknown one is malformed.
+  if (api === 'messages' || api === 'responses') {
+    const known = api === 'messages' ? foldMessagesEvent(s, time, chunk, text) : foldResponsesEvent(s, time, chunk, text);
+    if (!known) noteMalformed(s, d);
     return;
   }
   if (chunk.error !== undefined && chunk.error !== null) {
@@ -135,14 +145,15 @@ function noteMalformed(s: StreamSummary, d: string): void {
  * transport classified the chunks (src/openai/chunk-kinds.ts), lets plain token chunks skip
  * JSON.parse; the result is the same as without.
  */
-export function parseStream(times: readonly number[], data: readonly string[], keepText = false, kinds?: readonly number[]): StreamSummary {
+export function parseStream(times: readonly number[], data: readonly string[], keepText = false, kinds?: readonly number[], api: Endpoint = 'chat'): StreamSummary {
   const s: StreamSummary = { tokenChunkMs: [], reasoningChunks: 0, toolCallChunks: 0, malformed: 0, done: false };
   const text = keepText ? { value: '' } : null;
+  // Kinds come from the classifier of the request's API (classify.ts, api-kinds.ts).
   const useKinds = !keepText && kinds !== undefined && kinds.length === data.length;
   for (let i = 0; i < data.length; i++) {
     const k = useKinds ? kinds[i] : -1;
     if (k < 0 || k & NEEDS_JS_PARSE) {
-      foldEvent(s, times[i], data[i], text);
+      foldEvent(s, times[i], data[i], text, api);
     } else if (k & CHUNK.done) {
       s.done = true;
     } else if (k & CHUNK.malformed) {
@@ -164,17 +175,23 @@ export interface CompletionSummary {
   /** Generated text length in characters (for when no usage is reported). */
   textChars: number;
   error?: string;
+  /** Embeddings and rerank: inputs the response answered. */
+  batchSize?: number;
 }
 
-/** Parses a non-streamed chat or text completion body. */
-export function parseCompletionBody(body: string): CompletionSummary {
+/** Parses a non-streamed body of any API (chat or text completion by default). */
+export function parseCompletionBody(body: string, api: Endpoint = 'chat'): CompletionSummary {
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(body) as Record<string, unknown>;
   } catch {
     return { textChars: 0, error: `response is not JSON: ${body.slice(0, MALFORMED_PREVIEW)}` };
   }
+  if (typeof o !== 'object' || o === null) return { textChars: 0, error: `response is not a JSON object: ${body.slice(0, MALFORMED_PREVIEW)}` };
   if (o.error !== undefined && o.error !== null) return { textChars: 0, error: errorMessage(o.error) };
+  if (api === 'messages') return parseMessagesBody(o);
+  if (api === 'responses') return parseResponsesBody(o);
+  if (api === 'embeddings' || api === 'rerank') return { textChars: 0, ...parsePoolingBody(o) };
   const out: CompletionSummary = { usage: parseUsage(o.usage), textChars: 0 };
   const choices = o.choices;
   if (Array.isArray(choices) && choices.length > 0) {

@@ -35,6 +35,8 @@ export interface RequestRecord {
   /** Cached tokens by KV tier (gpu, cpu, disk), when the server reports them (our simulator with KV tiers). */
   cachedTokensByTier?: Record<string, number>;
   tokenSource: string;
+  /** Embeddings and rerank: inputs the request carried. */
+  batchSize?: number;
   /** Input length the trace recorded, and the prompt tokens the server counted (usage; absent without usage). */
   inputTokensRecorded?: number;
   promptTokensServer?: number;

@@ -4,6 +4,7 @@
 // chunks (a local file, or an s3:// object streamed) and only those compact rows are kept: neither the whole text nor the parsed sessions
 // (a 200k-row Mooncake trace peaked at 403 MB read whole).
 
+import type { Endpoint } from '../openai/request';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readRecords } from '../trace/read';
@@ -65,7 +66,7 @@ export function loadReplayTrace(cfg: ReplayConfig): LoadedTrace {
 class CompactRequest implements TimedRequest {
   index = 0;
   constructor(public atMs: number, readonly inputTokens: number, readonly outputTokens: number, readonly line: number | undefined,
-    private readonly pool: BlockPool, private readonly from: number, private readonly to: number) {}
+    private readonly pool: BlockPool, private readonly from: number, private readonly to: number, readonly endpoint?: Endpoint) {}
 
   get blocks(): number[] | undefined {
     return this.from < 0 ? undefined : Array.from(this.pool.ids.subarray(this.from, this.to));
@@ -113,7 +114,7 @@ function readRows(src: TraceSource, first: string, cfg: ReplayConfig, shiftMs: n
     at += shiftMs;
     if (at < from || at >= to) continue;
     const [b0, b1] = pool.add(r.turn.blocks);
-    rows.push(new CompactRequest(at, r.turn.inputTokens, r.turn.outputTokens, r.turn.line, pool, b0, b1));
+    rows.push(new CompactRequest(at, r.turn.inputTokens, r.turn.outputTokens, r.turn.line, pool, b0, b1, r.turn.endpoint));
   }
   pool.ids = pool.ids.slice(0, pool.used); // drop the doubling's spare room
   return { rows, minMs, ctx: stream.ctx, format: stream.format };

@@ -2,6 +2,7 @@
 // exactly once over all workers and instances (each sends the indices of its execution
 // segment), whatever the responses do. Prompts are built in the open loop's look-ahead window.
 
+import { promptOverhead } from '../openai/pooling/request';
 import { buildPrompt, BlockTextCache, warmPromptPool, type Vocabulary } from '../prompt/hashblock';
 import type { RequestOutcome } from '../openai/outcome';
 import type { MetricSink } from '../metrics/sink';
@@ -74,12 +75,12 @@ function preparer(run: Shape, client: RequestClient, idPrefix = run.cfg.runId): 
   return (item) => {
     const r = (item as Item).r;
     const prompt = buildPrompt(run.vocab, {
-      blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: cfg.overheadTokens,
+      blocks: r.blocks ?? [], blockSize: run.blockSize, tokens: r.inputTokens, overheadTokens: promptOverhead(r.endpoint ?? cfg.endpoint, cfg.overheadTokens),
       salt: cfg.salt, uniqueKey: `${cfg.salt}:${cfg.runId}:${item.index}`,
     }, blockCache);
     const id = ids.wire(item.index);
     const fit = cfg.noMaxTokens ? undefined : fitOutputToContext(r.outputTokens, r.inputTokens, cfg.maxModelLen);
-    const p = client.prepare({ prompt, ignoreEos: cfg.ignoreEos, maxTokens: fit?.maxTokens, minTokens: fit?.minTokens, body: idField ? { [idField]: id } : undefined }, id);
+    const p = client.prepare({ endpoint: r.endpoint, prompt, ignoreEos: cfg.ignoreEos, maxTokens: fit?.maxTokens, minTokens: fit?.minTokens, body: idField ? { [idField]: id } : undefined }, id);
     p.promptTokensHint = r.inputTokens;
     if (cfg.requestIdFormat !== 'run') p.runRequestId = runRequestId(idPrefix, item.index);
     if (fit?.cappedFrom !== undefined) p.maxTokensCappedFrom = fit.cappedFrom;

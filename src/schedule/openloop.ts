@@ -7,6 +7,8 @@
 // bucket), so iteration k always starts before request k is due and then waits for its exact
 // time: the wait absorbs k6's even spacing, and dispatch lag measures only what is really late.
 
+import type { Endpoint } from '../config/replay';
+
 /** An open-loop request: one turn with an absolute arrival time, flattened out of its session. */
 export interface TimedRequest {
   /** Position in the trace after sorting by time (the k6 iteration index that sends it). */
@@ -16,6 +18,8 @@ export interface TimedRequest {
   outputTokens: number;
   blocks?: number[];
   line?: number;
+  /** The API it goes to, when the trace row names one (else the run's --endpoint). */
+  endpoint?: Endpoint;
 }
 
 export interface SliceOptions {

@@ -6,6 +6,7 @@
 // of reasoning models do.
 
 import { buildPrompt, type Vocabulary } from '../prompt/hashblock';
+import type { Endpoint } from '../openai/request';
 
 export interface ChatMessage {
   role: 'user' | 'assistant';
@@ -29,7 +30,36 @@ export function appendedTokens(turn: { inputTokens: number; appendTokens?: numbe
 }
 
 /** The generated content (not reasoning) of a streamed or non-streamed response. */
-export function replyContent(events: readonly string[], body: string): string {
+/** The answer text (no reasoning, no tool arguments) of a Messages or Responses stream. */
+function otherApiStreamReply(events: readonly string[], api: 'messages' | 'responses'): string {
+  let text = '';
+  for (const d of events) {
+    if (d.indexOf(api === 'messages' ? '"text_delta"' : '"response.output_text.delta"') < 0) continue;
+    try {
+      const e = JSON.parse(d) as { delta?: unknown };
+      const piece = api === 'messages' ? (e.delta as { text?: unknown } | undefined)?.text : e.delta;
+      if (typeof piece === 'string') text += piece;
+    } catch {
+      // malformed events are counted by the stream parser
+    }
+  }
+  return text;
+}
+
+/** The reply text of a non-streamed Messages or Responses body. */
+function otherApiReply(body: string, api: 'messages' | 'responses'): string {
+  try {
+    const o = JSON.parse(body) as { content?: Array<{ text?: unknown }>; output?: Array<{ content?: Array<{ text?: unknown }> }> };
+    const parts = api === 'messages' ? o.content ?? [] : (o.output ?? []).flatMap((i) => i.content ?? []);
+    return parts.map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
+  } catch {
+    return '';
+  }
+}
+
+export function replyContent(events: readonly string[], body: string, api: Endpoint = 'chat'): string {
+  // Messages and Responses events name their kind: their own parser collects the text.
+  if (api === 'messages' || api === 'responses') return events.length ? otherApiStreamReply(events, api) : otherApiReply(body, api);
   let text = '';
   for (const d of events) {
     if (d === '[DONE]' || d.indexOf('"content"') < 0 && d.indexOf('"text"') < 0) continue;
@@ -72,6 +102,11 @@ export class Conversation {
     }
     if (rest > 0) parts.push(buildPrompt(vocab, { blocks: blocks ?? [], blockSize, tokens: rest, salt: this.o.sessionSalt, uniqueKey: fillerKey }));
     return parts.join(' ');
+  }
+
+  /** Messages so far (asks and answers). */
+  get length(): number {
+    return this.messages.length;
   }
 
   /** Appends the turn's input as a user message; returns the messages to send. */

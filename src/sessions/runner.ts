@@ -11,7 +11,7 @@
 
 import type { Vocabulary } from '../prompt/hashblock';
 import { BlockTextCache } from '../prompt/hashblock';
-import { buildBody, ENDPOINT_PATHS } from '../openai/request';
+import { buildBody, ENDPOINT_PATHS, takesMessages, type Endpoint } from '../openai/request';
 import { measureExchange, type Exchange, type RequestOutcome } from '../openai/outcome';
 import type { SessionsConfig } from '../config/sessions';
 import type { MetricSink } from '../metrics/sink';
@@ -21,6 +21,7 @@ import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
 import { appendedTokens, Conversation, replyContent } from './history';
+import { responseIdOf } from '../openai/responses/events';
 import { decodeTps, eligibleTokens, SessionTally, type TurnResult } from './formulas';
 import { debugLine } from './debug';
 import { recordSession, recordSessionStart, recordTurn, type SessionOutcome } from './record';
@@ -93,11 +94,16 @@ interface AgentEnd {
 class AgentPrompts {
   private readonly blocks?: BlockPrompt;
   private readonly convo?: Conversation;
+  /** --responses-state server: the server keeps each response, a turn sends only what is new. */
+  private readonly serverState: boolean;
+  /** The last stored response and how many messages of the conversation the server holds with it. */
+  private previous?: { id: string; held: number };
 
   constructor(ctx: RunnerContext, group: SessionGroup, agent: PlannedAgent, salt: string) {
     const cfg = ctx.cfg;
     const model = agent.turns[0]?.model;
     const warm = warmSalt(cfg.salt, model);
+    this.serverState = cfg.endpoint === 'responses' && cfg.responsesState === 'server';
     const warmBlocks = warmBlockCount(group.blockSize, { tokens: cfg.warmPrefixTokens, fraction: cfg.warmPrefix }, agent.prefixTokens);
     if (agent.accumulates) {
       this.convo = new Conversation({ vocab: ctx.vocab, blockSize: group.blockSize, sessionSalt: salt, warmSalt: warm, warmTokens: warmBlocks * group.blockSize });
@@ -116,12 +122,26 @@ class AgentPrompts {
     const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);
     if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, tokens, key) });
     const messages = this.convo!.ask(appendedTokens(turn, prev), turn.appendBlocks, key);
-    return cfg.endpoint === 'chat' ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
+    if (this.serverState) {
+      // The stored response holds the conversation up to its answer: send the rest (after a
+      // failed turn there is none to continue, so the whole conversation goes again).
+      const p = this.previous;
+      const body = buildBody({ ...common, prompt: '', messages: p ? messages.slice(p.held) : messages });
+      body.store = true;
+      if (p) body.previous_response_id = p.id;
+      return body;
+    }
+    return takesMessages(cfg.endpoint) ? buildBody({ ...common, prompt: '', messages }) : buildBody({ ...common, prompt: Conversation.asText(messages) });
   }
 
   /** Accumulating agents keep the reply for the next turn's history. */
-  reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string): void {
-    if (this.convo) this.convo.answer(o.ok ? replyContent(x.data, x.body) : undefined, turn.outputTokens, `${key}:reply`);
+  reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string, api: Endpoint): void {
+    if (!this.convo) return;
+    this.convo.answer(o.ok ? replyContent(x.data, x.body, api) : undefined, turn.outputTokens, `${key}:reply`);
+    if (this.serverState) {
+      const id = o.ok ? responseIdOf(x.data, x.body) : undefined;
+      this.previous = id === undefined ? undefined : { id, held: this.convo.length };
+    }
   }
 }
 
@@ -187,7 +207,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
     payload = undefined;
     whileInFlight();
     const x = await pending;
-    const o = measureExchange(x);
+    const o = measureExchange(x, false, cfg.endpoint);
     if (ctx.debug) {
       ctx.debug(debugLine({
         requestId, session: group.id, agent: group.agents[a].id, turn: i, url, headers, request: body, status: x.status,
@@ -267,7 +287,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
         failed = true;
         if (o.reason === 'aborted') aborted = true;
       }
-      prompts.reply(x, o, turn, key);
+      prompts.reply(x, o, turn, key, cfg.endpoint);
       // The send-to-send anchor is when the request went out: after the connection setup that
       // a new connection's times count from (the server sees the request then).
       prev = { sendMs: x.startUnixMs + x.connectMs, endMs: x.startUnixMs + o.e2eMs };

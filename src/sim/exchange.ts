@@ -13,10 +13,12 @@ import { HIT_TIERS, type TokensByTier } from './kv-tiers.js';
 import type { SimMetrics } from './metrics.js';
 import type { SimOptions } from './options.js';
 import { Seq, type SeqSink } from './scheduler.js';
-import { createBodies } from './flavors/bodies.js';
-import { type Bodies, DONE, type Usage } from './sse.js';
+import type { Usage } from './sse.js';
+import { bodiesFor } from './endpoints/bodies.js';
+import type { StreamBodies } from './endpoints/stream-bodies.js';
+import { embeddingsBody, rerankBody } from './endpoints/pooling-body.js';
 import { ChunkGroups } from './chunk-groups.js';
-import type { SimRequestSpec } from './validate.js';
+import { isPoolingPath, type SimRequestSpec } from './validate.js';
 
 export interface SimContext {
   opts: SimOptions;
@@ -37,6 +39,8 @@ export interface ExchangeInit {
   fault?: FaultPlan;
   reasoningTokens: number;
   toolCall: boolean;
+  /** Called once when the exchange ends: its status and the output tokens sent (the Responses store). */
+  onDone?: (status: number, completionTokens: number) => void;
 }
 
 /** Writes the record of a request that never reached the engine (400, 413, ...). */
@@ -80,7 +84,10 @@ export class Exchange implements SeqSink {
   private finishedSeqs = 0;
   private roleSent = false;
   private lastTokenMs = 0;
-  private readonly bodies: Bodies;
+  private readonly bodies: StreamBodies;
+  /** Embeddings and rerank: prompts only, the engine's one step per prompt is never sent. */
+  private readonly pooling: boolean;
+  private pooledSeqs = 0;
   private readonly groups: ChunkGroups;
   private readonly cutAt?: number;
   private readonly malformedAt?: number;
@@ -98,7 +105,8 @@ export class Exchange implements SeqSink {
     const { spec, fault } = init;
     this.stream = spec.stream;
     this.perChoice = spec.prompts.map(() => 0);
-    this.bodies = createBodies(ctx.opts.flavor, {
+    this.pooling = isPoolingPath(spec.endpoint);
+    this.bodies = bodiesFor(ctx.opts.flavor, {
       endpoint: spec.endpoint,
       id: init.id,
       model: spec.model,
@@ -177,19 +185,16 @@ export class Exchange implements SeqSink {
     if (this.queueExitMs === null) {
       this.queueExitMs = nowMs();
       m.queue.observe(m.labels, (this.queueExitMs - this.init.arrivalMs) / 1000);
-      if (this.ctx.opts.earlyRole && this.stream && this.chat && !this.roleSent) {
+      if (this.ctx.opts.earlyRole && this.stream && !this.roleSent) {
         this.roleSent = true;
-        this.res.write(this.bodies.roleChunk());
+        const opening = this.bodies.opening();
+        if (opening) this.res.write(opening);
       }
     }
   }
 
   preempted(): void {
     this.ctx.metrics.preemptions.inc(this.ctx.metrics.labels);
-  }
-
-  private get chat(): boolean {
-    return this.init.spec.endpoint === '/v1/chat/completions';
   }
 
   token(seq: Seq, index: number, dueMs: number): void {
@@ -204,6 +209,7 @@ export class Exchange implements SeqSink {
   }
 
   private writeToken(seq: Seq, index: number, dueMs: number): void {
+    if (this.pooling) return this.pooled();
     const res = this.res;
     const choice = this.seqs.indexOf(seq);
     const max = this.init.spec.maxTokens;
@@ -222,9 +228,9 @@ export class Exchange implements SeqSink {
       if (inGroup(this.cutAt)) return this.cut();
       if (inGroup(this.midErrorAt)) return this.midError();
       let out = '';
-      if (this.chat && !this.roleSent) {
+      if (!this.roleSent) {
         this.roleSent = true;
-        out += this.bodies.roleChunk();
+        out += this.bodies.opening();
       }
       if (inGroup(this.malformedAt)) out += this.bodies.malformedChunk(choice, first);
       const usage = this.init.spec.continuousUsage ? { ...this.usage(), completionTokens: count + n } : undefined;
@@ -276,8 +282,7 @@ export class Exchange implements SeqSink {
       if (this.midErrorAt === total) return this.midError();
       let out = '';
       if (this.malformedAt === total) out += this.bodies.malformedChunk(0, total);
-      if (this.init.spec.includeUsage) out += this.bodies.usageChunk(this.usage());
-      out += DONE;
+      out += this.bodies.closing(this.usage(), this.init.spec.includeUsage);
       this.finishMs = nowMs();
       res.end(out);
     } else {
@@ -289,6 +294,24 @@ export class Exchange implements SeqSink {
       res.end(body);
     }
     this.finish('length');
+  }
+
+  /** A pooling prompt's forward step is done; the answer goes when every prompt's is. */
+  private pooled(): void {
+    if (++this.pooledSeqs < this.seqs.length) return;
+    const { spec, id, arrivalMs } = this.init;
+    if (this.cutAt !== undefined) return this.cut();
+    if (this.midErrorAt !== undefined) return this.midError();
+    let body = spec.endpoint === '/v1/rerank'
+      ? rerankBody(id, spec.model, spec.prompts.length, spec.promptTokens)
+      : embeddingsBody(id, spec.model, Math.floor(arrivalMs / 1000), spec.prompts.length, spec.promptTokens);
+    if (this.malformedAt !== undefined) body = body.slice(0, Math.max(1, body.length >> 1));
+    this.status = 200;
+    this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    this.finishMs = nowMs();
+    this.res.end(body);
+    this.ctx.metrics.promptTokens.inc(this.ctx.metrics.labels, spec.promptTokens);
+    this.finish('stop');
   }
 
   /** The usage so far; `pending` = tokens being written that are not counted yet. */
@@ -327,7 +350,7 @@ export class Exchange implements SeqSink {
     this.stopSeqs();
     const msg = `simulated fault: ${this.init.fault?.spec ?? 'mid-error'}`;
     if (this.stream) {
-      const out = this.bodies.errorEvent(msg) + (this.bodies.doneAfterError ? DONE : '');
+      const out = this.bodies.errorClose(msg);
       this.finishMs = nowMs();
       this.res.end(out);
     } else {
@@ -354,6 +377,7 @@ export class Exchange implements SeqSink {
   private finish(finishReason: string | null): void {
     if (this.done) return;
     this.done = true;
+    this.init.onDone?.(this.status, this.times.count);
     const finishMs = this.finishMs ?? nowMs();
     this.ctx.inflight.delete(this);
     const { spec, fault, id, arrivalMs } = this.init;
@@ -361,7 +385,7 @@ export class Exchange implements SeqSink {
     const L = m.labels;
     const reachedEngine = this.seqs.length > 0;
     if (reachedEngine) {
-      m.requestSuccess.inc([...L, finishReason === 'length' ? 'length' : 'abort']);
+      m.requestSuccess.inc([...L, finishReason === 'length' || finishReason === 'stop' ? finishReason : 'abort']);
       m.e2e.observe(L, (finishMs - arrivalMs) / 1000);
       m.promptHist.observe(L, spec.promptTokens);
       m.genHist.observe(L, this.times.count);

@@ -18,6 +18,8 @@ import { SimMetrics } from './metrics.js';
 import { SimGpuTelemetry } from './dcgm.js';
 import type { SimOptions } from './options.js';
 import type { PrepOutcome } from './prepare.js';
+import { ResponseStore } from './endpoints/response-store.js';
+import { responsesId } from './endpoints/responses-sse.js';
 import { startPreparer } from './preparer.js';
 import { getTokenizer } from './tokenizer.js';
 import { parseJsonBody } from './validate.js';
@@ -35,8 +37,13 @@ export interface SimServer {
 /** Where the simulated DCGM exporter answers (src/sim/dcgm.ts). */
 export const DCGM_PATH = '/dcgm/metrics';
 
-const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions']);
+const ENDPOINTS = new Set<string>(['/v1/chat/completions', '/v1/completions', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/rerank']);
 const GET_PATHS = new Set(['/v1/models', '/health', '/metrics', '/version', '/ping', DCGM_PATH]);
+
+/** The body field holding the prompt, per endpoint (named in a too-long prompt's 400). */
+const PROMPT_FIELD: Record<Endpoint, string> = {
+  '/v1/chat/completions': 'messages', '/v1/completions': 'prompt', '/v1/messages': 'messages', '/v1/responses': 'input', '/v1/embeddings': 'input', '/v1/rerank': 'documents',
+};
 
 let idCounter = 0;
 const idPrefix = `sim-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
@@ -98,6 +105,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
   attachFlavorMetrics(opts.flavor, metrics, engine.scheduler, { model: opts.model, maxModelLen: opts.maxModelLen, blockSize: opts.engine.blockSize, kvBlocks: opts.engine.kvBlocks });
   const ctx: SimContext = { opts, engine, metrics, gt, inflight: new Set() };
   // Parsing and tokenizing run off the thread that stamps arrivals and writes tokens.
+  const responseStore = new ResponseStore();
   const preparer = await startPreparer(opts.prepThreads, {
     tokenizer: opts.tokenizer,
     servedModel: opts.model,
@@ -131,11 +139,22 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       }
       return;
     }
-    admit(req, res, endpoint, id, arrivalMs, await preparer.prepare(endpoint, body));
+    let storeInput: Record<string, unknown>[] | undefined;
+    if (endpoint === '/v1/responses') {
+      try {
+        ({ body, storeInput } = responseStore.resolve(body));
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        sendError(opts.flavor, res, e);
+        recordRejected(ctx, id, endpoint, arrivalMs, e.status);
+        return;
+      }
+    }
+    admit(req, res, endpoint, id, arrivalMs, await preparer.prepare(endpoint, body), storeInput);
   }
 
   /** Hands a prepared request to the engine, or answers its error. */
-  function admit(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, outcome: PrepOutcome): void {
+  function admit(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, id: string, arrivalMs: number, outcome: PrepOutcome, storeInput?: Record<string, unknown>[]): void {
     if (!outcome.ok) {
       sendError(opts.flavor, res, outcome.error);
       recordRejected(ctx, id, endpoint, arrivalMs, outcome.error.status, outcome.stream);
@@ -146,7 +165,7 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
     try {
       for (const ids of spec.prompts) {
         const why = engine.scheduler.rejectReason(ids.length, spec.maxTokens);
-        if (why) throw new ApiError(400, why, endpoint === '/v1/completions' ? 'prompt' : 'messages');
+        if (why) throw new ApiError(400, why, PROMPT_FIELD[endpoint]);
       }
       const reasoningText = header(req, 'x-sim-reasoning');
       let reasoningTokens = Math.min(opts.reasoningTokens, spec.maxTokens);
@@ -172,7 +191,11 @@ export async function startServer(opts: SimOptions, gt: GroundTruthSink): Promis
       }
       // SGLang reads the request id from the body's rid (serving_chat.py:1395), not a header.
       const requestId = opts.flavor === 'sglang' && spec.rid ? spec.rid : id;
-      new Exchange(ctx, res, { id: requestId, arrivalMs, prepUs, spec, promptHashes, fault, reasoningTokens, toolCall }).start();
+      // store: true keeps the finished response for a later previous_response_id (its id as ResponsesBodies writes it).
+      const onDone = storeInput && ((status: number, tokens: number) => {
+        if (status === 200) responseStore.keep(responsesId(requestId), storeInput, reasoningTokens, tokens);
+      });
+      new Exchange(ctx, res, { id: requestId, arrivalMs, prepUs, spec, promptHashes, fault, reasoningTokens, toolCall, onDone }).start();
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, `internal error: ${(e as Error).message}`);
       sendError(opts.flavor, res, err);

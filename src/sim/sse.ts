@@ -6,6 +6,7 @@
 import type { TokensByTier } from './kv-tiers.js';
 import type { Endpoint } from './validate.js';
 import { outputWord } from './scheduler.js';
+import type { StreamBodies } from './endpoints/stream-bodies.js';
 
 export interface Usage {
   promptTokens: number;
@@ -61,8 +62,8 @@ export function cachedDetails(u: Usage): Record<string, unknown> {
   return u.cachedByTier ? { cached_tokens: u.cachedTokens, cached_tokens_by_tier: u.cachedByTier } : { cached_tokens: u.cachedTokens };
 }
 
-/** What a flavor's stream writes; Exchange calls these in the order a server sends them. */
-export abstract class Bodies {
+/** What a flavor's chat/completions stream writes; Exchange calls these in the order a server sends them. */
+export abstract class Bodies implements StreamBodies {
   protected readonly chat: boolean;
   readonly toolCallId: string;
   /** Whether the finish reason goes on its own chunk after the last token chunk. */
@@ -73,6 +74,21 @@ export abstract class Bodies {
   constructor(readonly o: BodyOptions) {
     this.chat = o.endpoint === '/v1/chat/completions';
     this.toolCallId = 'chatcmpl-tool-' + (o.id.replace(/[^A-Za-z0-9]/g, '').slice(-24) || 'x');
+  }
+
+  /** Chat: the role chunk before the first token; completions send none. */
+  opening(): string {
+    return this.chat ? this.roleChunk() : '';
+  }
+
+  /** The usage chunk when asked for, then [DONE]. */
+  closing(u: Usage, includeUsage: boolean): string {
+    return (includeUsage ? this.usageChunk(u) : '') + DONE;
+  }
+
+  /** The flavor's mid-stream error event, then [DONE] where the server sends one. */
+  errorClose(message: string): string {
+    return this.errorEvent(message) + (this.doneAfterError ? DONE : '');
   }
 
   /** Chat only: the role-only first chunk. */

@@ -5,8 +5,14 @@ import { ApiError } from './errors.js';
 import { fitToContext } from './flavors/context-limit.js';
 import type { Flavor } from './flavors/flavor.js';
 import { type Tokenizer, chatTemplateIds } from './tokenizer.js';
+import { validateOtherApi } from './endpoints/validate.js';
 
-export type Endpoint = '/v1/chat/completions' | '/v1/completions';
+export type Endpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/messages' | '/v1/responses' | '/v1/embeddings' | '/v1/rerank';
+
+/** Embeddings and rerank: a forward pass over the prompts, no generated tokens. */
+export function isPoolingPath(e: Endpoint): boolean {
+  return e === '/v1/embeddings' || e === '/v1/rerank';
+}
 
 export interface ValidateContext {
   tokenizer: Tokenizer;
@@ -39,17 +45,17 @@ export interface SimRequestSpec {
   promptTokens: number;
 }
 
-type Json = unknown;
+export type Json = unknown;
 
-function isObj(v: Json): v is Record<string, Json> {
+export function isObj(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function bad(param: string, message: string): ApiError {
+export function bad(param: string, message: string): ApiError {
   return new ApiError(400, `${param}: ${message}`, param);
 }
 
-function optInt(body: Record<string, Json>, key: string, min: number): number | undefined {
+export function optInt(body: Record<string, Json>, key: string, min: number): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(key, `expected an integer, got ${JSON.stringify(v)}`);
@@ -57,7 +63,7 @@ function optInt(body: Record<string, Json>, key: string, min: number): number | 
   return v;
 }
 
-function optBool(body: Record<string, Json>, key: string): boolean | undefined {
+export function optBool(body: Record<string, Json>, key: string): boolean | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'boolean') throw bad(key, `expected true or false, got ${JSON.stringify(v)}`);
@@ -80,7 +86,7 @@ function isTokenId(v: Json): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
-function completionPrompts(prompt: Json, tok: Tokenizer): number[][] {
+export function completionPrompts(prompt: Json, tok: Tokenizer): number[][] {
   const param = 'prompt';
   if (prompt === undefined || prompt === null) throw bad(param, 'field required');
   if (typeof prompt === 'string') return [tok.encode(prompt)];
@@ -105,7 +111,7 @@ function completionPrompts(prompt: Json, tok: Tokenizer): number[][] {
   });
 }
 
-function chatPrompt(messages: Json, ctx: ValidateContext): number[] {
+export function chatPrompt(messages: Json, ctx: ValidateContext): number[] {
   if (messages === undefined || messages === null) throw bad('messages', 'field required');
   if (!Array.isArray(messages)) throw bad('messages', 'expected an array of messages');
   if (messages.length === 0) throw bad('messages', 'must not be empty');
@@ -142,14 +148,33 @@ function chatPrompt(messages: Json, ctx: ValidateContext): number[] {
   return parts.length === 2 && parts[0].length === 0 ? parts[1] : ([] as number[]).concat(...parts);
 }
 
-/** Validates a completion request body. Throws ApiError. */
-export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, ctx: ValidateContext): SimRequestSpec {
+/** The model a request names (or the served one); 404 for another one under --strict-model. */
+export function requestModel(body: Record<string, Json>, ctx: ValidateContext): string {
   let model = ctx.servedModel;
   if (body.model !== undefined && body.model !== null) {
     if (typeof body.model !== 'string') throw bad('model', `expected a string, got ${JSON.stringify(body.model)}`);
     if (ctx.strictModel && body.model !== ctx.servedModel) throw new ApiError(404, `The model \`${body.model}\` does not exist.`, 'model');
     model = body.model;
   }
+  return model;
+}
+
+/** Every prompt has tokens (400 naming `field` otherwise): the total and the longest. */
+export function promptLengths(prompts: number[][], field: string): { promptTokens: number; longest: number } {
+  let promptTokens = 0;
+  let longest = 0;
+  for (const ids of prompts) {
+    if (ids.length === 0) throw bad(field, 'the prompt has no tokens');
+    promptTokens += ids.length;
+    longest = Math.max(longest, ids.length);
+  }
+  return { promptTokens, longest };
+}
+
+/** Validates a completion request body. Throws ApiError. */
+export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, ctx: ValidateContext): SimRequestSpec {
+  if (endpoint !== '/v1/chat/completions' && endpoint !== '/v1/completions') return validateOtherApi(endpoint, body, ctx);
+  const model = requestModel(body, ctx);
 
   const stream = optBool(body, 'stream') ?? false;
   let includeUsage = false;
@@ -176,13 +201,7 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, Json>, 
 
   const prompts = endpoint === '/v1/chat/completions' ? [chatPrompt(body.messages, ctx)] : completionPrompts(body.prompt, ctx.tokenizer);
   const field = endpoint === '/v1/chat/completions' ? 'messages' : 'prompt';
-  let promptTokens = 0;
-  let longest = 0;
-  for (const ids of prompts) {
-    if (ids.length === 0) throw bad(field, 'the prompt has no tokens');
-    promptTokens += ids.length;
-    longest = Math.max(longest, ids.length);
-  }
+  const { promptTokens, longest } = promptLengths(prompts, field);
   const maxField = maxCompletion !== undefined ? 'max_completion_tokens' : 'max_tokens';
   const maxTokens = fitToContext(flavor, { promptTokens: longest, maxTokens: askedMax, minTokens, maxModelLen: ctx.maxModelLen, promptField: field, maxField });
   return { endpoint, model, stream, includeUsage, continuousUsage, maxTokens, clamped: maxTokens < askedMax, rid, prompts, promptTokens };

@@ -1,6 +1,8 @@
 // The canonical trace model: every reader in src/trace/ turns its format into this, and
 // everything downstream (schedules, prompts, the trace CLI) reads only this.
 
+import type { Endpoint } from '../openai/request';
+
 /** One request as recorded. */
 export interface Turn {
   /** Open loop: when the request arrived, in ms from the trace start (unscaled). */
@@ -45,6 +47,8 @@ export interface Turn {
   stop?: string;
   /** 1-based line (or record) number in the source file, for error messages. */
   line?: number;
+  /** The API the row went to, when the trace says (per-row `endpoint`); else the run's --endpoint. */
+  endpoint?: Endpoint;
 }
 
 /** A sequence of turns sent one after another (a conversation or an agent). */

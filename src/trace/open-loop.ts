@@ -17,7 +17,7 @@ export function selectRequests(trace: Trace, o: SliceOptions = {}): TimedRequest
     for (const t of s.turns) {
       const at = t.atMs ?? s.startMs;
       if (at < from || at >= to) continue;
-      rows.push({ index: 0, atMs: at, inputTokens: t.inputTokens, outputTokens: t.outputTokens, blocks: t.blocks, line: t.line });
+      rows.push({ index: 0, atMs: at, inputTokens: t.inputTokens, outputTokens: t.outputTokens, blocks: t.blocks, line: t.line, ...(t.endpoint && { endpoint: t.endpoint }) });
     }
   }
   return timeOrder(rows, o);

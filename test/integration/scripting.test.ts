@@ -88,6 +88,33 @@ describe('llm-replay run examples/scenario.ts', () => {
     expect(r.stderr).toContain(`${file}:4:25: error: Expected ")" but found "{"`);
   });
 
+  it('speaks every API from a scenario: messages, responses, embed and rerank, each measured from its own fields', async () => {
+    const file = join(dir, 'apis.ts');
+    writeFileSync(file, `import { defineScenario } from 'k6-llm-replay';
+export default defineScenario({
+  async run(ctx) {
+    const out: Record<string, unknown> = {};
+    out.messages = await ctx.messages('one two three', { maxTokens: 4 });
+    out.responses = await ctx.responses([{ role: 'user', content: 'four five' }], { maxTokens: 3 });
+    out.embed = await ctx.embed(['a b', 'c d e']);
+    out.rerank = await ctx.rerank('q', ['x y', 'z']);
+    ctx.log('RESULTS ' + JSON.stringify(out));
+  },
+});
+`);
+    const r = await cli(['run', file, '--base-url', sim.url, '--model', 'sim-model', '--summary-json', join(dir, 'apis.json')]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const res = JSON.parse(/RESULTS (.*)/.exec(r.stdout + r.stderr)![1]) as Record<string, Record<string, unknown>>;
+    expect(res.messages).toMatchObject({ ok: true, promptTokens: 3, outputTokens: 4, tokenSource: 'usage' });
+    expect(res.messages.ttftMs).toBeGreaterThan(0);
+    expect(res.responses).toMatchObject({ ok: true, promptTokens: 2, outputTokens: 3, tokenSource: 'usage' });
+    expect(res.embed).toMatchObject({ ok: true, promptTokens: 5, outputTokens: 0, batchSize: 2 });
+    // Rerank scores (query, document) pairs: q+x y and q+z.
+    expect(res.rerank).toMatchObject({ ok: true, promptTokens: 5, outputTokens: 0, batchSize: 2 });
+    const summary = JSON.parse(readFileSync(join(dir, 'apis.json'), 'utf8'));
+    expect(Object.keys(summary.byEndpoint).sort()).toEqual(['embeddings', 'messages', 'rerank', 'responses']);
+  });
+
   it('type-checks as a user project importing k6-llm-replay', async () => {
     const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'examples'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.stdout + r.stderr).toBe('');

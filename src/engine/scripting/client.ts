@@ -4,6 +4,7 @@
 
 import { measureExchange } from '../../openai/outcome';
 import { recordRequest } from '../../metrics/record';
+import { recordEndpoint } from '../../metrics/endpoint-split';
 import { recordPromptLength } from '../../metrics/prompt-length';
 import { recordCapped } from '../../metrics/context-cap';
 import type { MetricSink } from '../../metrics/sink';
@@ -55,7 +56,7 @@ export class RequestClient {
   async sendPrepared(p: PreparedRequest, scheduledMs?: number): Promise<LlmResult> {
     // The transport gets the body, `p` keeps the rest: nothing here holds the prompt in flight.
     const x = await this.o.transport.send(takeForSend(p), scheduledMs);
-    const o = measureExchange(x, p.keepEvents === true);
+    const o = measureExchange(x, p.keepEvents === true, p.endpoint);
     // The server's own count, before the recorded length stands in for a missing usage.
     const serverPrompt = o.ok ? o.promptTokens : undefined;
     if (serverPrompt !== undefined && p.promptTokensHint !== undefined) recordPromptLength(this.o.sink, p.promptTokensHint, serverPrompt);
@@ -63,6 +64,7 @@ export class RequestClient {
     if (p.maxTokensCappedFrom !== undefined) recordCapped(this.o.sink);
     const lagMs = scheduledMs === undefined ? 0 : x.startMs - scheduledMs;
     recordRequest(this.o.sink, { lagMs, sendRunMs: x.startUnixMs - this.o.originUnixMs, sendUnixMs: x.startUnixMs }, o);
+    recordEndpoint(this.o.sink, p.endpoint, o);
     const result = o as LlmResult;
     result.id = p.id;
     result.status = x.status;

@@ -64,6 +64,14 @@ export interface ScenarioContext {
   chat(prompt: string | ChatMessage[], options?: RequestOptions): Promise<LlmResult>;
   /** A completions request: text or token ids. */
   completion(prompt: string | number[], options?: RequestOptions): Promise<LlmResult>;
+  /** An Anthropic Messages request (/v1/messages): a user message or the whole conversation. */
+  messages(prompt: string | ChatMessage[], options?: RequestOptions): Promise<LlmResult>;
+  /** An OpenAI Responses request (/v1/responses): input text or a list of input items. */
+  responses(input: string | ChatMessage[], options?: RequestOptions): Promise<LlmResult>;
+  /** An embeddings request (/v1/embeddings): one input or a batch. Measured: latency, prompt tokens, batch size. */
+  embed(input: string | string[], options?: RequestOptions): Promise<LlmResult>;
+  /** A rerank request (/v1/rerank): a query and the documents to score. */
+  rerank(query: string, documents: string[], options?: RequestOptions): Promise<LlmResult>;
   /** Open loop: one request per arrival, sent at its time whatever the responses do. Resolves when all have ended. */
   openLoop(schedule: OpenSchedule, request: (arrival: Arrival) => LlmRequest, options?: OpenLoopOptions): Promise<OpenLoopReport>;
   /** Closed loop: `vus` users each running `iteration` again and again until the duration or iteration count is reached. */
@@ -153,6 +161,22 @@ export class Context implements ScenarioContext {
 
   completion(prompt: string | number[], options: RequestOptions = {}): Promise<LlmResult> {
     return this.send({ ...options, endpoint: 'completions', prompt });
+  }
+
+  messages(prompt: string | ChatMessage[], options: RequestOptions = {}): Promise<LlmResult> {
+    return this.send(typeof prompt === 'string' ? { ...options, endpoint: 'messages', prompt } : { ...options, endpoint: 'messages', messages: prompt });
+  }
+
+  responses(input: string | ChatMessage[], options: RequestOptions = {}): Promise<LlmResult> {
+    return this.send(typeof input === 'string' ? { ...options, endpoint: 'responses', prompt: input } : { ...options, endpoint: 'responses', messages: input });
+  }
+
+  embed(input: string | string[], options: RequestOptions = {}): Promise<LlmResult> {
+    return this.send({ ...options, endpoint: 'embeddings', prompt: typeof input === 'string' ? input : '', body: { ...options.body, input } });
+  }
+
+  rerank(query: string, documents: string[], options: RequestOptions = {}): Promise<LlmResult> {
+    return this.send({ ...options, endpoint: 'rerank', prompt: '', body: { ...options.body, query, documents } });
   }
 
   async openLoop(schedule: OpenSchedule, request: (arrival: Arrival) => LlmRequest, options: OpenLoopOptions = {}): Promise<OpenLoopReport> {

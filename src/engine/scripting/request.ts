@@ -2,7 +2,7 @@
 // serialised ahead of the send (PreparedRequest), and what came back (LlmResult: the measured
 // outcome plus the send's identity and timing). Pure, so bodies and records are unit-tested.
 
-import { buildBody, ENDPOINT_PATHS } from '../../openai/request';
+import { buildBody, ENDPOINT_PATHS, takesMessages } from '../../openai/request';
 import type { Endpoint } from '../../config/replay';
 import type { RequestOutcome } from '../../openai/outcome';
 import { gapStats } from '../../metrics/formulas';
@@ -24,7 +24,7 @@ export interface Target {
   baseUrl: string;
   /** The model every request names unless it says otherwise. */
   model: string;
-  /** Default endpoint: chat (/v1/chat/completions) or completions (/v1/completions). */
+  /** Default endpoint (src/openai/request.ts ENDPOINT_PATHS). */
   endpoint: Endpoint;
   /** Default for streaming (TTFT and ITL need it). */
   stream: boolean;
@@ -32,7 +32,7 @@ export interface Target {
 
 /** A chat or completion request. Everything but the prompt has a default from the run's flags. */
 export interface LlmRequest {
-  /** chat or completions; default: the run's --endpoint. */
+  /** The API (chat, completions, messages, responses, embeddings, rerank); default: the run's --endpoint. */
   endpoint?: Endpoint;
   /** The user message (chat) or the prompt (completions: text or token ids). */
   prompt?: string | number[];
@@ -65,6 +65,8 @@ export interface PreparedRequest extends EngineRequest {
   runRequestId?: string;
   /** The recorded output length, when max_tokens was lowered to fit the context. */
   maxTokensCappedFrom?: number;
+  /** The API it speaks: how its response is read. */
+  endpoint: Endpoint;
   /** Prompt length to record when the server reports no usage (a replayed trace knows it). */
   promptTokensHint?: number;
 }
@@ -90,8 +92,8 @@ export interface LlmResult extends RequestOutcome {
 /** The JSON body of a request (pure). */
 export function requestBody(req: LlmRequest, target: Target): Record<string, unknown> {
   const endpoint = req.endpoint ?? target.endpoint;
-  if (req.prompt === undefined && (endpoint === 'completions' || req.messages === undefined)) {
-    throw new TypeError(endpoint === 'chat' ? 'a chat request needs `prompt` or `messages`' : 'a completions request needs `prompt` (text or token ids)');
+  if (req.prompt === undefined && (!takesMessages(endpoint) || req.messages === undefined)) {
+    throw new TypeError(takesMessages(endpoint) ? `a ${endpoint} request needs \`prompt\` or \`messages\`` : `a ${endpoint} request needs \`prompt\` (text or token ids)`);
   }
   if (req.maxTokens !== undefined && !(Number.isInteger(req.maxTokens) && req.maxTokens >= 0)) {
     throw new TypeError(`maxTokens must be a whole number >= 0, got ${req.maxTokens}`);
@@ -104,10 +106,11 @@ export function requestBody(req: LlmRequest, target: Target): Record<string, unk
 
 /** Serialises a request: URL, body bytes, headers (`baseHeaders` carry content type and auth). */
 export function prepareRequest(req: LlmRequest, target: Target, id: string, baseHeaders: Record<string, string>, idHeader: string): PreparedRequest {
-  const url = target.baseUrl + ENDPOINT_PATHS[req.endpoint ?? target.endpoint];
+  const endpoint = req.endpoint ?? target.endpoint;
+  const url = target.baseUrl + ENDPOINT_PATHS[endpoint];
   const body = Buffer.from(JSON.stringify(requestBody(req, target)));
   const headers = req.headers ? { ...baseHeaders, ...req.headers, [idHeader]: id } : { ...baseHeaders, [idHeader]: id };
-  return { url, body, headers, id, keepEvents: req.keepText === true };
+  return { url, body, headers, id, endpoint, keepEvents: req.keepText === true };
 }
 
 /** A prepared request's body once the transport has it: a prepared request is sent once. */
@@ -119,7 +122,7 @@ const SENT = Buffer.alloc(0);
  */
 export function takeForSend(p: PreparedRequest): EngineRequest {
   if (p.body === SENT) throw new Error(`request ${p.id} was already sent: prepare it again to send it again`);
-  const req: EngineRequest = { url: p.url, body: p.body, headers: p.headers, keepEvents: p.keepEvents, signal: p.signal };
+  const req: EngineRequest = { url: p.url, body: p.body, headers: p.headers, endpoint: p.endpoint, keepEvents: p.keepEvents, signal: p.signal };
   p.body = SENT;
   return req;
 }
@@ -137,7 +140,7 @@ export function requestRecord(r: LlmResult, at: { index: number; scheduledUnixMs
     id: r.id, index: at.index, line: at.line, scheduledUnixMs: at.scheduledUnixMs, sendUnixMs: r.sendUnixMs,
     lagMs: r.lagMs, ok: r.ok, reason: r.reason, status: r.status, ttfbMs: r.ttfbMs, ttftMs: r.ttftMs, ttfoMs: r.ttfoMs, e2eMs: r.e2eMs, tpotMs: r.tpotMs,
     itlMeanMs: itl.mean, itlMaxMs: itl.max, connectMs: r.connectMs, promptTokens: r.promptTokens, outputTokens: r.outputTokens,
-    cachedTokens: r.cachedTokens, cachedTokensByTier: r.cachedTokensByTier, tokenSource: r.tokenSource, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
+    cachedTokens: r.cachedTokens, cachedTokensByTier: r.cachedTokensByTier, tokenSource: r.tokenSource, batchSize: r.batchSize, ...promptLengthFields(r.inputTokensRecorded, r.promptTokensServer),
     ...(r.runRequestId !== undefined && { runRequestId: r.runRequestId }), ...(r.maxTokensCappedFrom !== undefined && { maxTokensCappedFrom: r.maxTokensCappedFrom }),
   };
 }

@@ -11,6 +11,7 @@
 // history) + appendTokens. `messages` rows in the default "history" mode already hold the whole
 // conversation, so those sessions do not accumulate; `message_mode: "delta"` rows do.
 
+import { optionalEndpoint } from '../endpoint-field';
 import { TraceError } from '../errors';
 import {
   optionalId, optionalIntArray, optionalNonNegativeInt, optionalNonNegativeNumber, optionalObject, optionalString,
@@ -62,6 +63,8 @@ function parseInput(row: Record<string, unknown>, ctx: RowContext, read: ReadCon
   const turn: Turn = { inputTokens: 0, outputTokens, line: ctx.line };
   const extra = optionalObject(row, 'extra', ctx);
   if (extra) turn.extra = extra;
+  const endpoint = optionalEndpoint(row, ctx);
+  if (endpoint) turn.endpoint = endpoint;
   if (mode === 'input_length') {
     turn.appendTokens = optionalNonNegativeInt(row, 'input_length', ctx) ?? 0;
     const blockSize = read.blockSize ?? MOONCAKE_BLOCK_SIZE;

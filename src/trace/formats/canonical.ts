@@ -2,6 +2,7 @@
 // the canonical model (src/trace/model.ts). `trace convert --to canonical` writes it; reading it
 // back gives the same Trace, so a converted, sliced or hand-edited trace replays the same way.
 
+import { optionalEndpoint } from '../endpoint-field';
 import { TraceError } from '../errors';
 import { requireArray, requireNonNegativeInt, requireNonNegativeNumber } from '../fields';
 import type { Session, Turn } from '../model';
@@ -64,6 +65,8 @@ function parseSession(row: Record<string, unknown>, file: string, line: number):
         throw new TraceError(file, line, `turns[${i}].${f}`, (e as TraceError).reason);
       }
     }
+    const endpoint = optionalEndpoint(turn, tctx, `turns[${i}].endpoint`);
+    if (endpoint) turn.endpoint = endpoint;
   });
   return row as unknown as Session;
 }

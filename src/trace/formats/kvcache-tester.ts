@@ -14,6 +14,7 @@
 // file whose `hash_id_scope` is "local", trace k's ids are shifted by k * 2^32 so that equal
 // ids in different traces (different content) do not look shared.
 
+import { optionalEndpoint } from '../endpoint-field';
 import { TraceError } from '../errors';
 import type { Turn } from '../model';
 import type { ReadContext, SessionHead, TurnRecord } from '../records';
@@ -71,6 +72,8 @@ function requestTurn(r: Obj, path: string, w: Where, baseMs: number, prev: { t: 
   if (blocks) turn.blocks = blocks;
   if (typeof r.model === 'string') turn.model = r.model;
   if (typeof r.stop === 'string' && r.stop !== '') turn.stop = r.stop;
+  const endpoint = optionalEndpoint(r, w);
+  if (endpoint) turn.endpoint = endpoint;
   const think = num(r, 'think_time', path, w, false);
   const api = num(r, 'api_time', path, w, false);
   const ttft = num(r, 'ttft', path, w, false);

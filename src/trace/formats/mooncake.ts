@@ -1,6 +1,7 @@
 // Mooncake FAST'25 JSONL: {"timestamp": ms, "input_length", "output_length", "hash_ids": [...]}
 // with 512-token prefix blocks; one open-loop request per line.
 
+import { optionalEndpoint } from '../endpoint-field';
 import { TraceError } from '../errors';
 import { optionalIntArray, requireNonNegativeInt, requireNonNegativeNumber, type RowContext } from '../fields';
 import type { Trace, Turn } from '../model';
@@ -20,7 +21,8 @@ export function parseMooncakeRow(row: Record<string, unknown>, ctx: RowContext, 
     throw new TraceError(ctx.file, ctx.line, 'hash_ids',
       `${blocks.length} blocks of ${blockSize} tokens cannot cover input_length ${inputTokens}; is the block size right?`);
   }
-  return { atMs, inputTokens, outputTokens, blocks, line: ctx.line };
+  const endpoint = optionalEndpoint(row, ctx);
+  return endpoint ? { atMs, inputTokens, outputTokens, blocks, line: ctx.line, endpoint } : { atMs, inputTokens, outputTokens, blocks, line: ctx.line };
 }
 
 /** Each row becomes a one-turn session named after its line. */
