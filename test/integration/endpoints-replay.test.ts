@@ -64,14 +64,18 @@ describe('replay on every endpoint against the simulator', () => {
       for (const rec of r.records) {
         const g = gt.get(rec.index)!;
         expect(rec, `record ${rec.index}`).toMatchObject({ ok: true, promptTokens: g.promptTokens, outputTokens: g.completionTokens, cachedTokens: g.cachedTokens, tokenSource: 'usage' });
-        // Three reasoning tokens come first: the first answer token is later than the first token
-        // (a request of three tokens or fewer has no answer token, so no TTFO).
+        // Three reasoning tokens come first: the first answer token is never before the first token
+        // (a request of three tokens or fewer has no answer token, so no TTFO). They share a time
+        // when both events left the loaded simulator in one packet (the native transport stamps
+        // each event with its packet's kernel time).
         expect(rec.ttftMs).toBeGreaterThan(0);
         if (rec.outputTokens > 3) {
-          expect(rec.ttfoMs!).toBeGreaterThan(rec.ttftMs!);
-          expect(rec.e2eMs).toBeGreaterThan(rec.ttfoMs!);
+          expect(rec.ttfoMs!).toBeGreaterThanOrEqual(rec.ttftMs!);
+          expect(rec.e2eMs).toBeGreaterThanOrEqual(rec.ttfoMs!);
         } else expect(rec.ttfoMs).toBeUndefined();
       }
+      const answered = r.records.filter((x) => x.outputTokens > 3);
+      expect(answered.some((x) => x.ttfoMs! > x.ttftMs!)).toBe(true);
       // The shared-prefix rows of the sample hit the simulator's prefix cache, and the engine saw it.
       expect(r.records.reduce((s, x) => s + (x.cachedTokens ?? 0), 0)).toBeGreaterThan(0);
     }, 120_000);
