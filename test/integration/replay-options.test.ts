@@ -28,7 +28,7 @@ describe('llm-replay replay: options and bad input', () => {
     [['--speedup'], /--speedup needs a value: --speedup X/],
     [['--max-concurrency', '0'], /--max-concurrency 0: must be a number >= 1/],
     [['--workers', 'many'], /--workers many: must be auto or a whole number/],
-    [['--endpoint', 'embeddings'], /--endpoint embeddings: must be one of chat, completions/],
+    [['--endpoint', 'images'], /--endpoint images: must be one of chat, completions, messages, responses, embeddings, rerank/],
     [['--segment', '3:1'], /--segment 3:1: .*expected FROM:TO/],
     [['--segment-sequence', '0,1/2,1'], /--segment-sequence 0,1\/2,1 needs --segment/],
     [['--segment', '0:1/3', '--segment-sequence', '0,1/2,1'], /--segment 0:1\/3 is not one of the segments/],
