@@ -72,10 +72,15 @@ export interface Capture {
 }
 
 /** Captures TCP on `port` over lo into a pcap file; resolves once tcpdump listens. */
-export function startCapture(dir: string, port: number, snapLen = 4096): Promise<Capture> {
+/** tcpdump pinned to `core` when given (kept off the engine's core: it copies every packet). */
+function captureCommand(args: string[], core?: number): [string, string[]] {
+  return core === undefined ? [args[0], args.slice(1)] : ['taskset', ['-c', String(core), ...args]];
+}
+
+export function startCapture(dir: string, port: number, snapLen = 4096, core?: number): Promise<Capture> {
   const file = join(dir, `port-${port}.pcap`);
   writeFileSync(file, '');
-  const p: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-n', '-s', String(snapLen), '-B', '65536', '-w', file, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p: ChildProcess = spawn(...captureCommand(['tcpdump', '-i', 'lo', '-n', '-s', String(snapLen), '-B', '65536', '-w', file, `tcp port ${port}`], core), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const exited = new Promise<void>((resolve) => p.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {

@@ -103,7 +103,7 @@ async function wireSection(title: string, simArgs: string[], plan: Planned[], go
     const sim: SimProcess = await spawnSim(simArgs, 30_000);
     spawnSync('taskset', ['-a', '-p', '-c', '1', String(sim.proc.pid)], { stdio: 'ignore' });
     // Whole packets: a late simulator writes several events in one, and every event is compared.
-    const capture = await startCapture(dir, sim.port, 65535);
+    const capture = await startCapture(dir, sim.port, 65535, 1);
     let run;
     try {
       run = await drive(kind, `${sim.url}/v1/chat/completions`, plan.map((p) => ({ ...p, id: `${kind}-${p.id}` })));

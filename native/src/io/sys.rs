@@ -139,16 +139,6 @@ pub fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>
     Ok((n as usize, stamp))
 }
 
-/// Looks at what the socket holds without taking it (0: the peer closed).
-pub fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), libc::MSG_PEEK) };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
-}
-
 /// Writes what the socket takes now (never raises SIGPIPE).
 pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     let n = unsafe { libc::send(fd, bytes.as_ptr() as *const libc::c_void, bytes.len(), libc::MSG_NOSIGNAL) };
@@ -224,6 +214,26 @@ pub fn timerfd_at(fd: RawFd, at_ns: i64) {
 /// Lets this thread's timers fire at their instant instead of up to 50 us late (timer slack).
 pub fn precise_timers() {
     unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
+}
+
+/// Asks the scheduler (Linux 6.12+, EEVDF) for a short time slice for this thread, so that
+/// waking up it preempts a busy JavaScript thread on the same core instead of waiting for
+/// that thread's slice to end. Unprivileged; older kernels ignore it.
+pub fn short_slice() {
+    #[repr(C)]
+    struct SchedAttr {
+        size: u32,
+        policy: u32,
+        flags: u64,
+        nice: i32,
+        priority: u32,
+        runtime: u64,
+        deadline: u64,
+        period: u64,
+    }
+    // The shortest slice the kernel grants (0.1 ms); for SCHED_OTHER, sched_runtime is the slice.
+    let attr = SchedAttr { size: size_of::<SchedAttr>() as u32, policy: libc::SCHED_OTHER as u32, flags: 0, nice: 0, priority: 0, runtime: 100_000, deadline: 0, period: 0 };
+    unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0) };
 }
 
 /// The errno name the JS transport's error kinds are keyed by.
