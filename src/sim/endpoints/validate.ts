@@ -61,19 +61,18 @@ function blockIds(m: Json, type: 'tool_use' | 'tool_result'): string[] {
  */
 function checkToolPairing(messages: Json[]): void {
   messages.forEach((m, i) => {
-    const results = blockIds(m, 'tool_result');
     const asked = i > 0 ? blockIds(messages[i - 1], 'tool_use') : [];
-    const stray = results.find((id) => !asked.includes(id));
+    const stray = blockIds(m, 'tool_result').find((id) => !asked.includes(id));
     if (stray !== undefined) {
       throw bad(`messages[${i}].content`, `unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
     }
-    const calls = blockIds(m, 'tool_use');
-    if (calls.length && i + 1 < messages.length) {
-      const answered = blockIds(messages[i + 1], 'tool_result');
-      const open = calls.find((id) => !answered.includes(id));
-      if (open !== undefined) {
-        throw bad(`messages[${i + 1}].content`, `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`);
-      }
+  });
+  messages.forEach((m, i) => {
+    if (i + 1 === messages.length) return;
+    const answered = blockIds(messages[i + 1], 'tool_result');
+    const open = blockIds(m, 'tool_use').find((id) => !answered.includes(id));
+    if (open !== undefined) {
+      throw bad(`messages[${i + 1}].content`, `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`);
     }
   });
 }
