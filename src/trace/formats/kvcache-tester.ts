@@ -15,6 +15,7 @@
 // ids in different traces (different content) do not look shared.
 
 import { optionalEndpoint } from '../endpoint-field';
+import { checkRowKind } from './kvcache-row-kind';
 import { TraceError } from '../errors';
 import type { Turn } from '../model';
 import type { ReadContext, SessionHead, TurnRecord } from '../records';
@@ -80,6 +81,7 @@ function requestTurn(r: Obj, path: string, w: Where, baseMs: number, prev: { t: 
   if (typeof r.model === 'string') turn.model = r.model;
   if (typeof r.stop === 'string' && r.stop !== '') turn.stop = r.stop;
   const inputTypes = stringList(r, 'input_types', path, w);
+  checkRowKind(r, path, w);
   if (inputTypes) turn.inputTypes = inputTypes;
   const outputTypes = stringList(r, 'output_types', path, w);
   if (outputTypes) turn.outputTypes = outputTypes;
