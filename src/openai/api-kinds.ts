@@ -4,9 +4,10 @@
 // recognised by their whole serialisation as vLLM writes it (vllm/entrypoints/anthropic/serving.py
 // via model_dump_json(exclude_unset=True), serving.py:1066-1131; responses/api_router.py:34-45):
 // a fixed head, a non-empty string, a fixed tail, byte for byte, checked by one anchored regex
-// per shape (irregexp's native matcher is ~10x cheaper here than walking the bytes in JS). Anything else (usage, stop, errors, other shapes, a cut event) goes to the
-// JSON path, so the result is the same as parsing (test/unit/openai-api-kinds.test.ts, which
-// also cuts vLLM's events at every byte).
+// per shape (irregexp's native matcher is ~10x cheaper here than walking the bytes in JS:
+// scripts/bench/api-parse.ts). Anything else (usage, stop, errors, other shapes, a cut event)
+// goes to the JSON path, so the result is the same as parsing (test/unit/openai-api-kinds.test.ts,
+// which also cuts vLLM's events at every byte).
 
 import { CHUNK, NEEDS_JS_PARSE } from './chunk-kinds';
 import { classifyChunk } from './classify';
