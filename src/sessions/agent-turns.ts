@@ -42,16 +42,8 @@ const WORK_TOOLS = TOOLS.slice(1);
 
 /** Whitespace-separated words: what the simulator counts as tokens (one vocabulary word each). */
 export function countWords(text: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    if (/\s/.test(text[i])) inWord = false;
-    else if (!inWord) {
-      inWord = true;
-      n++;
-    }
-  }
-  return n;
+  const t = text.trim();
+  return t === '' ? 0 : t.split(/\s+/).length;
 }
 
 /** A cursor over a text of words separated by single spaces (the hash-block prompts). */
