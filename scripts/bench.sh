@@ -10,6 +10,7 @@ if [[ "${1:-}" == "--quick" ]]; then quick=(--quick); sim_args=(--seconds 3); fi
 npx tsx scripts/bench/startup.ts
 npx tsx scripts/bench/engine.ts "${quick[@]}"
 npx tsx scripts/bench/transports.ts "${quick[@]}"
+npx tsx scripts/bench/api-parse.ts "${quick[@]}"
 npx tsx scripts/bench/sim.ts "${sim_args[@]}"
 npx tsx scripts/bench/trace.ts "${quick[@]}"
 npx tsx scripts/bench/report.ts "${quick[@]}"

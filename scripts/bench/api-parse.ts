@@ -2,7 +2,8 @@
 // produces it, folded by measureExchange the way the engine's transport hands it over (chat with
 // the kinds its API's classifier gives, so plain token events skip JSON.parse: classify.ts for
 // chat, api-kinds.ts for Messages and Responses). Prints µs per response and per event.
-// The classification itself runs in the transport as events arrive and is timed apart.
+// The classification itself runs in the transport as events arrive and is timed apart, beside
+// the baseline it replaces: JSON.parse of every event.
 // `--quick`: fewer rounds.
 
 import { classifyChunk } from '../../src/openai/classify';
@@ -47,5 +48,15 @@ for (const api of ['chat', 'messages', 'responses'] as const) {
   const t1 = process.hrtime.bigint();
   for (let i = 0; i < ROUNDS; i++) for (const d of data) api === 'chat' ? classifyChunk(d) : classifyApiEvent(api, d);
   const cls = Number(process.hrtime.bigint() - t1) / 1000 / ROUNDS;
-  console.log(`  ${api.padEnd(10)} ${String(data.length).padStart(5)} events  measure ${us.toFixed(0).padStart(5)} µs/response  classify ${cls.toFixed(0).padStart(5)} µs/response  (${((us + cls) / data.length).toFixed(3)} µs/event)`);
+  // The baseline the classifier must beat: JSON.parse of every event (what a parser without it does).
+  const json = data.filter((d) => d !== '[DONE]');
+  let sink = 0;
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < ROUNDS; i++) for (const d of json) sink += (JSON.parse(d) as object) ? 1 : 0;
+  const parse = Number(process.hrtime.bigint() - t2) / 1000 / ROUNDS;
+  if (sink !== ROUNDS * json.length) throw new Error('parse baseline');
+  const fast = data.filter((_, i) => !(kinds[i] & CHUNK.parseInJs)).length;
+  const perEvent = (v: number) => (v / data.length).toFixed(3);
+  console.log(`  ${api.padEnd(10)} ${String(data.length).padStart(5)} events (${fast} without JSON.parse)  classify ${perEvent(cls)} µs/event  ` +
+    `JSON.parse every event ${perEvent(parse)} µs/event (${(parse / cls).toFixed(1)}x)  classify + measure ${perEvent(cls + us)} µs/event  (measure ${us.toFixed(0)} µs/response)`);
 }

@@ -2,44 +2,57 @@
 // chat chunks: the plain token events (a text or thinking delta of Messages, a text or reasoning
 // delta of Responses) are by far the most common and only their arrival time matters. They are
 // recognised by their whole serialisation as vLLM writes it (vllm/entrypoints/anthropic/serving.py
-// via model_dump_json; responses/api_router.py:34-45): a fixed head, a non-empty string, a fixed
-// tail. Anything else (usage, stop, errors, other shapes, a cut event) goes to the JSON path, so
-// the result is the same as parsing (test/unit/openai-api-kinds.test.ts).
+// via model_dump_json(exclude_unset=True), serving.py:1066-1131; responses/api_router.py:34-45):
+// a fixed head, a non-empty string, a fixed tail, byte for byte, checked by one anchored regex
+// per shape (irregexp's native matcher is ~10x cheaper here than walking the bytes in JS:
+// scripts/bench/api-parse.ts). Anything else (usage, stop, errors, other shapes, a cut event)
+// goes to the JSON path, so the result is the same as parsing (test/unit/openai-api-kinds.test.ts,
+// which also cuts vLLM's events at every byte).
 
 import { CHUNK, NEEDS_JS_PARSE } from './chunk-kinds';
 import { classifyChunk } from './classify';
 import type { Endpoint } from '../config/replay';
 
-const MESSAGES_TEXT = '{"type":"content_block_delta","delta":{"type":"text_delta","text":"';
-const MESSAGES_THINKING = '{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"';
-/** The end of a Messages delta event: the string closes, then the block index. */
-const MESSAGES_TAIL = /"},"index":\d+}$/;
+/**
+ * A non-empty JSON string's content: characters other than a quote or a backslash, or an escape.
+ * In JSON text a quote inside a string is always escaped, so the string ends at the first
+ * unescaped quote and the fixed text after it is all the event can hold.
+ */
+const STRING = String.raw`(?:[^"\\]|\\.)+`;
 
-/** Responses deltas: `{"output_index":N,"item_id":"...","content_index":N,"delta":"...",...,"type":"<type>"}` (our simulator) or vLLM's field order; the type closes the object. */
-const RESPONSES_TEXT_TAIL = '"type":"response.output_text.delta"}';
-const RESPONSES_REASONING_TAIL = '"type":"response.reasoning_text.delta"}';
-/** A non-empty delta string followed by plain fields only (no nested objects that could hold another "delta"). */
-const RESPONSES_DELTA = /"delta":"(?!")(?:[^"\\]|\\.)*"(?:,"(?:logprobs|sequence_number|obfuscation|item_id|output_index|content_index)":(?:\[\]|\d+|"[A-Za-z0-9_-]*"))*,"type":"response\.(?:output_text|reasoning_text)\.delta"}$/;
+/** Whole-event patterns (anchored, so irregexp checks every byte in one native pass). */
+function exact(head: string, tail: string): RegExp {
+  return new RegExp(`^${head}"${STRING}"${tail}$`);
+}
+
+/**
+ * Messages deltas as vLLM 0.34 writes them: AnthropicStreamEvent(type, delta, index) through
+ * `model_dump_json(exclude_unset=True)` (anthropic/protocol.py:401-438, serving.py:1066-1131):
+ *   {"type":"content_block_delta","delta":{"type":"text_delta","text":"<text>"},"index":1}
+ */
+const MESSAGES_TEXT = exact(String.raw`\{"type":"content_block_delta","delta":\{"type":"text_delta","text":`, String.raw`\},"index":\d+\}`);
+const MESSAGES_THINKING = exact(String.raw`\{"type":"content_block_delta","delta":\{"type":"thinking_delta","thinking":`, String.raw`\},"index":\d+\}`);
+
+/**
+ * Responses deltas as vLLM 0.34 writes them: openai-python's ResponseTextDeltaEvent and
+ * ResponseReasoningTextDeltaEvent (fields in declaration order) through
+ * `model_dump_json(indent=None, by_alias=True)` (responses/api_router.py:34-45; built in
+ * streaming_events.py:190-200, 238-245, 903-912):
+ *   {"content_index":0,"delta":"<text>","item_id":"msg_…","logprobs":[],"output_index":0,"sequence_number":7,"type":"response.output_text.delta"}
+ *   {"content_index":0,"delta":"<text>","item_id":"rs_…","output_index":0,"sequence_number":3,"type":"response.reasoning_text.delta"}
+ * Other field orders (other servers, later openai-python fields) take the JSON path.
+ */
+const RESPONSES_TEXT = exact(String.raw`\{"content_index":\d+,"delta":`, String.raw`,"item_id":"[\w-]+","logprobs":\[\],"output_index":\d+,"sequence_number":\d+,"type":"response\.output_text\.delta"\}`);
+const RESPONSES_REASONING = exact(String.raw`\{"content_index":\d+,"delta":`, String.raw`,"item_id":"[\w-]+","output_index":\d+,"sequence_number":\d+,"type":"response\.reasoning_text\.delta"\}`);
 
 function messagesKind(d: string): number {
-  const thinking = d.startsWith(MESSAGES_THINKING);
-  if (!thinking && !d.startsWith(MESSAGES_TEXT)) return CHUNK.parseInJs;
-  const head = thinking ? MESSAGES_THINKING.length : MESSAGES_TEXT.length;
-  // Non-empty text, whole event, and no further key hiding inside (a string has no unescaped quote).
-  if (d.charCodeAt(head) === 34 /* " */ || !MESSAGES_TAIL.test(d)) return CHUNK.parseInJs;
-  const body = d.slice(head, d.lastIndexOf('"},"index":'));
-  // The string's content: no unescaped quote inside, and its closing quote not escaped.
-  if (/(^|[^\\])(\\\\)*"/.test(body) || /(^|[^\\])\\(\\\\)*$/.test(body)) return CHUNK.parseInJs;
-  return thinking ? CHUNK.token | CHUNK.reasoning : CHUNK.token;
+  if (MESSAGES_TEXT.test(d)) return CHUNK.token;
+  return MESSAGES_THINKING.test(d) ? CHUNK.token | CHUNK.reasoning : CHUNK.parseInJs;
 }
 
 function responsesKind(d: string): number {
-  const text = d.endsWith(RESPONSES_TEXT_TAIL);
-  if (!text && !d.endsWith(RESPONSES_REASONING_TAIL)) return CHUNK.parseInJs;
-  if (d.charCodeAt(0) !== 123 || !RESPONSES_DELTA.test(d)) return CHUNK.parseInJs;
-  // Exactly one "delta" key and one "type" key: nothing else could redefine them.
-  if (d.indexOf('"delta":') !== d.lastIndexOf('"delta":') || d.indexOf('"type":') !== d.lastIndexOf('"type":')) return CHUNK.parseInJs;
-  return text ? CHUNK.token : CHUNK.token | CHUNK.reasoning;
+  if (RESPONSES_TEXT.test(d)) return CHUNK.token;
+  return RESPONSES_REASONING.test(d) ? CHUNK.token | CHUNK.reasoning : CHUNK.parseInJs;
 }
 
 /** Kind flags of one event's data on `api`: plain token events of Messages/Responses, else the JSON path. */

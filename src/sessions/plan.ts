@@ -42,6 +42,10 @@ export interface PlannedTurn {
   model?: string;
   /** Source line, for messages. */
   line?: number;
+  /** Recorded turn contents (kv-cache-tester): what the client added, what the reply held, why it stopped. */
+  inputTypes?: string[];
+  outputTypes?: string[];
+  stop?: string;
   wait: TurnWait;
   /** Agents this turn waits for (they must have completed before it is sent). */
   joins: number[];
@@ -65,6 +69,9 @@ export interface PlannedAgent {
   accumulates: boolean;
   /** System + tool tokens opening every request (kv-cache-tester), when known: the warm-prefix candidate. */
   prefixTokens?: number;
+  /** Its two parts, when recorded: the system prompt and the tool definitions. */
+  systemTokens?: number;
+  toolTokens?: number;
   turns: PlannedTurn[];
 }
 
@@ -236,6 +243,9 @@ function planAgent(node: Node, parentIndex: number, rule: JoinRule, o: PlanOptio
     if (t.appendBlocks) pt.appendBlocks = t.appendBlocks;
     if (t.model !== undefined) pt.model = t.model;
     if (t.line !== undefined) pt.line = t.line;
+    if (t.inputTypes) pt.inputTypes = t.inputTypes;
+    if (t.outputTypes) pt.outputTypes = t.outputTypes;
+    if (t.stop !== undefined) pt.stop = t.stop;
     return pt;
   });
   const agent: PlannedAgent = {
@@ -249,6 +259,8 @@ function planAgent(node: Node, parentIndex: number, rule: JoinRule, o: PlanOptio
   };
   if (s.label !== undefined) agent.label = s.label;
   if (s.prefixTokens !== undefined) agent.prefixTokens = s.prefixTokens;
+  if (s.systemTokens !== undefined) agent.systemTokens = s.systemTokens;
+  if (s.toolTokens !== undefined) agent.toolTokens = s.toolTokens;
   return agent;
 }
 

@@ -21,6 +21,7 @@ import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
 import { appendedTokens, Conversation, replyContent } from './history';
+import { AgentTurns, isRecordedAgent } from './agent-turns';
 import { responseIdOf } from '../openai/responses/events';
 import { decodeTps, eligibleTokens, SessionTally, type TurnResult } from './formulas';
 import { debugLine } from './debug';
@@ -94,12 +95,14 @@ interface AgentEnd {
 class AgentPrompts {
   private readonly blocks?: BlockPrompt;
   private readonly convo?: Conversation;
+  /** Messages / Responses: a recorded agent's tool turns (src/sessions/agent-turns.ts). */
+  private readonly agentTurns?: AgentTurns;
   /** --responses-state server: the server keeps each response, a turn sends only what is new. */
   private readonly serverState: boolean;
   /** The last stored response and how many messages of the conversation the server holds with it. */
   private previous?: { id: string; held: number };
 
-  constructor(ctx: RunnerContext, group: SessionGroup, agent: PlannedAgent, salt: string) {
+  constructor(ctx: RunnerContext, group: SessionGroup, agent: PlannedAgent, index: number, salt: string) {
     const cfg = ctx.cfg;
     const model = agent.turns[0]?.model;
     const warm = warmSalt(cfg.salt, model);
@@ -109,10 +112,18 @@ class AgentPrompts {
       this.convo = new Conversation({ vocab: ctx.vocab, blockSize: group.blockSize, sessionSalt: salt, warmSalt: warm, warmTokens: warmBlocks * group.blockSize });
     } else {
       this.blocks = new BlockPrompt({ vocab: ctx.vocab, blockSize: group.blockSize, sessionSalt: salt, warmSalt: warm, warmBlocks, warmCache: ctx.warmCache });
+      if ((cfg.endpoint === 'messages' || cfg.endpoint === 'responses') && isRecordedAgent(agent)) {
+        this.agentTurns = new AgentTurns(agent, { api: cfg.endpoint, serverState: this.serverState, tag: `a${index}` });
+      }
     }
   }
 
-  body(ctx: RunnerContext, turn: PlannedTurn, prev: PlannedTurn | undefined, key: string): Record<string, unknown> {
+  /** The next body depends on the reply (a growing conversation, or a stored response to continue). */
+  get needsReply(): boolean {
+    return !!this.convo || (!!this.agentTurns && this.serverState);
+  }
+
+  body(ctx: RunnerContext, i: number, turn: PlannedTurn, prev: PlannedTurn | undefined, key: string): Record<string, unknown> {
     const cfg = ctx.cfg;
     const common = {
       endpoint: cfg.endpoint, model: ctx.model, stream: cfg.stream, ignoreEos: cfg.ignoreEos,
@@ -120,6 +131,14 @@ class AgentPrompts {
     };
     // The chat template's tokens (TEMPLATE) come off the end, so the server counts the recorded length.
     const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);
+    if (this.agentTurns) {
+      const t = this.agentTurns;
+      const r = t.request(i, tokens, this.blocks!.next(turn.keep, turn.add, t.textWords(i, tokens), key));
+      const body = buildBody({ ...common, prompt: '', messages: r.messages, system: r.system || undefined, tools: r.tools.length ? r.tools : undefined });
+      if (this.serverState) body.store = true;
+      if (r.previousResponseId !== undefined) body.previous_response_id = r.previousResponseId;
+      return body;
+    }
     if (this.blocks) return buildBody({ ...common, prompt: this.blocks.next(turn.keep, turn.add, tokens, key) });
     const messages = this.convo!.ask(appendedTokens(turn, prev), turn.appendBlocks, key);
     if (this.serverState) {
@@ -136,6 +155,10 @@ class AgentPrompts {
 
   /** Accumulating agents keep the reply for the next turn's history. */
   reply(x: Exchange, o: RequestOutcome, turn: PlannedTurn, key: string, api: Endpoint): void {
+    if (this.agentTurns) {
+      this.agentTurns.reply(o.ok ? responseIdOf(x.data, x.body) : undefined, o.ok ? replyContent(x.data, x.body, api) : undefined);
+      return;
+    }
     if (!this.convo) return;
     this.convo.answer(o.ok ? replyContent(x.data, x.body, api) : undefined, turn.outputTokens, `${key}:reply`);
     if (this.serverState) {
@@ -195,7 +218,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
    * transport: a turn waiting on a saturated server holds its record, not its prompt (only
    * DEBUG_BODIES keeps the request, to log it).
    */
-  async function send(a: number, i: number, built: { body?: Record<string, unknown> }, sendAt: number, whileInFlight: () => void): Promise<{ x: Exchange; o: RequestOutcome; requestId: string } | undefined> {
+  async function send(a: number, i: number, built: { body?: Record<string, unknown> }, sendAt: number, keepEvents: boolean, whileInFlight: () => void): Promise<{ x: Exchange; o: RequestOutcome; requestId: string } | undefined> {
     const requestId = `${cfg.runId}-s${draw}-a${a}-t${i}`;
     const headers = headersFor(cfg, requestId);
     let payload: string | undefined = JSON.stringify(built.body);
@@ -203,7 +226,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
     built.body = undefined;
     if (sendAt > io.nowUnixMs() && !(await io.waitUntil(sendAt))) return undefined;
     ctx.onSend?.();
-    const pending = io.send({ url, body: payload, headers, keepEvents: group.agents[a].accumulates || ctx.debug !== undefined });
+    const pending = io.send({ url, body: payload, headers, keepEvents: keepEvents || ctx.debug !== undefined });
     payload = undefined;
     whileInFlight();
     const x = await pending;
@@ -225,14 +248,14 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
   /** Runs agent `a` from `startMs` (undefined for the root: when its first prompt is ready). */
   async function runAgent(a: number, startAt: number | undefined, spawnedBy: Times | undefined): Promise<AgentEnd> {
     const agent = group.agents[a];
-    const prompts = new AgentPrompts(ctx, group, agent, salt);
+    const prompts = new AgentPrompts(ctx, group, agent, a, salt);
     const ends = new Map<number, AgentEnd>();
     let startMs = startAt ?? 0;
     let prev: Times | undefined;
     let prevResult: TurnResult | undefined;
     const last = agent.turns.length - 1;
     const keyOf = (i: number) => `${salt}:${group.id}:${a}:${i}`;
-    const bodyOf = (i: number) => prompts.body(ctx, agent.turns[i], i > 0 ? agent.turns[i - 1] : undefined, keyOf(i));
+    const bodyOf = (i: number) => prompts.body(ctx, i, agent.turns[i], i > 0 ? agent.turns[i - 1] : undefined, keyOf(i));
     let nextBody: Record<string, unknown> | undefined;
     for (let i = 0; i <= last && !aborted; i++) {
       const turn = agent.turns[i];
@@ -254,8 +277,8 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       if (aborted) break;
       const anchor = anchorTimes(turn.wait, startMs, prev, spawnedBy, ends);
       const at = sendAtMs(turn.wait, anchor, Math.max(ready, anchor.endMs), ctx.timing);
-      const r = await send(a, i, built, at, () => {
-        if (!agent.accumulates && i < last) nextBody = bodyOf(i + 1);
+      const r = await send(a, i, built, at, prompts.needsReply, () => {
+        if (!prompts.needsReply && i < last) nextBody = bodyOf(i + 1);
       });
       if (!r) {
         aborted = true;

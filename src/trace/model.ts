@@ -45,6 +45,10 @@ export interface Turn {
   payload?: Record<string, unknown>;
   /** Recorded stop reason (kv-cache-tester `stop`), for reports. */
   stop?: string;
+  /** What the client added this turn (kv-cache-tester `input_types`: text, tool_result, ...). */
+  inputTypes?: string[];
+  /** What the reply held (kv-cache-tester `output_types`: text, thinking, tool_use). */
+  outputTypes?: string[];
   /** 1-based line (or record) number in the source file, for error messages. */
   line?: number;
   /** The API the row went to, when the trace says (per-row `endpoint`); else the run's --endpoint. */
@@ -65,6 +69,9 @@ export interface Session {
    * (kv-cache-tester `system_tokens` + `tool_tokens`): shared across sessions in production.
    */
   prefixTokens?: number;
+  /** The two parts of prefixTokens, when the trace gives them (kv-cache-tester). */
+  systemTokens?: number;
+  toolTokens?: number;
   /**
    * True when each turn appends to one growing conversation (AIPerf sessions, trie, ShareGPT):
    * a turn's `messages`/`appendTokens`/`appendBlocks` hold only what it adds, and the replay sends

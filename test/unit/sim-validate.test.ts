@@ -111,3 +111,30 @@ describe('request validation', () => {
     expect(JSON.parse(errorBody(503, 'busy'))).toEqual({ error: { message: 'busy', type: 'ServiceUnavailableError', param: null, code: 503 } });
   });
 });
+
+describe('tool call pairing (Messages as Anthropic checks it, Responses as vLLM does)', () => {
+  const use = (id: string) => ({ type: 'tool_use', id, name: 'Bash', input: { command: 'ls -l' } });
+  const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'a b c' });
+  const messages = (msgs: unknown[]) => validateRequest('/v1/messages', { max_tokens: 4, messages: msgs }, ctx);
+  const responses = (input: unknown[]) => validateRequest('/v1/responses', { input }, ctx);
+
+  it('accepts results answering the calls just before them, and counts their words', () => {
+    const s = messages([{ role: 'user', content: 'x' }, { role: 'assistant', content: [use('t1'), use('t2')] }, { role: 'user', content: [result('t1'), result('t2')] }]);
+    expect(s.promptTokens).toBe(1 + 2 * 2 + 2 * 3);
+    expect(responses([{ role: 'user', content: 'x' }, { type: 'function_call', call_id: 'c1', name: 'Bash', arguments: '{"a":"b c"}' }, { type: 'function_call_output', call_id: 'c1', output: 'd e f' }]).promptTokens).toBe(6);
+  });
+
+  it('answers 400 naming the stray or unanswered id', () => {
+    const stray = err(() => messages([{ role: 'user', content: 'x' }, { role: 'assistant', content: [use('t1')] }, { role: 'user', content: [result('t9')] }]));
+    expect(stray.status).toBe(400);
+    expect(stray.message).toContain('messages[2].content: unexpected `tool_use_id` found in `tool_result` blocks: t9');
+    // A result whose call is two messages back is not paired either.
+    expect(err(() => messages([{ role: 'assistant', content: [use('t1')] }, { role: 'user', content: [result('t1')] }, { role: 'assistant', content: 'ok' }, { role: 'user', content: [result('t1')] }])).message).toContain('t1');
+    const open = err(() => messages([{ role: 'user', content: 'x' }, { role: 'assistant', content: [use('t1'), use('t2')] }, { role: 'user', content: [result('t1')] }]));
+    expect(open.message).toContain('`tool_use` ids were found without `tool_result` blocks immediately after: t2');
+    // A trailing assistant message may end in calls (nothing answers them yet).
+    expect(messages([{ role: 'user', content: 'x' }, { role: 'assistant', content: [use('t1')] }]).promptTokens).toBe(3);
+    const r = err(() => responses([{ role: 'user', content: 'x' }, { type: 'function_call_output', call_id: 'c1', output: 'd' }]));
+    expect([r.status, r.message]).toEqual([400, 'input: No call message found for c1']);
+  });
+});

@@ -120,9 +120,12 @@ export class ResponsesBodies implements StreamBodies {
     const open = this.item === kind ? '' : this.openItem(kind);
     const delta = this.piece(i, total, count, kind);
     this.text += delta;
-    const at = { output_index: this.outputIndex, item_id: this.itemId };
-    const type = kind === 'reasoning' ? 'response.reasoning_text.delta' : kind === 'message' ? 'response.output_text.delta' : 'response.function_call_arguments.delta';
-    return open + this.event(type, kind === 'function_call' ? { ...at, delta } : kind === 'message' ? { ...at, content_index: 0, delta, logprobs: [] } : { ...at, content_index: 0, delta });
+    // Fields in vLLM's order: openai-python's delta event models, declaration order (model_dump_json).
+    const item_id = this.itemId;
+    const output_index = this.outputIndex;
+    if (kind === 'function_call') return open + this.event('response.function_call_arguments.delta', { delta, item_id, output_index });
+    if (kind === 'message') return open + this.event('response.output_text.delta', { content_index: 0, delta, item_id, logprobs: [], output_index });
+    return open + this.event('response.reasoning_text.delta', { content_index: 0, delta, item_id, output_index });
   }
 
   /** The API's own events end the stream: no separate finish chunk. */

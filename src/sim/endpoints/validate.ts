@@ -44,6 +44,39 @@ function toolsMessage(tools: Json): ChatLike[] {
   return tools.length ? [{ role: 'system', content: JSON.stringify(tools) }] : [];
 }
 
+/** Ids of the blocks of `type` in a message's content (tool_use: `id`, tool_result: `tool_use_id`). */
+function blockIds(m: Json, type: 'tool_use' | 'tool_result'): string[] {
+  if (!isObj(m) || !Array.isArray(m.content)) return [];
+  const key = type === 'tool_use' ? 'id' : 'tool_use_id';
+  return m.content.filter((b): b is Record<string, Json> => isObj(b) && b.type === type).map((b) => String(b[key]));
+}
+
+/**
+ * Tool calls and their results must pair up as Anthropic's API requires: every tool_result
+ * answers a tool_use of the assistant message just before it, and every tool_use is answered by
+ * the next message (a trailing assistant message may end in tool calls). vLLM 0.34 does not
+ * check (vllm/entrypoints/anthropic/serving.py:646-690 turns each tool_result into a `tool`
+ * message with `tool_call_id: block.tool_use_id or ""`, matched or not); the simulator answers
+ * 400 as Anthropic does, so a client that breaks the pairing fails here, not on a hosted API.
+ */
+function checkToolPairing(messages: Json[]): void {
+  messages.forEach((m, i) => {
+    const asked = i > 0 ? blockIds(messages[i - 1], 'tool_use') : [];
+    const stray = blockIds(m, 'tool_result').find((id) => !asked.includes(id));
+    if (stray !== undefined) {
+      throw bad(`messages[${i}].content`, `unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
+    }
+  });
+  messages.forEach((m, i) => {
+    if (i + 1 === messages.length) return;
+    const answered = blockIds(messages[i + 1], 'tool_result');
+    const open = blockIds(m, 'tool_use').find((id) => !answered.includes(id));
+    if (open !== undefined) {
+      throw bad(`messages[${i + 1}].content`, `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`);
+    }
+  });
+}
+
 function messagesConversation(body: Record<string, Json>): ChatLike[] {
   const out: ChatLike[] = [];
   if (body.system !== undefined && body.system !== null) out.push({ role: 'system', content: textParts(body.system, 'system', blockText) });
@@ -54,6 +87,7 @@ function messagesConversation(body: Record<string, Json>): ChatLike[] {
     if (!isObj(m) || (m.role !== 'user' && m.role !== 'assistant')) throw bad(`messages[${i}].role`, 'expected "user" or "assistant"');
     out.push({ role: m.role, content: textParts(m.content, `messages[${i}].content`, blockText) });
   });
+  checkToolPairing(body.messages);
   return out;
 }
 
@@ -79,9 +113,15 @@ function responsesConversation(body: Record<string, Json>): ChatLike[] {
   }
   if (!Array.isArray(input)) throw bad('input', input === undefined ? 'field required' : 'expected a string or an array of input items');
   if (input.length === 0) throw bad('input', 'must not be empty');
+  // A function_call_output answers a function_call earlier in the input (previous response
+  // included), as vLLM 0.34 checks it (vllm/entrypoints/openai/responses/harmony.py:184-197,
+  // "No call message found for {call_id}", a 400 naming `input`).
+  const calls = new Set<string>();
   input.forEach((item, i) => {
     const at = `input[${i}]`;
     if (!isObj(item)) throw bad(at, 'expected an input item object');
+    if (item.type === 'function_call') calls.add(String(item.call_id));
+    if (item.type === 'function_call_output' && !calls.has(String(item.call_id))) throw bad('input', `No call message found for ${String(item.call_id)}`);
     if (item.type === 'function_call') out.push({ role: 'assistant', content: typeof item.arguments === 'string' ? item.arguments : '' });
     else if (item.type === 'function_call_output') out.push({ role: 'tool', content: typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '') });
     else if (item.type === 'reasoning') return;

@@ -63,6 +63,8 @@ function parseInput(row: Record<string, unknown>, ctx: RowContext, read: ReadCon
   const turn: Turn = { inputTokens: 0, outputTokens, line: ctx.line };
   const extra = optionalObject(row, 'extra', ctx);
   if (extra) turn.extra = extra;
+  // AIPerf's rows record no endpoint (MooncakeTrace in ai-dynamo/aiperf dataset/loader/models.py
+  // has none; its --endpoint-type applies to the whole run): `endpoint` is this project's field.
   const endpoint = optionalEndpoint(row, ctx);
   if (endpoint) turn.endpoint = endpoint;
   if (mode === 'input_length') {

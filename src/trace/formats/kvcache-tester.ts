@@ -15,6 +15,7 @@
 // ids in different traces (different content) do not look shared.
 
 import { optionalEndpoint } from '../endpoint-field';
+import { checkRowKind } from './kvcache-row-kind';
 import { TraceError } from '../errors';
 import type { Turn } from '../model';
 import type { ReadContext, SessionHead, TurnRecord } from '../records';
@@ -56,6 +57,13 @@ function hashIds(o: Obj, path: string, w: Where, shift: number): number[] | unde
   });
 }
 
+function stringList(o: Obj, key: string, path: string, w: Where): string[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TraceError(w.file, w.line, `${path}.${key}`, `must be an array of strings, got ${JSON.stringify(v)}`);
+  return v as string[];
+}
+
 function requestList(o: Obj, path: string, w: Where): Obj[] {
   const v = o.requests;
   if (!Array.isArray(v)) throw new TraceError(w.file, w.line, `${path}.requests`, 'must be an array');
@@ -72,6 +80,11 @@ function requestTurn(r: Obj, path: string, w: Where, baseMs: number, prev: { t: 
   if (blocks) turn.blocks = blocks;
   if (typeof r.model === 'string') turn.model = r.model;
   if (typeof r.stop === 'string' && r.stop !== '') turn.stop = r.stop;
+  const inputTypes = stringList(r, 'input_types', path, w);
+  checkRowKind(r, path, w);
+  if (inputTypes) turn.inputTypes = inputTypes;
+  const outputTypes = stringList(r, 'output_types', path, w);
+  if (outputTypes) turn.outputTypes = outputTypes;
   const endpoint = optionalEndpoint(r, w);
   if (endpoint) turn.endpoint = endpoint;
   const think = num(r, 'think_time', path, w, false);
@@ -91,6 +104,8 @@ function withPrefixTokens(head: SessionHead, o: Obj): SessionHead {
   const s = o.system_tokens;
   const t = o.tool_tokens;
   if (typeof s === 'number' || typeof t === 'number') head.prefixTokens = (typeof s === 'number' ? s : 0) + (typeof t === 'number' ? t : 0);
+  if (typeof s === 'number') head.systemTokens = s;
+  if (typeof t === 'number') head.toolTokens = t;
   return head;
 }
 
