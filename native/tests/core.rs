@@ -71,6 +71,30 @@ fn sends_at_the_due_instant() {
 }
 
 #[test]
+fn requests_handed_over_while_the_thread_sleeps_go_at_their_instants() {
+    // The thread sleeps until the first send; an earlier one wakes it, the last (later than
+    // its sleep) is handed over without waking it and must be picked up at that wake-up. Each
+    // still goes at its instant.
+    let (origin, _) = serve(stream_reply);
+    let (core, rx) = start(opts());
+    core.cmd(Cmd::Reserve(origin.clone(), 3));
+    std::thread::sleep(Duration::from_millis(50));
+    let now = mono_ns();
+    let dues = [now + 80_000_000, now + 40_000_000, now + 160_000_000];
+    for (i, due) in dues.iter().enumerate() {
+        core.cmd(req(i as u32 + 1, &origin, *due));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut got: Vec<_> = (0..3).map(|_| next(&rx)).collect();
+    got.sort_by_key(|o| o.id);
+    for (o, due) in got.iter().zip(dues) {
+        assert_eq!(o.status, 200, "request {}", o.id);
+        let lag_us = (o.start_ns - due) as f64 / 1e3;
+        assert!((0.0..15_000.0).contains(&lag_us), "request {} sent {lag_us} us after its instant", o.id);
+    }
+}
+
+#[test]
 fn refused_connection_is_connect() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = l.local_addr().unwrap().to_string();

@@ -242,6 +242,12 @@ export interface RequestTransport {
   close(): Promise<void>;
 }
 
+/**
+ * How long before its instant a request is handed to a transport that schedules sends: enough
+ * that a JS pause (a collection, a burst of prompt building) does not make the hand-over late.
+ */
+export const HAND_OVER_AHEAD_MS = 20;
+
 /** Sends requests over keep-alive pools; one instance per run (or per worker). */
 export class Transport implements RequestTransport {
   readonly kind = 'js';

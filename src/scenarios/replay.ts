@@ -10,7 +10,7 @@ import type { ReplayConfig } from '../config/replay';
 import type { TimedRequest } from '../schedule/openloop';
 import type { IndexShare } from '../schedule/segments';
 import { runOpenLoop, type OpenLoopItem, type OpenLoopResult } from '../engine/openloop';
-import type { RequestTransport, TransportKind, TransportOptions } from '../engine/transport';
+import { HAND_OVER_AHEAD_MS, type RequestTransport, type TransportKind, type TransportOptions } from '../engine/transport';
 import { createTransport } from '../engine/transport-choice';
 import { RequestClient } from '../engine/scripting/client';
 import { requestRecord, type PreparedRequest } from '../engine/scripting/request';
@@ -45,9 +45,6 @@ export interface ReplayRun {
   /** Each request as it is sent (progress). */
   onSend?: () => void;
 }
-
-/** How long before its instant a request goes to a transport that sends at the instant itself (covers JS pauses). */
-const HAND_OVER_AHEAD_MS = 20;
 
 function* ownedItems(requests: readonly TimedRequest[], share: IndexShare): Generator<Item> {
   for (const i of share.indices(requests.length)) yield { index: i, atMs: requests[i].atMs, r: requests[i] };

@@ -15,8 +15,8 @@ import type { SessionGroup } from '../sessions/plan';
 import { SessionDraw } from '../sessions/draw';
 import { runAtStart, runSession, type RunnerContext, type SessionIo, type TurnReport } from '../sessions/runner';
 import type { IndexShare } from '../schedule/segments';
-import type { RequestTransport } from '../engine/transport';
-import { nowUnixMs } from '../engine/clock';
+import { HAND_OVER_AHEAD_MS, type RequestTransport } from '../engine/transport';
+import { monotonicOf, nowUnixMs } from '../engine/clock';
 import { waitUntilUnix } from '../engine/wait';
 
 export interface SessionsRun {
@@ -46,12 +46,17 @@ export interface SessionsRunResult {
   cutByLimit: boolean;
 }
 
-/** The runner's runtime on the engine: its clock, waits cut by `stop`, the transport. */
+/**
+ * The runner's runtime on the engine: its clock, waits cut by `stop`, the transport. A transport
+ * that sends at the instant itself (the native core) gets each turn HAND_OVER_AHEAD_MS early
+ * with its due time, as the replay's open loop does.
+ */
 export function engineIo(transport: RequestTransport, stop: AbortSignal, abortInFlight: AbortSignal): SessionIo {
   return {
     nowUnixMs,
     waitUntil: (t) => waitUntilUnix(t, stop),
-    send: (req) => transport.send({ ...req, signal: abortInFlight }),
+    send: (req, atUnixMs) => transport.send({ ...req, signal: abortInFlight }, atUnixMs === undefined ? undefined : monotonicOf(atUnixMs)),
+    handOverAheadMs: transport.schedulesSends ? HAND_OVER_AHEAD_MS : 0,
   };
 }
 

@@ -41,8 +41,16 @@ export interface SessionIo {
   nowUnixMs(): number;
   /** Resolves true at `unixMs`; false (at once, or when it happens) if the run is stopping. */
   waitUntil(unixMs: number): Promise<boolean>;
-  /** Sends now; resolves when the response has ended or failed (never rejects). */
-  send(req: SessionRequest): Promise<Exchange>;
+  /**
+   * Sends at `atUnixMs` (now when undefined or past); resolves when the response has ended or
+   * failed (never rejects).
+   */
+  send(req: SessionRequest, atUnixMs?: number): Promise<Exchange>;
+  /**
+   * A runtime that sends at the instant itself takes the request this long before it (JS
+   * pauses then cannot delay the send); 0 or undefined: at the instant.
+   */
+  handOverAheadMs?: number;
 }
 
 /** One finished request, for progress, per-request records and logs. */
@@ -224,9 +232,10 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
     let payload: string | undefined = JSON.stringify(built.body);
     const body = ctx.debug ? built.body : undefined;
     built.body = undefined;
-    if (sendAt > io.nowUnixMs() && !(await io.waitUntil(sendAt))) return undefined;
+    const handOverAt = sendAt - (io.handOverAheadMs ?? 0);
+    if (handOverAt > io.nowUnixMs() && !(await io.waitUntil(handOverAt))) return undefined;
     ctx.onSend?.();
-    const pending = io.send({ url, body: payload, headers, keepEvents: keepEvents || ctx.debug !== undefined });
+    const pending = io.send({ url, body: payload, headers, keepEvents: keepEvents || ctx.debug !== undefined }, sendAt);
     payload = undefined;
     whileInFlight();
     const x = await pending;

@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{fence, AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -85,6 +86,9 @@ pub type ResultSink = Box<dyn FnMut(Vec<Outcome>) + Send>;
 pub struct Core {
     tx: mpsc::Sender<Cmd>,
     wake: Arc<Fd>,
+    /// Until when the I/O thread sleeps (i64::MIN while it is awake): a request handed over
+    /// for later than that is picked up at that wake-up, without waking the thread now.
+    sleep_until: Arc<AtomicI64>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -92,14 +96,26 @@ impl Core {
     pub fn start(o: Options, on_results: ResultSink) -> io::Result<Core> {
         let (tx, rx) = mpsc::channel();
         let wake = Arc::new(sys::eventfd()?);
-        let mut lp = Loop::new(o, rx, wake.clone(), on_results)?;
+        let sleep_until = Arc::new(AtomicI64::new(i64::MIN));
+        let mut lp = Loop::new(o, rx, wake.clone(), sleep_until.clone(), on_results)?;
         let thread = std::thread::Builder::new().name("k6lr-io".into()).spawn(move || lp.run())?;
-        Ok(Core { tx, wake, thread: Some(thread) })
+        Ok(Core { tx, wake, sleep_until, thread: Some(thread) })
     }
 
     pub fn cmd(&self, c: Cmd) {
+        // A send due after the thread's next wake-up needs no wake-up of its own: at 5,000
+        // req/s that was a context switch per request on the engine's core.
+        let needed_at = match &c {
+            Cmd::Send(job) => job.due_ns - MAX_EARLY_NS,
+            _ => i64::MIN,
+        };
         if self.tx.send(c).is_ok() {
-            sys::eventfd_signal(self.wake.0);
+            // Pairs with the thread's fence between publishing sleep_until and its last look
+            // at the channel: either it sees this command or this sees its sleep.
+            fence(Ordering::SeqCst);
+            if needed_at < self.sleep_until.load(Ordering::SeqCst) {
+                sys::eventfd_signal(self.wake.0);
+            }
         }
     }
 
@@ -120,8 +136,15 @@ impl Drop for Core {
 
 const WAKE: u64 = 0;
 const TIMER: u64 = 1;
-/// The thread wakes this long before a due send and spins the rest (timer wake-up jitter).
-const SPIN_NS: i64 = 50_000;
+/// The thread wakes before a due send by how late its timer wake-ups usually are (their median,
+/// within these bounds; ~20-40 us in a VM) and spins the rest. Waking earlier (a fixed 50 us,
+/// or the 90th percentile) cost a spin of that length per request, and on a core shared with
+/// the JS thread made the scheduler treat the thread as a hog whose wake-ups must wait: at
+/// 5,000 req/s the thread then spent half its time spinning and sends came ms late.
+const MIN_EARLY_NS: i64 = 2_000;
+const MAX_EARLY_NS: i64 = 100_000;
+/// Finished requests are handed to JavaScript at most this often (see flush).
+const FLUSH_NS: i64 = 500_000;
 /// Deadlines (timeouts, idle keep-alive) are checked this often.
 const SCAN_NS: i64 = 2_000_000;
 const MAX_BODY: usize = 64 * 1024;
@@ -227,8 +250,12 @@ struct Loop {
     o: Options,
     ep: sys::Epoll,
     wake: Arc<Fd>,
+    sleep_until: Arc<AtomicI64>,
     timer: Fd,
     timer_at: i64,
+    last_flush: i64,
+    /// How late the timer usually wakes the thread for a send (see track_timer_lateness).
+    timer_late_ns: i64,
     rx: mpsc::Receiver<Cmd>,
     conns: HashMap<u64, Conn>,
     next_token: u64,
@@ -263,7 +290,7 @@ fn io_failure(e: &io::Error, what: &str) -> Failure {
 }
 
 impl Loop {
-    fn new(o: Options, rx: mpsc::Receiver<Cmd>, wake: Arc<Fd>, on_results: ResultSink) -> io::Result<Loop> {
+    fn new(o: Options, rx: mpsc::Receiver<Cmd>, wake: Arc<Fd>, sleep_until: Arc<AtomicI64>, on_results: ResultSink) -> io::Result<Loop> {
         let ep = sys::Epoll::new()?;
         let timer = sys::timerfd()?;
         ep.add(wake.0, libc::EPOLLIN as u32, WAKE)?;
@@ -272,8 +299,11 @@ impl Loop {
             o,
             ep,
             wake,
+            sleep_until,
             timer,
             timer_at: 0,
+            timer_late_ns: 30_000,
+            last_flush: 0,
             rx,
             conns: HashMap::new(),
             next_token: 2,
@@ -297,11 +327,15 @@ impl Loop {
         sys::short_slice();
         let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 512];
         while !self.closing {
+            if self.commands() && self.closing {
+                break;
+            }
             let now = sys::mono_ns();
             let busy = !self.conns.is_empty() || self.pools.values().any(|p| !p.waiting.is_empty());
             let scan_at = if busy { self.next_scan.max(now) } else { i64::MAX };
-            let send_at = self.due.peek().map(|r| r.0 .0 - SPIN_NS).unwrap_or(i64::MAX);
-            let wake_at = scan_at.min(send_at);
+            let send_at = self.due.peek().map(|r| r.0 .0 - self.early_ns()).unwrap_or(i64::MAX);
+            let flush_at = if self.results.is_empty() { i64::MAX } else { self.last_flush + FLUSH_NS };
+            let wake_at = scan_at.min(send_at).min(flush_at);
             let timeout = if wake_at <= now {
                 0
             } else {
@@ -309,18 +343,26 @@ impl Loop {
                     sys::timerfd_at(self.timer.0, wake_at);
                     self.timer_at = wake_at;
                 }
+                self.sleep_until.store(wake_at, Ordering::SeqCst);
+                fence(Ordering::SeqCst);
+                if self.commands() {
+                    self.sleep_until.store(i64::MIN, Ordering::SeqCst);
+                    continue;
+                }
                 -1
             };
             let n = self.ep.wait(&mut events, timeout);
+            let woke = sys::mono_ns();
+            self.sleep_until.store(i64::MIN, Ordering::SeqCst);
             self.send_due();
             for ev in &events[..n] {
                 match ev.u64 {
-                    WAKE => {
-                        sys::drain(self.wake.0);
-                        self.commands();
-                    }
+                    WAKE => sys::drain(self.wake.0),
                     TIMER => {
                         sys::drain(self.timer.0);
+                        if self.timer_at == send_at {
+                            self.track_timer_lateness(woke - send_at);
+                        }
                         self.timer_at = 0;
                     }
                     token => self.on_conn_event(token, ev.events),
@@ -332,19 +374,39 @@ impl Loop {
                 self.scan(now);
                 self.next_scan = now + SCAN_NS;
             }
-            self.flush();
+            self.flush(now);
         }
         self.shut_down();
     }
 
-    fn flush(&mut self) {
-        if !self.results.is_empty() {
+    /// Follows the timer's usual lateness (its median, by 1 us steps), so a stall of the
+    /// thread (the core busy elsewhere) does not make every later send spin longer.
+    fn track_timer_lateness(&mut self, late_ns: i64) {
+        let step = if late_ns > self.timer_late_ns { 1_000 } else { -1_000 };
+        self.timer_late_ns = (self.timer_late_ns + step).clamp(0, MAX_EARLY_NS);
+    }
+
+    /// How long before a send the thread wakes: its timer's usual lateness, and a little.
+    fn early_ns(&self) -> i64 {
+        self.timer_late_ns.clamp(MIN_EARLY_NS, MAX_EARLY_NS)
+    }
+
+    /// Hands finished requests over, at most once per FLUSH_NS while they keep coming: each
+    /// hand-over wakes the JS thread, which at thousands of requests a second was a wake-up
+    /// per request on the engine's core. Their times were stamped already; only their
+    /// delivery waits (the first after a pause goes at once).
+    fn flush(&mut self, now: i64) {
+        if !self.results.is_empty() && now >= self.last_flush + FLUSH_NS {
             (self.on_results)(std::mem::take(&mut self.results));
+            self.last_flush = now;
         }
     }
 
-    fn commands(&mut self) {
+    /// Takes the commands handed over; true if there were any.
+    fn commands(&mut self) -> bool {
+        let mut any = false;
         while let Ok(c) = self.rx.try_recv() {
+            any = true;
             match c {
                 Cmd::Send(job) => {
                     let seq = self.next_seq;
@@ -358,12 +420,13 @@ impl Loop {
                 Cmd::Close => self.closing = true,
             }
         }
+        any
     }
 
-    /// Sends every request whose instant has come (spinning the last few µs to it).
+    /// Sends every request whose instant has come, spinning the last of the early wake-up to it.
     fn send_due(&mut self) {
         while let Some(Reverse((due, seq))) = self.due.peek().copied() {
-            if due - SPIN_NS > sys::mono_ns() {
+            if due - self.early_ns() > sys::mono_ns() {
                 break;
             }
             self.due.pop();
@@ -930,7 +993,7 @@ impl Loop {
         for t in tokens {
             self.fail(t, closed());
         }
-        self.flush();
+        self.flush(i64::MAX);
     }
 }
 

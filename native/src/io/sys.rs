@@ -216,9 +216,10 @@ pub fn precise_timers() {
     unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
 }
 
-/// Asks the scheduler (Linux 6.12+, EEVDF) for a short time slice for this thread, so that
-/// waking up it preempts a busy JavaScript thread on the same core instead of waiting for
-/// that thread's slice to end. Unprivileged; older kernels ignore it.
+/// Asks the scheduler (Linux 6.12+, EEVDF) for the shortest time slice for this thread, so that
+/// its wake-up preempts a busy JavaScript thread on the same core instead of waiting for that
+/// thread's slice to end. Unprivileged; older kernels ignore it. (Real-time priority, tried
+/// too, starved the core's softirq thread: packets waited and sends came up to a second late.)
 pub fn short_slice() {
     #[repr(C)]
     struct SchedAttr {
