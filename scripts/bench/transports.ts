@@ -13,7 +13,6 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,7 @@ import { readPcap } from './pcap';
 import { wireExchanges } from './wire';
 import { ensureTcpdump, startCapture } from './procs';
 import { FiguresTable } from './table';
+import { cannedInChild } from './canned-server';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -167,40 +167,6 @@ function mooncakePlan(): Planned[] {
   return rows.map((r, i) => ({ id: `m${i}`, atMs: (r.timestamp - t0) / 10, words: r.input_length, maxTokens: r.output_length }));
 }
 
-/** A minimal server answering every request with one canned 16-token stream (chunked, keep-alive). */
-function cannedServer(): Promise<{ port: number; close: () => void }> {
-  const tok = 'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\n';
-  const events = tok.repeat(16) + 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":{"prompt_tokens":8,"completion_tokens":16}}\n\ndata: [DONE]\n\n';
-  const reply = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${Buffer.byteLength(events).toString(16)}\r\n${events}\r\n0\r\n\r\n`);
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.setNoDelay(true);
-    let carry = '';
-    s.on('data', (d) => {
-      carry += d.toString('latin1');
-      for (;;) {
-        const end = carry.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const m = /content-length: *(\d+)/i.exec(carry.slice(0, end));
-        const total = end + 4 + (m ? Number(m[1]) : 0);
-        if (carry.length < total) return;
-        carry = carry.slice(total);
-        s.write(reply);
-      }
-    });
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: (server.address() as { port: number }).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  })));
-}
-
 async function ceilingSection(): Promise<void> {
   const seconds = quick ? 2 : 4;
   const rates = quick ? [2000, 10_000] : [2000, 5000, 10_000, 15_000];
@@ -224,30 +190,7 @@ async function ceilingSection(): Promise<void> {
   }
 }
 
-/** The canned server in a child process pinned to core 1. */
-async function cannedInChild(): Promise<{ port: number; stop: () => void }> {
-  const { spawn } = await import('node:child_process');
-  const p = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', new URL(import.meta.url).pathname, '--only', 'serve-canned'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    p.stdout!.on('data', (d) => {
-      out += d;
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    p.on('exit', (c) => reject(new Error(`canned server exited ${c}`)));
-  });
-  return { port, stop: () => p.kill('SIGTERM') };
-}
-
-if (values.only === 'serve-canned') {
-  const s = await cannedServer();
-  process.stdout.write(`port ${s.port}\n`);
-  process.on('SIGTERM', () => {
-    s.close();
-    process.exit(0);
-  });
-} else {
+{
   const loads: string[] = [];
   const sections: Array<[string, () => Promise<void>]> = [
     ['streams', () => wireSection(`A. ~256 concurrent streams, real time: ${streamsPlan().length} requests at 50 req/s, 256-word prompts, 300-token answers, sim --preset small on core 1`, ['--preset', 'small', '--max-num-seqs', '512', '--quiet'], streamsPlan(), true)],
