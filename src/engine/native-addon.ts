@@ -5,7 +5,6 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Exchange } from '../openai/outcome';
 
 export interface NativeIoOptions {
   connectMs: number;
@@ -19,20 +18,28 @@ export interface NativeIoOptions {
 }
 
 /**
- * A finished request as the core hands it back: an Exchange (src/openai/outcome.ts) with its
- * send on CLOCK_MONOTONIC (ns) instead of the Unix clock.
+ * Finished requests as the core hands them back, field by field (native/src/node.rs): request i
+ * is an Exchange (src/openai/outcome.ts) with its send on CLOCK_MONOTONIC (ns) instead of the
+ * Unix clock; its events are eventsEnd[i-1]..eventsEnd[i] of timesMs (each SSE event's receive
+ * time, ms since the send) and kinds; the payloads it kept (more than a plain token, or all with
+ * keepEvents) are keptEnd[i-1]..keptEnd[i] of kept (its event indices) and data.
  */
-export interface NativeOutcome extends Omit<Exchange, 'startUnixMs' | 'times'> {
-  id: number;
-  /** CLOCK_MONOTONIC ns of the send (or of the connection setup it waited for). */
-  startNs: number;
-  /** Each SSE event's receive time, ms since the send. */
-  timesMs: number[];
-  /** The payloads of the events at `kept` (more than a plain token, or all with keepEvents). */
+export interface NativeBatch {
+  id: Uint32Array;
+  status: Uint32Array;
+  startNs: Float64Array;
+  connectMs: Float64Array;
+  headersMs: Float64Array;
+  endMs: Float64Array;
+  streamed: Uint8Array;
+  eventsEnd: Uint32Array;
+  timesMs: Float64Array;
+  kinds: Uint32Array;
+  keptEnd: Uint32Array;
+  kept: Uint32Array;
   data: string[];
-  kept: number[];
-  kinds: number[];
-  invalid: string[];
+  /** The requests with a body, a failure, invalid lines or a cut tail, by index in the batch. */
+  rare: Array<{ index: number; body: string; error: string; errorKind: string; tail: string; invalid: string[] }>;
 }
 
 export interface NativeIo {
@@ -45,7 +52,7 @@ export interface NativeIo {
 
 export interface NativeModule {
   monotonicMs(): number;
-  NativeIo: new (o: NativeIoOptions, onResults: (batch: NativeOutcome[]) => void) => NativeIo;
+  NativeIo: new (o: NativeIoOptions, onResults: (batch: NativeBatch) => void) => NativeIo;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../dist/native/k6lr_io.node', import.meta.url));

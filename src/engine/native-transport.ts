@@ -9,7 +9,7 @@
 import { nowMs, unixOf } from './clock';
 import { requestHead } from './http1';
 import { watchers, type Abortable, type EngineExchange, type EngineRequest, type RequestTransport, type TransportOptions } from './transport';
-import type { NativeIo, NativeModule, NativeOutcome } from './native-addon';
+import type { NativeBatch, NativeIo, NativeModule } from './native-addon';
 import { eventClassifier, hasOwnEvents, keepsData } from '../openai/api-kinds';
 
 const KEEP_ALIVE_MS = 30_000;
@@ -102,13 +102,15 @@ export class NativeTransport implements RequestTransport {
     while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 1));
   }
 
-  private finished(batch: NativeOutcome[]): void {
-    for (const o of batch) {
-      const p = this.pending.get(o.id);
+  private finished(b: NativeBatch): void {
+    let rare = 0;
+    for (let i = 0; i < b.id.length; i++) {
+      const r = b.rare[rare]?.index === i ? b.rare[rare++] : undefined;
+      const p = this.pending.get(b.id[i]);
       if (!p) continue;
-      this.pending.delete(o.id);
+      this.pending.delete(b.id[i]);
       if (p.signal) watchers(p.signal).delete(p);
-      p.resolve(this.exchange(o, p));
+      p.resolve(this.exchange(b, i, r, p));
     }
     if (this.pending.size === 0 && this.hold) {
       clearInterval(this.hold);
@@ -116,14 +118,22 @@ export class NativeTransport implements RequestTransport {
     }
   }
 
-  private exchange(o: NativeOutcome, p: Pending): EngineExchange {
-    const { id: _id, startNs, timesMs, kept, data: keptData, ...rest } = o;
-    const startMs = startNs / 1e6 + this.offsetMs;
+  /** Request `i` of the batch as the JS transport records it. */
+  private exchange(b: NativeBatch, i: number, rare: NativeBatch['rare'][number] | undefined, p: Pending): EngineExchange {
+    const from = i > 0 ? b.eventsEnd[i - 1] : 0;
+    const to = b.eventsEnd[i];
+    const times = Array.from(b.timesMs.subarray(from, to));
+    const kinds = Array.from(b.kinds.subarray(from, to));
     // Plain token chunks crossed as a time only: their data is '' as the JS transport leaves it.
-    const data = new Array<string>(timesMs.length).fill('');
-    for (let i = 0; i < kept.length; i++) data[kept[i]] = keptData[i];
-    if (p.classify) reclassify(data, rest.kinds, p.classify, p.keepEvents);
-    return { ...rest, startUnixMs: unixOf(startMs), startMs, times: timesMs, data };
+    const data = new Array<string>(to - from).fill('');
+    for (let k = i > 0 ? b.keptEnd[i - 1] : 0; k < b.keptEnd[i]; k++) data[b.kept[k]] = b.data[k];
+    if (p.classify) reclassify(data, kinds, p.classify, p.keepEvents);
+    const startMs = b.startNs[i] / 1e6 + this.offsetMs;
+    return {
+      status: b.status[i], startUnixMs: unixOf(startMs), startMs, connectMs: b.connectMs[i], headersMs: b.headersMs[i], times, data,
+      invalid: rare?.invalid ?? [], tail: rare?.tail ?? '', endMs: b.endMs[i], body: rare?.body ?? '', error: rare?.error ?? '', errorKind: rare?.errorKind ?? '',
+      streamed: b.streamed[i] === 1, kinds,
+    };
   }
 }
 

@@ -58,7 +58,6 @@ pub enum Cmd {
 /// What a finished request hands back: the fields of src/openai/outcome.ts's Exchange, with
 /// times in ms since `start_ns` (CLOCK_MONOTONIC ns; JavaScript reads it as `startNs`).
 #[derive(Debug, Clone, Default)]
-#[cfg_attr(feature = "node", napi_derive::napi(object))]
 pub struct Outcome {
     pub id: u32,
     pub status: u32,
