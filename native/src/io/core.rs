@@ -716,12 +716,14 @@ impl Loop {
         }
     }
 
-    /// Reads what the socket holds, in one `recvmsg` (more only when the buffer fills). The
-    /// read's stamp is that of the last packet it took. Packets that wait on one socket are not
-    /// kept apart: the kernel merges a new packet into the one queued before it and gives the
-    /// merged one the newer stamp (`tcp_try_coalesce`), so events of one stream that arrive
-    /// before the thread reads them share the later stamp, whatever the reads are cut into.
-    /// Reading each socket as soon as it is readable is what keeps every event's own time.
+    /// Reads what the socket holds. A first look (MSG_PEEK) finds where SSE events end; the
+    /// bytes are then taken up to each event's end, so each read (and so each event) carries
+    /// the kernel stamp of the packet that ended it, even when a late thread finds several
+    /// packets waiting (a read's stamp is its last packet's).
+    ///
+    /// On TLS the pieces are TLS records instead: each is taken whole in its own read, so its
+    /// plaintext (and each SSE event it completes) carries the stamp of the packet that
+    /// completed the record.
     fn read(&mut self, token: u64) {
         let mut buf = std::mem::take(&mut self.buf);
         self.read_into(token, &mut buf);
@@ -731,8 +733,10 @@ impl Loop {
     fn read_into(&mut self, token: u64, buf: &mut [u8]) {
         loop {
             let Some((fd, is_tls)) = self.conns.get(&token).map(|c| (c.fd.0, c.tls.is_some())) else { return };
-            let (n, stamp) = match sys::recv_stamped(fd, buf) {
-                Ok(r) => r,
+            let piece_end = if is_tls { tls::record_end } else { event_end };
+            let avail = match sys::peek(fd, buf) {
+                Ok(0) => return self.on_eof(token),
+                Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -740,13 +744,29 @@ impl Loop {
                     return self.fail(token, f);
                 }
             };
-            if n == 0 {
-                return self.on_eof(token);
+            let mut at = 0;
+            while at < avail {
+                let end = piece_end(&buf[at..avail]).map_or(avail, |e| at + e);
+                let (n, stamp) = match sys::recv_stamped(fd, &mut buf[at..end]) {
+                    Ok(r) => r,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let f = io_failure(&e, "read");
+                        return self.fail(token, f);
+                    }
+                };
+                if n == 0 {
+                    return self.on_eof(token);
+                }
+                let t = stamp.map(|r| r - self.rt_offset).unwrap_or_else(sys::mono_ns);
+                let more = if is_tls { self.decrypt(token, &buf[at..at + n], t) } else { self.feed(token, &buf[at..at + n], t) };
+                if !more {
+                    return;
+                }
+                at += n;
             }
-            let t = stamp.map(|r| r - self.rt_offset).unwrap_or_else(sys::mono_ns);
-            let more = if is_tls { self.decrypt(token, &buf[..n], t) } else { self.feed(token, &buf[..n], t) };
-            if !more || n < buf.len() {
-                // What the socket held is read; a further read would only say EAGAIN.
+            if avail < buf.len() {
+                // Read what was there; a further read would only say EAGAIN.
                 return;
             }
         }
@@ -994,6 +1014,11 @@ impl Loop {
         }
         self.flush(i64::MAX);
     }
+}
+
+/// Where the first SSE event in `b` ends (just after its blank line), if one does.
+fn event_end(b: &[u8]) -> Option<usize> {
+    b.windows(2).position(|w| w == b"\n\n").map(|i| i + 2)
 }
 
 fn outcome(x: Exch, failure: Option<Failure>, end_ns: i64) -> Outcome {

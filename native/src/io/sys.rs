@@ -139,6 +139,16 @@ pub fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>
     Ok((n as usize, stamp))
 }
 
+/// Looks at what the socket holds without taking it (0: the peer closed).
+pub fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), libc::MSG_PEEK) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// Writes what the socket takes now (never raises SIGPIPE).
 pub fn send(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     let n = unsafe { libc::send(fd, bytes.as_ptr() as *const libc::c_void, bytes.len(), libc::MSG_NOSIGNAL) };

@@ -65,6 +65,15 @@ pub fn failure(e: &rustls::Error) -> (&'static str, String) {
     ("tls", format!("{code} {e}"))
 }
 
+/// Where the first complete TLS record in `b` ends (its 5-byte header says its length).
+pub fn record_end(b: &[u8]) -> Option<usize> {
+    if b.len() < 5 {
+        return None;
+    }
+    let end = 5 + u16::from_be_bytes([b[3], b[4]]) as usize;
+    (end <= b.len()).then_some(end)
+}
+
 /// Writes the session's pending ciphertext; Ok(false) when the socket would block first.
 pub fn flush(tls: &mut ClientConnection, fd: RawFd) -> io::Result<bool> {
     while tls.wants_write() {
