@@ -94,6 +94,29 @@ fn requests_handed_over_while_the_thread_sleeps_go_at_their_instants() {
     }
 }
 
+/// One response per connection, then the server closes it.
+fn close_after_reply(s: &mut TcpStream, _: usize) {
+    std::thread::sleep(Duration::from_millis(20));
+    let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+    let _ = s.shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn a_burst_beyond_the_connect_limit_is_served_as_connections_come_and_go() {
+    // 200 requests at one instant, each connection closed after its response: at most 64 are
+    // set up at a time, and the requests still waiting get the next ones.
+    let (origin, accepted) = serve(close_after_reply);
+    let (core, rx) = start(opts());
+    let due = mono_ns() + 20_000_000;
+    for id in 1..=200 {
+        core.cmd(req(id, &origin, due));
+    }
+    let got: Vec<_> = (0..200).map(|_| next(&rx)).collect();
+    assert!(got.iter().all(|o| o.status == 200 && o.error.is_empty()), "{:?}", got.iter().find(|o| o.status != 200));
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 200, "a connection per request");
+    assert!(got.iter().any(|o| o.connect_ms > 0.0), "requests waited for connections set up for them");
+}
+
 #[test]
 fn refused_connection_is_connect() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();

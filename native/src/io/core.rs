@@ -150,6 +150,11 @@ const MAX_BODY: usize = 64 * 1024;
 const OPENS_PER_RESERVE: u32 = 8;
 const MAX_RESERVE_CONNECTING: usize = 32;
 const MAX_CONNS: usize = 4096;
+/// Connections being set up at once for waiting requests, per origin. When the thread falls
+/// behind (the engine's core taken), every connection looks busy with a response not read yet;
+/// opening one per waiting request (thousands at 10,000 req/s) only made it later still, and
+/// a server's accept queue overflows (connect failures).
+const MAX_CONNECTING: usize = 64;
 const READ_BUF: usize = 256 * 1024;
 /// Decrypted bytes are handed to the parser in pieces of at most this much.
 const PLAIN_BUF: usize = 32 * 1024;
@@ -468,7 +473,20 @@ impl Loop {
         }
         let origin = job.origin.clone();
         self.pool(&origin).waiting.push_back(Waiting { job, queued_ns: now, total_deadline });
-        self.open(&origin);
+        self.open_for_waiting(&origin);
+    }
+
+    /// Opens a connection per waiting request (open loop: a request does not wait for another's
+    /// response), at most MAX_CONNECTING at a time; the rest take whichever comes first, a
+    /// connection set up or one a response frees.
+    fn open_for_waiting(&mut self, origin: &str) {
+        loop {
+            let p = self.pool(origin);
+            if p.waiting.len() <= p.connecting || p.connecting >= MAX_CONNECTING || p.all >= MAX_CONNS || p.addr.is_err() {
+                return;
+            }
+            self.open(origin);
+        }
     }
 
     fn take_free(&mut self, origin: &str) -> Option<u64> {
@@ -529,13 +547,19 @@ impl Loop {
             }
             Err(e) => {
                 let f = io_failure(&e, &format!("connect {addr}"));
-                self.connect_failed(origin, f);
+                self.fail_first_waiting(origin, f);
             }
         }
     }
 
-    /// A connection could not be set up: the first request waiting for one fails with it.
+    /// A connection could not be set up: the first request waiting for one fails with it, and
+    /// the others get connections of their own.
     fn connect_failed(&mut self, origin: &str, f: Failure) {
+        self.fail_first_waiting(origin, f);
+        self.open_for_waiting(origin);
+    }
+
+    fn fail_first_waiting(&mut self, origin: &str, f: Failure) {
         let kind = if f.0 == "other" { "connect" } else { f.0 };
         if let Some(w) = self.pool(origin).waiting.pop_front() {
             self.fail_unsent(w.job, (kind, f.1));
@@ -719,7 +743,8 @@ impl Loop {
     /// Reads what the socket holds. A first look (MSG_PEEK) finds where SSE events end; the
     /// bytes are then taken up to each event's end, so each read (and so each event) carries
     /// the kernel stamp of the packet that ended it, even when a late thread finds several
-    /// packets waiting (a read's stamp is its last packet's).
+    /// packets waiting (a read's stamp is its last packet's) — unless a second look shows the
+    /// first event came with the last packet: then one read takes everything.
     ///
     /// On TLS the pieces are TLS records instead: each is taken whole in its own read, so its
     /// plaintext (and each SSE event it completes) carries the stamp of the packet that
@@ -734,9 +759,9 @@ impl Loop {
         loop {
             let Some((fd, is_tls)) = self.conns.get(&token).map(|c| (c.fd.0, c.tls.is_some())) else { return };
             let piece_end = if is_tls { tls::record_end } else { event_end };
-            let avail = match sys::peek(fd, buf) {
-                Ok(0) => return self.on_eof(token),
-                Ok(n) => n,
+            let (avail, last_stamp) = match sys::peek_stamped(fd, buf) {
+                Ok((0, _)) => return self.on_eof(token),
+                Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -744,9 +769,16 @@ impl Loop {
                     return self.fail(token, f);
                 }
             };
+            // Several pieces whose first came with the last packet (the same stamp) all came
+            // at once: one read takes them (a canned or batched reply, a finish chunk with its
+            // usage and [DONE]), instead of a read per event.
+            let one_packet = match piece_end(&buf[..avail]) {
+                Some(first) if first < avail => matches!(sys::peek_stamped(fd, &mut buf[..first]), Ok((_, s)) if s == last_stamp),
+                _ => true,
+            };
             let mut at = 0;
             while at < avail {
-                let end = piece_end(&buf[at..avail]).map_or(avail, |e| at + e);
+                let end = if one_packet { avail } else { piece_end(&buf[at..avail]).map_or(avail, |e| at + e) };
                 let (n, stamp) = match sys::recv_stamped(fd, &mut buf[at..end]) {
                     Ok(r) => r,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -931,6 +963,11 @@ impl Loop {
         }
         if let Some(i) = p.free.iter().position(|&t| t == token) {
             p.free.swap_remove(i);
+        }
+        // Requests that waited for this one to come free get connections of their own.
+        if !p.waiting.is_empty() {
+            let origin = c.origin.clone();
+            self.open_for_waiting(&origin);
         }
     }
 

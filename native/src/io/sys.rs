@@ -111,8 +111,18 @@ pub fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
 }
 
 /// Reads into `buf`; returns the byte count and the kernel's realtime stamp (ns) of the
-/// received data when the kernel gave one.
+/// received data (its last packet's) when the kernel gave one.
 pub fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>)> {
+    recvmsg_stamped(fd, buf, 0)
+}
+
+/// Looks at what the socket holds without taking it (0: the peer closed), with the stamp of
+/// the last packet looked at.
+pub fn peek_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>)> {
+    recvmsg_stamped(fd, buf, libc::MSG_PEEK)
+}
+
+fn recvmsg_stamped(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<(usize, Option<i64>)> {
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
     // Room for one timespec control message (and then some).
     let mut control = [0u64; 16];
@@ -121,7 +131,7 @@ pub fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>
     msg.msg_iovlen = 1;
     msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
     msg.msg_controllen = size_of::<[u64; 16]>();
-    let n = unsafe { libc::recvmsg(fd, &mut msg, libc::MSG_CMSG_CLOEXEC) };
+    let n = unsafe { libc::recvmsg(fd, &mut msg, libc::MSG_CMSG_CLOEXEC | flags) };
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -137,16 +147,6 @@ pub fn recv_stamped(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<i64>
         }
     }
     Ok((n as usize, stamp))
-}
-
-/// Looks at what the socket holds without taking it (0: the peer closed).
-pub fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    let n = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), libc::MSG_PEEK) };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
 }
 
 /// Writes what the socket takes now (never raises SIGPIPE).
