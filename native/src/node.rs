@@ -2,8 +2,9 @@
 //! batches through a thread-safe function. Options cross as a plain object; a batch of
 //! outcomes crosses as columns (typed arrays, one per field, events of all requests end to
 //! end), built on the I/O thread: an object per outcome with a property per field cost the JS
-//! thread ~20 us per request in property stores. Times cross on CLOCK_MONOTONIC (`monotonicMs`), the clock of performance.now();
-//! the TS side maps them with one offset per transport.
+//! thread ~20 us per request in property stores. Times cross on CLOCK_MONOTONIC
+//! (`monotonicMs`), the clock of performance.now(); the TS side maps them with one offset per
+//! transport.
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ErrorStrategy, ThreadSafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -11,6 +12,7 @@ use napi::{Env, JsFunction};
 use napi_derive::napi;
 
 use crate::io::core::{Cmd, Core, Job, Options, Outcome};
+use crate::io::sys::mono_ns;
 
 /// Finished requests, field by field: request i's events are `events_end[i-1]..events_end[i]`
 /// of `times_ms` and `kinds`, its kept payloads `kept_end[i-1]..kept_end[i]` of `kept` (event
@@ -60,8 +62,8 @@ impl Batch {
             headers_ms.push(o.headers_ms);
             end_ms.push(o.end_ms);
             streamed.push(o.streamed as u8);
-            // A kind per event (0 where the core had none), so both columns share events_end.
-            kinds.extend(o.kinds.iter().copied().chain(std::iter::repeat(0)).take(o.times_ms.len()));
+            // One kind per event (the core records both together), so both columns share events_end.
+            kinds.extend(o.kinds);
             times_ms.extend(o.times_ms);
             events_end.push(times_ms.len() as u32);
             kept.extend(o.kept);
@@ -89,7 +91,6 @@ impl Batch {
         }
     }
 }
-use crate::io::sys::mono_ns;
 
 /// CLOCK_MONOTONIC in ms.
 #[napi]

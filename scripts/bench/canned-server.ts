@@ -4,6 +4,7 @@
 //
 //   node --import tsx scripts/bench/canned-server.ts   (prints "port N", stops on SIGTERM)
 
+import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 
 /** A minimal server answering every request with one canned 16-token stream (chunked, keep-alive). */
@@ -42,7 +43,6 @@ function cannedServer(): Promise<{ port: number; close: () => void }> {
 
 /** The canned server in a child process pinned to core 1. */
 export async function cannedInChild(): Promise<{ port: number; stop: () => void }> {
-  const { spawn } = await import('node:child_process');
   const p = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', new URL(import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

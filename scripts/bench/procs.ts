@@ -71,12 +71,12 @@ export interface Capture {
   stop(): Promise<string>;
 }
 
-/** Captures TCP on `port` over lo into a pcap file; resolves once tcpdump listens. */
 /** tcpdump pinned to `core` when given (kept off the engine's core: it copies every packet). */
 function captureCommand(args: string[], core?: number): [string, string[]] {
   return core === undefined ? [args[0], args.slice(1)] : ['taskset', ['-c', String(core), ...args]];
 }
 
+/** Captures TCP on `port` over lo into a pcap file (tcpdump on `core` when given); resolves once tcpdump listens. */
 export function startCapture(dir: string, port: number, snapLen = 4096, core?: number): Promise<Capture> {
   const file = join(dir, `port-${port}.pcap`);
   writeFileSync(file, '');

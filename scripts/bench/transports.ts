@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { spawnSim, type SimProcess } from '../../src/sim/spawn';
 import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
 import { createTransport } from '../../src/engine/transport-choice';
-import { DEFAULT_TIMEOUTS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
+import { DEFAULT_TIMEOUTS, HAND_OVER_AHEAD_MS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
 import { percentile } from '../../src/metrics/formulas';
 import { measureExchange } from '../../src/openai/outcome';
 import { readPcap } from './pcap';
@@ -81,7 +81,7 @@ async function drive(kind: TransportKind, url: string, plan: Planned[]): Promise
   const originMs = performance.now() + 300;
   const cpu0 = process.cpuUsage();
   await runOpenLoop(plan.map((p, index) => ({ index, atMs: p.atMs }))[Symbol.iterator](), {
-    originMs, lookAheadMs: 200, maxPrepared: 512, handOverAheadMs: t.schedulesSends ? 20 : 0,
+    originMs, lookAheadMs: 200, maxPrepared: 512, handOverAheadMs: t.schedulesSends ? HAND_OVER_AHEAD_MS : 0,
     prepare: (it: OpenLoopItem) => Buffer.from(body(plan[it.index])),
     send: async (it, b, dueMs) => {
       const p = plan[it.index];
@@ -193,18 +193,16 @@ async function ceilingSection(): Promise<void> {
   }
 }
 
-{
-  const loads: string[] = [];
-  const sections: Array<[string, () => Promise<void>]> = [
-    ['streams', () => wireSection(`A. ~256 concurrent streams, real time: ${streamsPlan().length} requests at 50 req/s, 256-word prompts, 300-token answers, sim --preset small on core 1`, ['--preset', 'small', '--max-num-seqs', '512', '--quiet'], streamsPlan(), true)],
-    ['mooncake', () => wireSection(`B. Mooncake sample bursts: ${mooncakePlan().length} requests at 10x, sim --preset small --time-scale 0.05 on core 1`, ['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '131072', '--quiet'], mooncakePlan(), true)],
-    ['ceiling', ceilingSection],
-  ];
-  for (const [name, run] of sections) {
-    if (!want(name)) continue;
-    loads.push(`${name} ${loadavg()[0].toFixed(2)}`);
-    await run();
-  }
-  console.log(`\n=== native vs JS transport (${new Date().toISOString()}, ${cpus().length} cores, load average before each section: ${loads.join(' / ')}; files in ${dir}) ===`);
-  console.log(table.render());
+const loads: string[] = [];
+const sections: Array<[string, () => Promise<void>]> = [
+  ['streams', () => wireSection(`A. ~256 concurrent streams, real time: ${streamsPlan().length} requests at 50 req/s, 256-word prompts, 300-token answers, sim --preset small on core 1`, ['--preset', 'small', '--max-num-seqs', '512', '--quiet'], streamsPlan(), true)],
+  ['mooncake', () => wireSection(`B. Mooncake sample bursts: ${mooncakePlan().length} requests at 10x, sim --preset small --time-scale 0.05 on core 1`, ['--preset', 'small', '--time-scale', '0.05', '--max-model-len', '131072', '--quiet'], mooncakePlan(), true)],
+  ['ceiling', ceilingSection],
+];
+for (const [name, run] of sections) {
+  if (!want(name)) continue;
+  loads.push(`${name} ${loadavg()[0].toFixed(2)}`);
+  await run();
 }
+console.log(`\n=== native vs JS transport (${new Date().toISOString()}, ${cpus().length} cores, load average before each section: ${loads.join(' / ')}; files in ${dir}) ===`);
+console.log(table.render());
