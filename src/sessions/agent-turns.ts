@@ -23,6 +23,7 @@
 // results keep a word each).
 
 import type { PlannedAgent, PlannedTurn } from './plan';
+import { countWords } from '../prompt/words';
 
 export type AgentApi = 'messages' | 'responses';
 
@@ -40,11 +41,6 @@ const TOOLS: ReadonlyArray<{ name: string; param: string }> = [
 /** Tools a plain (non-spawning) turn calls, in turn order. */
 const WORK_TOOLS = TOOLS.slice(1);
 
-/** Whitespace-separated words: what the simulator counts as tokens (one vocabulary word each). */
-export function countWords(text: string): number {
-  const t = text.trim();
-  return t === '' ? 0 : t.split(/\s+/).length;
-}
 
 /** A cursor over a text of words separated by single spaces (the hash-block prompts). */
 class Words {

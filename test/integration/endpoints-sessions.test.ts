@@ -12,7 +12,7 @@ import { groundTruthFor, runCli, startSim, tempDir, type RunningSim } from './su
 import { flagArgs } from './support/flags';
 import { readTrace } from '../../src/trace/read';
 import { expandBlocks, planSessions } from '../../src/sessions/plan';
-import { countWords } from '../../src/sessions/agent-turns';
+import { countWords } from '../../src/prompt/words';
 import type { GroundTruthRecord } from '../../src/sim/ground-truth';
 
 const EXCERPT = 'traces/sessions/kvcache-tester-0282-excerpt.json';

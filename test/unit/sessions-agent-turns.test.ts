@@ -3,7 +3,8 @@
 // reply just before it, and a turn whose blocks do not extend the previous ones starts over.
 
 import { describe, expect, it } from 'vitest';
-import { AgentTurns, countWords, isRecordedAgent, type AgentApi } from '../../src/sessions/agent-turns';
+import { AgentTurns, isRecordedAgent, type AgentApi } from '../../src/sessions/agent-turns';
+import { countWords } from '../../src/prompt/words';
 import type { PlannedAgent, PlannedTurn } from '../../src/sessions/plan';
 
 const wait = { anchor: 'prev' as const, idleMs: 0, anchorApiMs: 0 };

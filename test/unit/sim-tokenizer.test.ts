@@ -51,7 +51,7 @@ describe('words tokenizer', () => {
 
 describe('words tokenizer fast path', () => {
   it('matches split(/\\s+/) + fnv1a32 on every code unit class', async () => {
-    const { isSpace } = await import('../../src/sim/tokenizer.js');
+    const { isSpace } = await import('../../src/prompt/words.js');
     for (let c = 0; c < 0x10000; c++) expect(isSpace(c), c.toString(16)).toBe(/\s/.test(String.fromCharCode(c)));
     const tok = new WordsTokenizer();
     const text = 'héllo\u2003wörld \ud83d\ude00 emoji\u00a0nbsp\u3000ideo\tx\ny\u200bzw';
