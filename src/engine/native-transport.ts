@@ -13,6 +13,7 @@ import type { NativeBatch, NativeIo, NativeModule } from './native-addon';
 import { eventClassifier, hasOwnEvents, keepsData } from '../openai/api-kinds';
 
 const KEEP_ALIVE_MS = 30_000;
+const RESERVE_REPEAT_MS = 5;
 
 interface Pending extends Abortable {
   resolve(x: EngineExchange): void;
@@ -49,6 +50,8 @@ export class NativeTransport implements RequestTransport {
   private readonly offsetMs: number;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** The last reserve told to the core, per URL. */
+  private readonly reserved = new Map<string, { origin: string; n: number; atMs: number }>();
   /** Holds the process open while requests are in flight (the core's callback does not). */
   private hold: NodeJS.Timeout | undefined;
 
@@ -87,12 +90,25 @@ export class NativeTransport implements RequestTransport {
     });
   }
 
+  /**
+   * The open loop asks on every turn of its wait; the core is told only when the number due
+   * changes or RESERVE_REPEAT_MS passed (it opens a few connections per command), so a
+   * steady stream of requests does not cost a command per turn.
+   */
   reserve(url: string, n: number): void {
-    try {
-      this.io.reserve(origin(new URL(url)), n);
-    } catch {
-      // a bad URL fails at send, with its message
+    const now = nowMs();
+    const last = this.reserved.get(url);
+    if (last && last.n === n && now - last.atMs < RESERVE_REPEAT_MS) return;
+    let o = last?.origin;
+    if (o === undefined) {
+      try {
+        o = origin(new URL(url));
+      } catch {
+        return; // a bad URL fails at send, with its message
+      }
     }
+    this.reserved.set(url, { origin: o, n, atMs: now });
+    this.io.reserve(o, n);
   }
 
   async close(): Promise<void> {
