@@ -6,7 +6,7 @@
 // per transport: |TTFT - wire|, |every ITL gap - wire gap| (each SSE token event against the
 // packet that ended it), |E2E - wire|, send - schedule on the wire, CPU per token chunk;
 //   C. the engine's own ceiling against a minimal canned-stream server (16-token streams):
-// send lag, failures, CPU and peak RSS at rising rates.
+// send lag, failures, CPU and peak RSS at rising rates, each rate in a fresh engine process.
 // Prints figures against the issue's goals; asserts nothing.
 //
 //   npx tsx scripts/bench/transports.ts [--quick] [--only streams|mooncake|ceiling]
@@ -16,11 +16,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { performance } from 'node:perf_hooks';
 import { spawnSim, type SimProcess } from '../../src/sim/spawn';
-import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
-import { createTransport } from '../../src/engine/transport-choice';
-import { DEFAULT_TIMEOUTS, HAND_OVER_AHEAD_MS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
+import type { TransportKind } from '../../src/engine/transport';
 import { percentile } from '../../src/metrics/formulas';
 import { measureExchange } from '../../src/openai/outcome';
 import { readPcap } from './pcap';
@@ -28,6 +25,7 @@ import { wireExchanges } from './wire';
 import { ensureTcpdump, startCapture } from './procs';
 import { FiguresTable } from './table';
 import { cannedInChild } from './canned-server';
+import { drive, type Planned, type Sent } from './open-loop-drive';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -56,45 +54,6 @@ const show = (d: Dist) => `p50 ${f(d.p50)} / p99 ${f(d.p99)} / max ${f(d.max)} (
 // This process is the engine: on core 0 with every thread it starts (the native I/O thread too).
 spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-interface Planned {
-  id: string;
-  atMs: number;
-  words: number;
-  maxTokens: number;
-}
-
-interface Sent {
-  plan: Planned;
-  dueMs: number;
-  x: EngineExchange;
-}
-
-function body(p: Planned): string {
-  const content = Array.from({ length: p.words }, (_, i) => `w${i % 997}`).join(' ');
-  return JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content }], max_tokens: p.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
-}
-
-/** Replays `plan` through a fresh transport of `kind` (open loop, bodies prepared ahead); CPU of the whole process. */
-async function drive(kind: TransportKind, url: string, plan: Planned[]): Promise<{ sent: Sent[]; cpuS: number }> {
-  const t: RequestTransport = createTransport(kind, { reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
-  const sent: Sent[] = [];
-  const originMs = performance.now() + 300;
-  const cpu0 = process.cpuUsage();
-  await runOpenLoop(plan.map((p, index) => ({ index, atMs: p.atMs }))[Symbol.iterator](), {
-    originMs, lookAheadMs: 200, maxPrepared: 512, handOverAheadMs: t.schedulesSends ? HAND_OVER_AHEAD_MS : 0,
-    prepare: (it: OpenLoopItem) => Buffer.from(body(plan[it.index])),
-    send: async (it, b, dueMs) => {
-      const p = plan[it.index];
-      const x = await t.send({ url, body: b, headers: { 'content-type': 'application/json', 'x-request-id': p.id } }, dueMs);
-      sent.push({ plan: p, dueMs, x });
-    },
-    warm: (n) => t.reserve(url, n),
-  });
-  const cpu = process.cpuUsage(cpu0);
-  await t.close();
-  return { sent, cpuS: (cpu.user + cpu.system) / 1e6 };
-}
-
 /** Runs `plan` on each transport against its own simulator, captured; one table section. */
 async function wireSection(title: string, simArgs: string[], plan: Planned[], goals: boolean): Promise<void> {
   ensureTcpdump();
@@ -104,9 +63,9 @@ async function wireSection(title: string, simArgs: string[], plan: Planned[], go
     spawnSync('taskset', ['-a', '-p', '-c', '1', String(sim.proc.pid)], { stdio: 'ignore' });
     // Whole packets: a late simulator writes several events in one, and every event is compared.
     const capture = await startCapture(dir, sim.port, 65535, 1);
-    let run;
+    const run = { sent: [] as Sent[], cpuS: 0 };
     try {
-      run = await drive(kind, `${sim.url}/v1/chat/completions`, plan.map((p) => ({ ...p, id: `${kind}-${p.id}` })));
+      run.cpuS = await drive(kind, `${sim.url}/v1/chat/completions`, plan.map((p) => ({ ...p, id: `${kind}-${p.id}` })), (s) => run.sent.push(s));
     } finally {
       await new Promise((r) => setTimeout(r, 200));
       await sim.stop();
@@ -167,6 +126,23 @@ function mooncakePlan(): Planned[] {
   return rows.map((r, i) => ({ id: `m${i}`, atMs: (r.timestamp - t0) / 10, words: r.input_length, maxTokens: r.output_length }));
 }
 
+interface CeilingRun {
+  lagMs: number[];
+  sent: number;
+  failed: number;
+  kinds: string[];
+  cpuS: number;
+  rss0Mb: number;
+  peakMb: number;
+}
+
+/** One rate of the ceiling in its own engine process (scripts/bench/ceiling-run.ts). */
+function ceilingRun(kind: TransportKind, rate: number, seconds: number, url: string): CeilingRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL('./ceiling-run.ts', import.meta.url).pathname, kind, String(rate), String(seconds), url], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`ceiling run ${kind} ${rate} req/s failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as CeilingRun;
+}
+
 async function ceilingSection(): Promise<void> {
   const seconds = quick ? 2 : 4;
   const rates = quick ? [1000, 10_000] : [1000, 2000, 5000, 10_000, 15_000];
@@ -175,20 +151,15 @@ async function ceilingSection(): Promise<void> {
     for (const rate of rates) {
       // The server runs in its own process (this one is the engine).
       const srv = await cannedInChild();
-      const n = rate * seconds;
-      const plan = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, atMs: (i * 1000) / rate, words: 8, maxTokens: 16 }));
-      const rss0 = process.memoryUsage().rss;
-      const run = await drive(kind, `http://127.0.0.1:${srv.port}/v1/chat/completions`, plan);
+      const run = ceilingRun(kind, rate, seconds, `http://127.0.0.1:${srv.port}/v1/chat/completions`);
       srv.stop();
-      const lag = dist(run.sent.map((s) => s.x.startMs - s.dueMs));
-      const failures = run.sent.filter((s) => s.x.error || s.x.status !== 200);
-      const failed = failures.length;
-      const kinds = [...new Set(failures.map((s) => s.x.errorKind || `http_${s.x.status}`))].join(',');
-      const peakMb = process.resourceUsage().maxRSS / 1024;
-      const ok = lag.p99 < 1 && failed === 0 && run.sent.length === n && peakMb < 200;
+      const lag = dist(run.lagMs);
+      const { failed, peakMb } = run;
+      const kinds = run.kinds.join(',');
+      const ok = lag.p99 < 1 && failed === 0 && run.sent === rate * seconds && peakMb < 200;
       // The issue's goals: send lag p99 <= 0.2 ms at 1,000 req/s; the ceiling at 10,000.
       const goal = kind !== 'native' ? undefined : rate === 1000 ? { text: 'lag p99 <= 0.2', met: lag.p99 <= 0.2 && failed === 0 } : rate === 10_000 ? { text: 'lag p99 < 1, RSS < 200', met: ok } : undefined;
-      table.row(`${kind}, ${rate} req/s`, `send lag ms ${show(lag)}; ${failed} failed${failed ? ` (${kinds})` : ''} of ${run.sent.length}; ${f(run.cpuS, 2)} s CPU; RSS ${f(rss0 / 2 ** 20, 0)} -> ${f(peakMb, 0)} MB peak`, goal?.text, goal?.met);
+      table.row(`${kind}, ${rate} req/s`, `send lag ms ${show(lag)}; ${failed} failed${failed ? ` (${kinds})` : ''} of ${run.sent}; ${f(run.cpuS, 2)} s CPU; RSS ${f(run.rss0Mb, 0)} -> ${f(peakMb, 0)} MB peak`, goal?.text, goal?.met);
     }
   }
 }

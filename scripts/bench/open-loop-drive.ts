@@ -1,0 +1,49 @@
+// The engine's send path as the transports bench drives it (scripts/bench/transports.ts and
+// ceiling-run.ts): a planned list of requests through runOpenLoop and one transport, bodies
+// prepared ahead, each finished exchange handed to the caller. No side effects on import.
+
+import { performance } from 'node:perf_hooks';
+import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
+import { createTransport } from '../../src/engine/transport-choice';
+import { DEFAULT_TIMEOUTS, HAND_OVER_AHEAD_MS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
+
+export interface Planned {
+  id: string;
+  atMs: number;
+  words: number;
+  maxTokens: number;
+}
+
+export interface Sent {
+  plan: Planned;
+  dueMs: number;
+  x: EngineExchange;
+}
+
+export function body(p: Planned): string {
+  const content = Array.from({ length: p.words }, (_, i) => `w${i % 997}`).join(' ');
+  return JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content }], max_tokens: p.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+}
+
+/**
+ * Replays `plan` through a fresh transport of `kind` (open loop, bodies prepared ahead), giving
+ * each finished request to `done`; returns the CPU of the whole process (s) while it ran.
+ */
+export async function drive(kind: TransportKind, url: string, plan: Planned[], done: (s: Sent) => void): Promise<number> {
+  const t: RequestTransport = createTransport(kind, { reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
+  const originMs = performance.now() + 300;
+  const cpu0 = process.cpuUsage();
+  await runOpenLoop(plan.map((p, index) => ({ index, atMs: p.atMs }))[Symbol.iterator](), {
+    originMs, lookAheadMs: 200, maxPrepared: 512, handOverAheadMs: t.schedulesSends ? HAND_OVER_AHEAD_MS : 0,
+    prepare: (it: OpenLoopItem) => Buffer.from(body(plan[it.index])),
+    send: async (it, b, dueMs) => {
+      const p = plan[it.index];
+      const x = await t.send({ url, body: b, headers: { 'content-type': 'application/json', 'x-request-id': p.id } }, dueMs);
+      done({ plan: p, dueMs, x });
+    },
+    warm: (n) => t.reserve(url, n),
+  });
+  const cpu = process.cpuUsage(cpu0);
+  await t.close();
+  return (cpu.user + cpu.system) / 1e6;
+}
