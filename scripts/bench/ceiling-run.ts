@@ -17,11 +17,11 @@ let sent = 0;
 let failed = 0;
 const kinds = new Set<string>();
 const rss0 = process.memoryUsage().rss;
-const cpuS = await drive(kind as TransportKind, url, plan, (s) => {
+const cpu = await drive(kind as TransportKind, url, plan, (s) => {
   lagMs[sent++] = s.x.startMs - s.dueMs;
   if (s.x.error || s.x.status !== 200) {
     failed++;
     kinds.add(s.x.errorKind || `http_${s.x.status}`);
   }
 });
-process.stdout.write(JSON.stringify({ lagMs: [...lagMs.subarray(0, sent)], sent, failed, kinds: [...kinds], cpuS, rss0Mb: rss0 / 2 ** 20, peakMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ lagMs: [...lagMs.subarray(0, sent)], sent, failed, kinds: [...kinds], cpuS: cpu.s, rss0Mb: rss0 / 2 ** 20, peakMb: process.resourceUsage().maxRSS / 1024 }) + '\n');

@@ -2,6 +2,7 @@
 // ceiling-run.ts): a planned list of requests through runOpenLoop and one transport, bodies
 // prepared ahead, each finished exchange handed to the caller. No side effects on import.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
 import { createTransport } from '../../src/engine/transport-choice';
@@ -25,11 +26,36 @@ export function body(p: Planned): string {
   return JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content }], max_tokens: p.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
 }
 
+/** CPU seconds of the whole process while a drive ran, split by mode, and its I/O thread's share. */
+export interface CpuUse {
+  s: number;
+  userS: number;
+  kernelS: number;
+  /** The native core's I/O thread (0 on the JS transport). */
+  ioThreadS: number;
+}
+
+/** CPU seconds so far of this process's native I/O threads (from /proc; 0 where there is none). */
+function ioThreadCpuS(): number {
+  let ticks = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      if (!stat.includes('(k6lr-io)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (USER_HZ, 100 a second)
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100;
+}
+
 /**
  * Replays `plan` through a fresh transport of `kind` (open loop, bodies prepared ahead), giving
- * each finished request to `done`; returns the CPU of the whole process (s) while it ran.
+ * each finished request to `done`; returns the CPU the whole process used while it ran.
  */
-export async function drive(kind: TransportKind, url: string, plan: Planned[], done: (s: Sent) => void): Promise<number> {
+export async function drive(kind: TransportKind, url: string, plan: Planned[], done: (s: Sent) => void): Promise<CpuUse> {
   const t: RequestTransport = createTransport(kind, { reuseConnections: true, timeouts: DEFAULT_TIMEOUTS });
   const originMs = performance.now() + 300;
   const cpu0 = process.cpuUsage();
@@ -44,6 +70,7 @@ export async function drive(kind: TransportKind, url: string, plan: Planned[], d
     warm: (n) => t.reserve(url, n),
   });
   const cpu = process.cpuUsage(cpu0);
+  const ioThreadS = ioThreadCpuS();
   await t.close();
-  return (cpu.user + cpu.system) / 1e6;
+  return { s: (cpu.user + cpu.system) / 1e6, userS: cpu.user / 1e6, kernelS: cpu.system / 1e6, ioThreadS };
 }
