@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
+import { BlockTextCache, buildPrompt, warmPromptPool } from '../../src/prompt/hashblock';
+import { syntheticVocabulary } from '../../src/prompt/vocabulary';
 import { createTransport } from '../../src/engine/transport-choice';
 import { DEFAULT_TIMEOUTS, HAND_OVER_AHEAD_MS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
 
@@ -13,6 +15,8 @@ export interface Planned {
   atMs: number;
   words: number;
   maxTokens: number;
+  /** The trace's prefix-block ids (Mooncake hash_ids, 512 tokens each). */
+  blocks?: readonly number[];
 }
 
 export interface Sent {
@@ -21,8 +25,14 @@ export interface Sent {
   x: EngineExchange;
 }
 
+const vocab = syntheticVocabulary();
+const blockCache = new BlockTextCache(256);
+const MOONCAKE_BLOCK = 512;
+warmPromptPool(vocab);
+
+/** A request's body as the replay builds it (src/scenarios/replay.ts): its prompt from its hash blocks. */
 export function body(p: Planned): string {
-  const content = Array.from({ length: p.words }, (_, i) => `w${i % 997}`).join(' ');
+  const content = buildPrompt(vocab, { blocks: p.blocks ?? [], blockSize: MOONCAKE_BLOCK, tokens: p.words, uniqueKey: p.id }, blockCache);
   return JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content }], max_tokens: p.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
 }
 

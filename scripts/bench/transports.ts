@@ -126,9 +126,9 @@ function streamsPlan(): Planned[] {
 }
 
 function mooncakePlan(): Planned[] {
-  const rows = readFileSync('traces/mooncake-sample.jsonl', 'utf8').trim().split('\n').slice(0, quick ? 150 : 400).map((l) => JSON.parse(l) as { timestamp: number; input_length: number; output_length: number });
+  const rows = readFileSync('traces/mooncake-sample.jsonl', 'utf8').trim().split('\n').slice(0, quick ? 150 : 400).map((l) => JSON.parse(l) as { timestamp: number; input_length: number; output_length: number; hash_ids: number[] });
   const t0 = rows[0].timestamp;
-  return rows.map((r, i) => ({ id: `m${i}`, atMs: (r.timestamp - t0) / 10, words: r.input_length, maxTokens: r.output_length }));
+  return rows.map((r, i) => ({ id: `m${i}`, atMs: (r.timestamp - t0) / 10, words: r.input_length, maxTokens: r.output_length, blocks: r.hash_ids }));
 }
 
 interface CeilingRun {
