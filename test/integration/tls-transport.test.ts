@@ -93,7 +93,7 @@ describe('https targets on the native core and the JS transport', () => {
 
 /**
  * Answers every request over TLS with a stream's head and one token chunk, then resets (RST) or
- * closes (FIN) the connection in the same tick: the drop reaches the client with the last bytes.
+ * closes (FIN) the connection at once: the drop reaches the client with the last bytes.
  */
 function droppingTlsServer(drop: 'reset' | 'close'): Promise<TcpServer> {
   const secureContext = createSecureContext({ key: readFileSync(join(FIXTURES, 'key.pem')), cert: readFileSync(join(FIXTURES, 'cert.pem')) });
@@ -107,9 +107,9 @@ function droppingTlsServer(drop: 'reset' | 'close'): Promise<TcpServer> {
       got += d.toString('latin1');
       const end = got.indexOf('\r\n\r\n');
       if (end < 0 || got.length - end - 4 < Number(/content-length: *(\d+)/i.exec(got.slice(0, end))?.[1] ?? 0)) return;
-      tls.write(answer);
-      if (drop === 'reset') raw.resetAndDestroy();
-      else tls.destroy();
+      // Dropped once the TLS layer has handed the answer to the kernel (right after the write,
+      // it may still hold it: a destroy then loses it).
+      tls.write(answer, () => (drop === 'reset' ? raw.resetAndDestroy() : tls.destroy()));
     });
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
