@@ -371,7 +371,7 @@ export class OriginPool {
     this.connecting++;
     const startMs = nowMs();
     // Half-open: Node does not end our side when the server ends its own, so a cut stream's
-    // socket can still be probed for a reset (cutError); onEnd closes it.
+    // socket can still be probed for a reset (failCut); onEnd closes it.
     const opts = { host: this.host, port: this.port, noDelay: true, allowHalfOpen: true };
     let c: Connection | undefined;
     // Plain sockets read into one buffer shared by every connection of the thread, handed

@@ -2,7 +2,7 @@
 // on every request of a 200-request run, through both transports: each reset is stream_reset and
 // each close stream_eof, every time, with the token chunks that came before kept. The JS
 // transport used to hear some resets as closes (libuv reports EOF when the RST comes in the same
-// wake-up as the last bytes; src/engine/http1.ts cutError tells them apart).
+// wake-up as the last bytes; src/engine/http1.ts failCut tells them apart).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
