@@ -46,6 +46,8 @@ export function requestHead(hostHeader: string, path: string, headers: Record<st
 }
 
 const CRLF = 0x0a;
+const EMPTY = Buffer.alloc(0);
+const EMPTY_LINE = Buffer.from('\r\n');
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const OPENS_PER_RESERVE = 8;
 /** Connections opened ahead are opened at most this many at a time (a server accepts them one by one). */
@@ -267,7 +269,32 @@ class Connection {
   private onEnd(): void {
     // The server closed its side: a read-until-close body ends here, anything else is cut.
     if (this.parser?.readsUntilClose) this.complete(false);
-    else if (this.sink) this.fail(codedError('UND_ERR_SOCKET', 'other side closed'));
+    else if (this.sink) this.failCut();
+    else this.destroy(); // an idle connection (Node leaves half-open sockets open)
+  }
+
+  /**
+   * Fails a response the server's side ended: a reset (RST) or a close (FIN). libuv says EOF for
+   * both when the RST came with the last bytes (one wake-up with EPOLLIN|EPOLLERR|EPOLLHUP, one
+   * short read, then EOF without a second read), leaving the socket's ECONNRESET pending; a write
+   * reports it. On a plain socket, write(fd, NULL, 0) fails with ECONNRESET after a reset and
+   * returns 0 (nothing sent) after a close, synchronously when no write of ours is in progress.
+   * TLS skips empty writes and drops the error of its close_notify, so it writes an empty line
+   * (CRLF, which HTTP/1.1 servers ignore before a request, RFC 9112 2.2) and waits for its outcome,
+   * as a plain socket does when the probe queues behind the request's own write.
+   */
+  private failCut(): void {
+    const s = this.socket;
+    const closed = codedError('UND_ERR_SOCKET', 'other side closed');
+    if (s.writableEnded || s.destroyed) return this.fail(closed);
+    if (!this.pool.tls && s.writableLength === 0) {
+      s.write(EMPTY);
+      return this.fail(s.errored ?? closed);
+    }
+    const sink = this.sink;
+    s.write(this.pool.tls ? EMPTY_LINE : EMPTY, (err) => {
+      if (this.sink === sink) this.fail(err ?? closed);
+    });
   }
 
   private onClose(): void {
@@ -299,7 +326,7 @@ export class OriginPool {
   private readonly waiting: Array<(c: Connection | Error) => void> = [];
   private readonly host: string;
   private readonly port: number;
-  private readonly tls: boolean;
+  readonly tls: boolean;
   private readonly hostHeader: string;
 
   constructor(origin: URL, readonly o: PoolOptions) {
@@ -343,7 +370,9 @@ export class OriginPool {
   private open(): void {
     this.connecting++;
     const startMs = nowMs();
-    const opts = { host: this.host, port: this.port, noDelay: true };
+    // Half-open: Node does not end our side when the server ends its own, so a cut stream's
+    // socket can still be probed for a reset (failCut); onEnd closes it.
+    const opts = { host: this.host, port: this.port, noDelay: true, allowHalfOpen: true };
     let c: Connection | undefined;
     // Plain sockets read into one buffer shared by every connection of the thread, handed
     // straight to the parser: no Buffer and no stream events per read.

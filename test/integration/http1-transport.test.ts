@@ -1,7 +1,8 @@
 // The engine's transports against a real node:http server on 127.0.0.1, the same cases for
 // both: the JS HTTP/1.1 client (src/engine/http1.ts behind Transport) and the native I/O core
 // (native/ behind NativeTransport). Chunked SSE, content-length and read-until-close bodies,
-// keep-alive reuse, connections opened ahead, a connection cut mid-stream, aborts.
+// keep-alive reuse, connections opened ahead, a connection closed (eof) or reset (reset) mid-stream,
+// aborts.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,10 +41,15 @@ beforeAll(async () => {
         res.end(tok('a') + tok('b') + 'data: [DONE]\n\n');
       } else if (req.url === '/hang') {
         // Never answers (the client aborts).
-      } else if (req.url === '/cut') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
-        setTimeout(() => req.socket.destroy(), 20);
+      } else if (req.url?.startsWith('/cut') || req.url?.startsWith('/reset')) {
+        // One event, then a close (FIN, /cut) or a reset (RST, /reset): 20 ms later, or with the
+        // event (?now: both reach the client in one wake-up, where libuv says EOF for either).
+        // Written on the socket itself: node:http holds a response's first write back a tick (cork).
+        const drop = () => (req.url!.startsWith('/reset') ? req.socket.resetAndDestroy() : req.socket.destroy());
+        const sse = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\n';
+        req.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${sse.length.toString(16)}\r\n${sse}\r\n`);
+        if (req.url.endsWith('?now')) drop();
+        else setTimeout(drop, 20);
       }
     });
   });
@@ -100,14 +106,26 @@ describe.each(['js', 'native'] as TransportKind[])('engine transport %s', (kind)
     expect(x).toMatchObject({ status: 404, body: 'not here', error: '' });
   });
 
-  it('reports a stream cut by the server as eof, after the events that came', async () => {
-    const t = make();
-    const x = await t.send({ url: `${base}/cut`, body: '{}', headers });
-    await t.close();
-    expect(x.status).toBe(200);
-    expect(x.times).toHaveLength(1);
-    expect(['eof', 'reset']).toContain(x.errorKind);
-  });
+  for (const [path, kind] of [['/cut', 'eof'], ['/reset', 'reset']]) {
+    it(`reports a stream ${kind === 'eof' ? 'closed' : 'reset'} by the server as ${kind}, after the events that came`, async () => {
+      const t = make();
+      const x = await t.send({ url: `${base}${path}`, body: '{}', headers });
+      await t.close();
+      expect(x).toMatchObject({ status: 200, errorKind: kind });
+      expect(x.times).toHaveLength(1);
+    });
+
+    it(`tells ${kind} every time when the ${kind === 'eof' ? 'FIN' : 'RST'} comes with the last bytes (100 in a row, some at once)`, async () => {
+      const t = make();
+      const xs: Array<{ status: number; errorKind: string; events: number }> = [];
+      for (let i = 0; i < 10; i++) {
+        const batch = await Promise.all(Array.from({ length: 10 }, () => t.send({ url: `${base}${path}?now`, body: '{}', headers })));
+        xs.push(...batch.map((x) => ({ status: x.status, errorKind: x.errorKind, events: x.times.length })));
+      }
+      await t.close();
+      expect(xs.filter((x) => x.errorKind !== kind || x.status !== 200 || x.events !== 1)).toEqual([]);
+    });
+  }
 
   it('drops plain token text unless asked to keep every event', async () => {
     const t = make();
