@@ -16,6 +16,11 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { flag: 'request-id-header', value: 'NAME', default: 'X-Request-Id', help: 'header carrying each request id' },
 ];
 
+/** Replay and sessions: near the context limit, max_tokens is fitted (src/openai/context-fit.ts). */
+export const MAX_MODEL_LEN_FLAG: FlagSpec = {
+  flag: 'max-model-len', value: 'N', help: 'context length: max_tokens is lowered so prompt + max_tokens fits (default: max_model_len / n_ctx from /v1/models)',
+};
+
 export const PROMPT_FLAGS: FlagSpec[] = [
   { flag: 'salt', value: 'TEXT', help: 'per-run salt: different prompt text, so earlier runs\' caches miss' },
   { flag: 'vocab', value: 'NAME|FILE', default: 'synthetic', help: 'prompt word list: synthetic (the simulator) or data/vocab/<name>.txt (universal)' },

@@ -8,7 +8,7 @@ import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
 import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { EXIT } from '../engine/exit-codes';
-import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS } from './common-flags';
+import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS, MAX_MODEL_LEN_FLAG } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
 import { writeJsonTo } from '../storage/store';
@@ -40,7 +40,7 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   ...TARGET_FLAGS,
   { flag: 'request-id-format', value: 'uuid|run', default: 'uuid', help: 'request ids: a UUID every server accepts (last group = the request index) or RUNID-N' },
   { flag: 'request-id-field', value: 'NAME|none', help: 'body field carrying the request id too (default: rid when /v1/models says SGLang, else none)' },
-  { flag: 'max-model-len', value: 'N', help: 'context length: max_tokens is lowered so prompt + max_tokens fits (default: max_model_len / n_ctx from /v1/models)' },
+  MAX_MODEL_LEN_FLAG,
   { flag: 'speedup', value: 'X', default: '1', help: 'replay X times faster than recorded' },
   { flag: 'from-ms', value: 'MS', help: 'replay only requests recorded at or after MS' },
   { flag: 'to-ms', value: 'MS', help: 'replay only requests recorded before MS' },

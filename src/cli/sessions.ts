@@ -11,7 +11,7 @@ import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { EXIT } from '../engine/exit-codes';
 import { EXTRA_FLAGS, RunExtras } from './run-extras';
-import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS } from './common-flags';
+import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, MAX_MODEL_LEN_FLAG } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
 import { writeJsonTo } from '../storage/store';
@@ -20,7 +20,7 @@ import { openOutputs } from './outputs';
 import { LiveRun } from './live-run';
 import { startScrape } from './scrape';
 import { Registry } from '../engine/metrics';
-import { runModel } from '../engine/preflight';
+import { runTarget } from '../engine/preflight';
 import { formatSegment, parseSegment } from '../schedule/segments';
 import { percentilesNeeded } from '../engine/thresholds';
 import { monotonicOf, nowMs, nowUnixMs } from '../engine/clock';
@@ -37,6 +37,7 @@ import { sessionsThread, threadShare, type SessionsJob, type SessionsThreadResul
 import { readScrapeConfig } from '../observe/config';
 import { applyCalibration, calibrationSummary } from './calibrate-flags';
 import { promptLengthError, renderPromptLengthError } from '../metrics/prompt-length';
+import { contextCap, renderContextCap } from '../metrics/context-cap';
 
 const SUMMARY_DEFAULT = 'results/sessions-summary.json';
 
@@ -60,6 +61,7 @@ export const SESSIONS_FLAGS: FlagSpec[] = [
   { flag: 'block-scope', value: 'file|global', default: 'file', help: 'are equal block ids in two files the same content?' },
   { flag: 'responses-state', value: 'client|server', default: 'client', help: '--endpoint responses: send whole conversations (client) or continue stored responses with previous_response_id (server)' },
   { flag: 'max-context', value: 'N', help: 'leave out requests over N prompt tokens (and the rest of their agent)' },
+  MAX_MODEL_LEN_FLAG,
   { flag: 'max-duration', value: 'TIME', default: '24h', help: 'limit of the whole run: no new session after it' },
   { flag: 'graceful-stop-s', value: 'S', default: '300', help: 'how long running sessions may finish after --duration / --max-duration' },
   { flag: 'lead-ms', value: 'MS', default: '500', help: 'recorded starts: wait before the first one' },
@@ -137,7 +139,10 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
   const share = threadShare({ segment: s.segment, sequence: s.sequence, workers: 1, worker: 0 });
   const work = plannedWork(cfg, meta.groupRequests, share ? (i) => share.owns(i) : undefined);
 
-  const model = await runModel(cfg, s.preflight);
+  const server = await runTarget(cfg, s.preflight);
+  const model = server.model;
+  // What the server lists reaches every worker thread through the options they read again.
+  if (cfg.maxModelLen === undefined && server.maxModelLen !== undefined) s.options.MAX_MODEL_LEN = String((cfg.maxModelLen = server.maxModelLen));
   const calibration = await applyCalibration(s.options, cfg, model, log);
 
   const runTags = { ...s.tags, run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };
@@ -197,10 +202,11 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
     segmentSequence: s.sequence ?? null, thresholds: summaryThresholds(thresholdResults), start: (await started) ?? null,
   };
   const lengthError = promptLengthError(data);
+  const cap = contextCap(data, cfg.maxModelLen);
   const blocks = extras.blocks(result.serving, { ...result, transport: s.transport, engine: extra }, result.sessions.started);
-  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, ...(result.serving.slo ? { slo: result.serving.slo } : {}), ...blocks, promptLengthError: lengthError, calibration: calibrationSummary(calibration), engine: extra });
+  await writeJsonTo(cfg.summaryJson, { ...result, transport: s.transport, ...(result.serving.slo ? { slo: result.serving.slo } : {}), ...blocks, promptLengthError: lengthError, maxTokensCapped: cap, calibration: calibrationSummary(calibration), engine: extra });
   await outputs.close(log);
   await extras.finish(cfg.summaryJson, outputs.jsonl?.path);
   const lengthRows = calibration || lengthError.count > 0 ? renderPromptLengthError(lengthError) : '';
-  return finishRun(renderSessions(result) + RunExtras.table(blocks) + lengthRows, thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
+  return finishRun(renderSessions(result) + RunExtras.table(blocks) + lengthRows + renderContextCap(cap), thresholdResults, live.interrupt.interrupted, (t) => process.stdout.write(t), process.stdout.isTTY === true);
 }

@@ -15,7 +15,7 @@ export type JoinRule = 'recorded' | 'next';
 
 export type RequestConfig = Pick<ReplayConfig,
   'format' | 'skipBad' | 'baseUrl' | 'model' | 'endpoint' | 'stream' | 'salt' | 'vocab' | 'overheadTokens' | 'blockSize' | 'ignoreEos' |
-  'noMaxTokens' | 'timeoutMs' | 'reuseConnections' | 'runId' | 'requestIdHeader' | 'apiKey' | 'quiet'>;
+  'noMaxTokens' | 'maxModelLen' | 'timeoutMs' | 'reuseConnections' | 'runId' | 'requestIdHeader' | 'apiKey' | 'quiet'>;
 
 export interface SessionsConfig extends RequestConfig {
   /** TRACES as given: a file, a directory (read through its index.txt) or a comma-separated list. */
@@ -88,7 +88,7 @@ export const SESSIONS_HELP = `k6-llm-replay: closed-loop agentic sessions (k6 ru
                         add --log-format=raw --console-output=FILE, then sed -n 's/^k6lr-debug //p' FILE > bodies.jsonl
   HEADERS='{"k":"v"}'   extra request headers
   Request options as the replay export (dist/k6/replay.js): FORMAT SKIP_BAD BASE_URL MODEL ENDPOINT STREAM SALT VOCAB TEMPLATE TEMPLATE_TOKENS BLOCK_SIZE IGNORE_EOS
-  NO_MAX_TOKENS TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (k6 run -e HELP=1 dist/k6/replay.js)
+  NO_MAX_TOKENS MAX_MODEL_LEN TIMEOUT_MS CONN_REUSE RUN_ID REQUEST_ID_HEADER OPENAI_API_KEY/API_KEY QUIET (k6 run -e HELP=1 dist/k6/replay.js)
   HELP=1                print this help and exit
 `;
 
@@ -153,6 +153,7 @@ export function readSessionsConfig(env: EnvMap, now: Date = new Date(), label: O
     blockSize: req.blockSize,
     ignoreEos: req.ignoreEos,
     noMaxTokens: req.noMaxTokens,
+    maxModelLen: req.maxModelLen,
     timeoutMs: req.timeoutMs,
     reuseConnections: req.reuseConnections,
     runId: req.runId,

@@ -11,6 +11,7 @@ import { Counter, Gauge, Trend } from 'k6/metrics';
 import type { MetricSink, Tags } from '../metrics/sink';
 import { COUNTERS, TRENDS } from '../metrics/names';
 import { PROMPT_LENGTH_METRICS } from '../metrics/prompt-length';
+import { MAX_TOKENS_CAPPED } from '../metrics/context-cap';
 
 /** The metric names a script declares, by kind. Time trends and gauges are in ms. */
 export interface MetricDeclarations {
@@ -23,7 +24,7 @@ export interface MetricDeclarations {
 
 /** The per-request metrics of src/metrics/record.ts. */
 export const REQUEST_METRICS: MetricDeclarations = {
-  counters: [...Object.values(COUNTERS), PROMPT_LENGTH_METRICS.exact], timeTrends: Object.values(TRENDS), trends: [PROMPT_LENGTH_METRICS.error],
+  counters: [...Object.values(COUNTERS), PROMPT_LENGTH_METRICS.exact, MAX_TOKENS_CAPPED], timeTrends: Object.values(TRENDS), trends: [PROMPT_LENGTH_METRICS.error],
 };
 
 /** Sample-metadata key of the request id: kept by k6's JSON/CSV outputs, not a tag (no time-series per request). */

@@ -17,6 +17,8 @@ import type { SessionsConfig } from '../config/sessions';
 import type { MetricSink } from '../metrics/sink';
 import { recordRequest } from '../metrics/record';
 import { recordPromptLength } from '../metrics/prompt-length';
+import { recordCapped } from '../metrics/context-cap';
+import { fitOutputToContext } from '../openai/context-fit';
 import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
@@ -133,9 +135,12 @@ class AgentPrompts {
 
   body(ctx: RunnerContext, i: number, turn: PlannedTurn, prev: PlannedTurn | undefined, key: string): Record<string, unknown> {
     const cfg = ctx.cfg;
+    // Near the context limit max_tokens is lowered to what fits beside the prompt (and min_tokens
+    // kept below it): vLLM answers 400 otherwise (src/openai/context-fit.ts).
+    const fit = cfg.noMaxTokens ? undefined : fitOutputToContext(Math.max(1, turn.outputTokens), turn.inputTokens, cfg.maxModelLen);
+    if (fit?.cappedFrom !== undefined) recordCapped(ctx.sink);
     const common = {
-      endpoint: cfg.endpoint, model: ctx.model, stream: cfg.stream, ignoreEos: cfg.ignoreEos,
-      maxTokens: cfg.noMaxTokens ? undefined : Math.max(1, turn.outputTokens),
+      endpoint: cfg.endpoint, model: ctx.model, stream: cfg.stream, ignoreEos: cfg.ignoreEos, maxTokens: fit?.maxTokens, minTokens: fit?.minTokens,
     };
     // The chat template's tokens (TEMPLATE) come off the end, so the server counts the recorded length.
     const tokens = Math.max(1, turn.inputTokens - cfg.overheadTokens);

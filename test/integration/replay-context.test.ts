@@ -3,7 +3,7 @@
 // summary, the table and the records), never sends min_tokens above it, and sends UUID request
 // ids where each server reads them (vLLM: X-Request-Id; SGLang: the body's rid), so the
 // server-side record (the simulator's ground truth) joins ours. Against the simulator speaking
-// each server's bytes and limits (--flavor).
+// each server's bytes and limits (--flavor). Sessions fit each turn the same way.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,5 +73,39 @@ describe('request ids where each server reads them', () => {
     expect(records.map((x) => x.id).sort()).toEqual(records.map((x) => `ctx-vllm-${x.index}`).sort());
     expect(records.every((x) => x.runRequestId === undefined)).toBe(true);
     expect(new Set(truth.map((g) => g.id))).toEqual(new Set(records.map((x) => x.id)));
+  });
+});
+
+describe('sessions near the context limit', () => {
+  // The hand-built session's turns: 640+40, 320+20, 448+20, 832+30 and 1024+50 tokens. With
+  // an 850-token context and --max-context 850 the last is left out; 832+30 does not fit.
+  const HAND = 'traces/sessions/hand-built-subagent.json';
+
+  async function sessionsAgainst(extra: string[]) {
+    const sim = await startSim(['--flavor', 'vllm', '--max-model-len', '850', '--preset', 'fast', '--time-scale', '0.02', '--quiet']);
+    sims.push(sim);
+    const out = join(dir, `sessions-${sims.length}`);
+    const r = await runCli(['sessions', '--traces', HAND, '--base-url', sim.url, '--run-id', `ctx-sessions-${sims.length}`, '--max-context', '850', '--time-scale', '0.02',
+      '--summary-json', `${out}.json`, '--no-scrape', '--quiet', ...extra], {}, 120_000);
+    await sim.stop();
+    return { r, summary: JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { maxTokensCapped: { maxModelLen: number; capped: number } }, truth: readGroundTruthFile(sim.groundTruth) };
+  }
+
+  it('vllm: the turn whose answer does not fit gets max_tokens lowered (from /v1/models) and succeeds; counted as capped', async () => {
+    const { r, summary, truth } = await sessionsAgainst([]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(summary.maxTokensCapped).toEqual({ maxModelLen: 850, capped: 1 });
+    expect(r.stdout).toMatch(/Requests with max_tokens capped to 850 ctx:\s+1/);
+    expect(truth.map((g) => g.status)).toEqual(truth.map(() => 200));
+    // 832 prompt tokens leave 18 for the answer.
+    expect(truth.find((g) => g.promptTokens === 832)?.completionTokens).toBe(18);
+  });
+
+  it('vllm: with a context the server does not have, the same turn fails (min_tokens above what vLLM lowers max_tokens to)', async () => {
+    const { summary, truth } = await sessionsAgainst(['--max-model-len', '100000']);
+    expect(summary.maxTokensCapped.capped).toBe(0);
+    // Refused before it was counted: one 400, and no 832-token turn among the answered ones.
+    expect(truth.filter((g) => g.status !== 200).map((g) => g.status)).toEqual([400]);
+    expect(truth.filter((g) => g.status === 200).map((g) => g.promptTokens)).not.toContain(832);
   });
 });
