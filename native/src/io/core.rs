@@ -480,7 +480,8 @@ impl Loop {
             }
             self.due.pop();
             let Some(job) = self.jobs.remove(&seq) else { continue };
-            let (start, mut now) = (sys::mono_ns(), sys::mono_ns());
+            let start = sys::mono_ns();
+            let mut now = start;
             while now < due {
                 std::hint::spin_loop();
                 now = sys::mono_ns();

@@ -244,20 +244,17 @@ pub fn short_slice() {
     }
     // The shortest slice the kernel grants (0.1 ms); for SCHED_OTHER, sched_runtime is the slice.
     // The thread keeps its nice (a process started with nice 10 may not go back to 0).
-    let attr = SchedAttr { size: size_of::<SchedAttr>() as u32, policy: libc::SCHED_OTHER as u32, flags: 0, nice: thread_nice(gettid()), priority: 0, runtime: 100_000, deadline: 0, period: 0 };
+    let attr = SchedAttr { size: size_of::<SchedAttr>() as u32, policy: libc::SCHED_OTHER as u32, flags: 0, nice: own_nice(), priority: 0, runtime: 100_000, deadline: 0, period: 0 };
     unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0) };
 }
 
-fn gettid() -> libc::pid_t {
-    unsafe { libc::gettid() }
-}
-
-/// A thread's nice (0 if it cannot be read).
-fn thread_nice(tid: libc::pid_t) -> i32 {
+/// The calling thread's nice (0 if it cannot be read): on Linux nice is per thread, and
+/// PRIO_PROCESS with who 0 is the calling thread.
+fn own_nice() -> i32 {
     // getpriority returns the nice value itself, so -1 is an error only if errno says so.
     unsafe {
         *libc::__errno_location() = 0;
-        let n = libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t);
+        let n = libc::getpriority(libc::PRIO_PROCESS, 0);
         if n == -1 && *libc::__errno_location() != 0 {
             0
         } else {
