@@ -21,6 +21,14 @@ export const MAX_MODEL_LEN_FLAG: FlagSpec = {
   flag: 'max-model-len', value: 'N', help: 'context length: max_tokens is lowered so prompt + max_tokens fits (default: max_model_len / n_ctx from /v1/models)',
 };
 
+/**
+ * The context length the server lists, unless --max-model-len gave one: into the run's config
+ * and its options, which worker threads read again.
+ */
+export function adoptServerContext(cfg: { maxModelLen?: number }, options: EnvMap, listed: number | undefined): void {
+  if (cfg.maxModelLen === undefined && listed !== undefined) options.MAX_MODEL_LEN = String((cfg.maxModelLen = listed));
+}
+
 export const PROMPT_FLAGS: FlagSpec[] = [
   { flag: 'salt', value: 'TEXT', help: 'per-run salt: different prompt text, so earlier runs\' caches miss' },
   { flag: 'vocab', value: 'NAME|FILE', default: 'synthetic', help: 'prompt word list: synthetic (the simulator) or data/vocab/<name>.txt (universal)' },

@@ -8,7 +8,7 @@ import { readReplayConfig, type ReplayConfig } from '../config/replay';
 import { readScrapeConfig } from '../observe/config';
 import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { EXIT } from '../engine/exit-codes';
-import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS, MAX_MODEL_LEN_FLAG } from './common-flags';
+import { COMMON_RUN_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, PROMPT_FLAGS, MAX_MODEL_LEN_FLAG, adoptServerContext } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
 import { writeJsonTo } from '../storage/store';
@@ -106,8 +106,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (trace.requests.length === 0) throw new UsageError(`no requests to replay in ${cfg.trace} with the given --from-ms/--to-ms/--max-requests`);
   const server = await runTarget(cfg, s.preflight);
   const model = server.model;
-  // What the server lists reaches every worker thread through the options they read again.
-  if (cfg.maxModelLen === undefined && server.maxModelLen !== undefined) s.options.MAX_MODEL_LEN = String((cfg.maxModelLen = server.maxModelLen));
+  adoptServerContext(cfg, s.options, server.maxModelLen);
   const field = requestIdField(cfg.requestIdField, server.ownedBy);
   s.options.REQUEST_ID_FIELD = cfg.requestIdField = field ?? 'none';
   const calibration = await applyCalibration(s.options, cfg, model, log);

@@ -11,7 +11,7 @@ import { readSessionsConfig, type SessionsConfig } from '../config/sessions';
 import { asUsage, flagLabel, renderHelp, UsageError, type FlagSpec } from './flags';
 import { EXIT } from '../engine/exit-codes';
 import { EXTRA_FLAGS, RunExtras } from './run-extras';
-import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, MAX_MODEL_LEN_FLAG } from './common-flags';
+import { COMMON_RUN_FLAGS, PROMPT_FLAGS, SCRAPE_FLAGS, SLO_TAG_FLAGS, TARGET_FLAGS, MAX_MODEL_LEN_FLAG, adoptServerContext } from './common-flags';
 import { runSlo } from './slo-run';
 import { START_FLAGS, readStartFlags, commonStart, type StartSpec } from './common-start';
 import { writeJsonTo } from '../storage/store';
@@ -141,8 +141,7 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
 
   const server = await runTarget(cfg, s.preflight);
   const model = server.model;
-  // What the server lists reaches every worker thread through the options they read again.
-  if (cfg.maxModelLen === undefined && server.maxModelLen !== undefined) s.options.MAX_MODEL_LEN = String((cfg.maxModelLen = server.maxModelLen));
+  adoptServerContext(cfg, s.options, server.maxModelLen);
   const calibration = await applyCalibration(s.options, cfg, model, log);
 
   const runTags = { ...s.tags, run: cfg.runId, trace: traceTag(cfg.traces), endpoint: cfg.endpoint, model, scenario: 'sessions' };

@@ -41,7 +41,6 @@ const TOOLS: ReadonlyArray<{ name: string; param: string }> = [
 /** Tools a plain (non-spawning) turn calls, in turn order. */
 const WORK_TOOLS = TOOLS.slice(1);
 
-
 /** A cursor over a text of words separated by single spaces (the hash-block prompts). */
 class Words {
   private at = 0;

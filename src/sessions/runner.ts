@@ -18,7 +18,7 @@ import type { MetricSink } from '../metrics/sink';
 import { recordRequest } from '../metrics/record';
 import { recordPromptLength } from '../metrics/prompt-length';
 import { recordCapped } from '../metrics/context-cap';
-import { fitOutputToContext } from '../openai/context-fit';
+import { fitOutputToContext, type FittedLength } from '../openai/context-fit';
 import type { PlannedAgent, PlannedTurn, SessionGroup, TurnWait } from './plan';
 import { sendAtMs, type AnchorTimes, type TimingOptions } from './timing';
 import { BlockPrompt, sessionSalt, warmBlockCount, warmSalt } from './prompt';
@@ -135,10 +135,7 @@ class AgentPrompts {
 
   body(ctx: RunnerContext, i: number, turn: PlannedTurn, prev: PlannedTurn | undefined, key: string): Record<string, unknown> {
     const cfg = ctx.cfg;
-    // Near the context limit max_tokens is lowered to what fits beside the prompt (and min_tokens
-    // kept below it): vLLM answers 400 otherwise (src/openai/context-fit.ts).
-    const fit = cfg.noMaxTokens ? undefined : fitOutputToContext(Math.max(1, turn.outputTokens), turn.inputTokens, cfg.maxModelLen);
-    if (fit?.cappedFrom !== undefined) recordCapped(ctx.sink);
+    const fit = fittedOutput(cfg, turn);
     const common = {
       endpoint: cfg.endpoint, model: ctx.model, stream: cfg.stream, ignoreEos: cfg.ignoreEos, maxTokens: fit?.maxTokens, minTokens: fit?.minTokens,
     };
@@ -195,6 +192,15 @@ function anchorTimes(w: TurnWait, startMs: number, prev: Times | undefined, spaw
     default:
       return { sendMs: startMs, endMs: startMs };
   }
+}
+
+/**
+ * A turn's max_tokens and min_tokens (none with --no-max-tokens): near the context limit
+ * max_tokens is lowered to what fits beside the prompt and min_tokens kept below it, as the
+ * replay does (src/openai/context-fit.ts); vLLM answers 400 otherwise.
+ */
+function fittedOutput(cfg: SessionsConfig, turn: PlannedTurn): FittedLength | undefined {
+  return cfg.noMaxTokens ? undefined : fitOutputToContext(Math.max(1, turn.outputTokens), turn.inputTokens, cfg.maxModelLen);
 }
 
 function headersFor(cfg: SessionsConfig, requestId: string): Record<string, string> {
@@ -312,6 +318,7 @@ export async function runSession(ctx: RunnerContext, group: SessionGroup, draw: 
       record(requestId, () => {
         recordRequest(sink, { lagMs, sendRunMs, sendUnixMs: x.startUnixMs }, o);
         if (serverPrompt !== undefined) recordPromptLength(sink, turn.inputTokens, serverPrompt);
+        if (fittedOutput(cfg, turn)?.cappedFrom !== undefined) recordCapped(sink);
         if (o.ok) {
           recordTurn(sink, {
             promptTokens: result.promptTokens, cachedTokens: result.cachedTokens, completionTokens: result.completionTokens,
