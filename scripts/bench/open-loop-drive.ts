@@ -8,6 +8,7 @@ import { runOpenLoop, type OpenLoopItem } from '../../src/engine/openloop';
 import { BlockTextCache, buildPrompt, warmPromptPool } from '../../src/prompt/hashblock';
 import { syntheticVocabulary } from '../../src/prompt/vocabulary';
 import { createTransport } from '../../src/engine/transport-choice';
+import { statCpuTicks } from './procs';
 import { DEFAULT_TIMEOUTS, HAND_OVER_AHEAD_MS, type EngineExchange, type RequestTransport, type TransportKind } from '../../src/engine/transport';
 
 export interface Planned {
@@ -51,9 +52,7 @@ function ioThreadCpuS(): number {
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      if (!stat.includes('(k6lr-io)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (USER_HZ, 100 a second)
+      if (stat.includes('(k6lr-io)')) ticks += statCpuTicks(stat);
     }
   } catch {
     return 0;

@@ -7,6 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/sim/spawn';
 
+/** CPU ticks (user + system; USER_HZ, 100 a second on Linux) of a /proc/PID[/task/TID]/stat line. */
+export function statCpuTicks(stat: string): number {
+  // Fields after the command name, which may hold spaces and parentheses: utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 export interface EngineRun {
   code: number | null;
   output: string;

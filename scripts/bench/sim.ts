@@ -21,6 +21,7 @@ import { nowMs } from '../../src/sim/clock.js';
 import { type GroundTruthRecord, decodeTokenTimes } from '../../src/sim/ground-truth.js';
 import { type SimProcess, spawnSim } from '../../src/sim/spawn.js';
 import { percentile } from '../../src/metrics/formulas.js';
+import { statCpuTicks } from './procs';
 
 const { values } = parseArgs({
   options: {
@@ -76,9 +77,7 @@ function runqueueWaitSeconds(pid: number): number {
 }
 
 function cpuSeconds(pid: number): number {
-  // utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat); 100 ticks/s on Linux.
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / 100;
 }
 
 /** Counts SSE events ("data: ") across chunk borders. */

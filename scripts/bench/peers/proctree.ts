@@ -6,6 +6,7 @@
 // so processes that exit before the end still count.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { statCpuTicks } from '../procs';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
@@ -22,8 +23,8 @@ function readStat(pid: number): { ppid: number; ticks: number } | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) in parentheses.
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+    return { ppid, ticks: statCpuTicks(s) };
   } catch {
     return undefined; // exited between listing and reading
   }
