@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
-import { readGroundTruthFile } from '../../src/sim/ground-truth-file';
-import { decodeTokenTimes } from '../../src/sim/ground-truth';
+import { groundTruthFor, readRecords, runCli, startSim, tempDir, type RunningSim } from './support/processes';
+import { decodeTokenTimes, type GroundTruthRecord } from '../../src/sim/ground-truth';
 import type { ReplayResult } from '../../src/metrics/summary';
 
 const K = 4;
@@ -51,7 +50,7 @@ describe('simulator: several tokens per chunk, reasoning on every stream', () =>
     writeFileSync(trace, outputs.map((n, i) => JSON.stringify({ timestamp: i * 40, input_length: 64, output_length: n, hash_ids: [i] })).join('\n') + '\n');
     const records = join(dir, 'records.jsonl');
     const summaryPath = join(dir, 'summary.json');
-    const run = await runCli(['replay', '--trace', trace, '--base-url', sim.url, '--out', `jsonl=${records}`, '--summary-json', summaryPath, '--quiet'], {}, 60_000);
+    const run = await runCli(['replay', '--trace', trace, '--base-url', sim.url, '--run-id', 'multitoken', '--out', `jsonl=${records}`, '--summary-json', summaryPath, '--quiet'], {}, 60_000);
     expect(run.code, run.stderr).toBe(0);
     const recs = readRecords(records).sort((a, b) => a.index - b.index);
     expect(recs.every((r) => r.ok)).toBe(true);
@@ -69,8 +68,9 @@ describe('simulator: several tokens per chunk, reasoning on every stream', () =>
     expect(answered.some((r) => r.ttfoMs! > r.ttftMs!)).toBe(true);
     expect(summary.latencyMs.ttfo?.count).toBe(answered.length);
     expect(run.stdout).toMatch(/Time to First Output Token/);
-    // The ground truth: a time per token, one per chunk shared by its tokens.
-    const truth = new Map(readGroundTruthFile(sim.groundTruth).map((g) => [g.id, g]));
+    // The ground truth (the simulator writes a record once its response ended: waited for): a
+    // time per token, one per chunk shared by its tokens.
+    const truth = new Map((await groundTruthFor<GroundTruthRecord>(sim.groundTruth, 'multitoken-', recs.length)).map((g) => [g.id, g]));
     for (const r of recs) {
       const g = truth.get(r.id)!;
       const times = decodeTokenTimes(g);
